@@ -1,0 +1,187 @@
+// Turns command-lines.in definitions (DefSource) into CommandDef structures, following the
+// reading rules of lvm2's tools/command.c: required line, OO_ set expansion, OO_ALL added to
+// every definition first, duplicate optional options dropped, `...` marking a repeatable
+// positional, RULE lines split into condition and check parts.
+import { OPTIONS } from './options.ts';
+import { OO_SETS } from './oo-sets.ts';
+import type { ArgDef, CommandDef, DefSource, OptArg, OptionSpec, Rule } from './types.ts';
+import { valueTypeByName } from './values.ts';
+
+const POS_NAMES = ['VG', 'LV', 'PV', 'Tag', 'String', 'Select'];
+
+function newArgDef(): ArgDef {
+  return { vals: new Set(), newLV: false, newVG: false, repeat: false };
+}
+
+/** Words of a line; a trailing comma only separates list items. */
+function words(s: string): string[] {
+  return s.split(' ').filter((w) => w !== '').map((w) => (w.includes(',') ? w.slice(0, w.indexOf(',')) : w));
+}
+
+/**
+ * Option for a `--name` word of the grammar. `--foo_long` picks the entry without a short
+ * letter; plain `--foo` the entry whose id is not `*_long`. `--uuidstr` is the valued form
+ * of `--uuid`, which otherwise means the flag.
+ */
+export function optionByGrammarName(word: string): OptionSpec {
+  const name = word.replace(/^--/, '');
+  if (name === 'uuidstr') return mustFind((o) => o.id === 'uuidstr', word);
+  if (name === 'uuid') return mustFind((o) => o.id === 'uuid', word);
+  if (name.endsWith('_long')) {
+    const base = name.slice(0, -'_long'.length);
+    return mustFind((o) => o.long === base && o.short === '', word);
+  }
+  return mustFind((o) => o.long === name && !o.id.endsWith('_long'), word);
+}
+
+function mustFind(pred: (o: OptionSpec) => boolean, word: string): OptionSpec {
+  const o = OPTIONS.find(pred);
+  if (!o) throw new Error(`grammar: unknown option ${word}`);
+  return o;
+}
+
+/** Value (or literal) after an option, or the types allowed in a position. */
+function parseArgDef(text: string, allowLiterals: boolean): ArgDef {
+  const def = newArgDef();
+  for (const part of text.split('|')) {
+    const vt = valueTypeByName(part);
+    if (vt) {
+      def.vals.add(vt.id);
+      if (part.includes('_new')) {
+        if (vt.id === 'lv') def.newLV = true;
+        else if (vt.id === 'vg') def.newVG = true;
+      }
+    } else if (allowLiterals && /^[0-9]/.test(part)) {
+      def.vals.add('constnum');
+      def.num = parseInt(part, 10);
+    } else if (allowLiterals && /^[A-Za-z]/.test(part)) {
+      def.vals.add('conststr');
+      def.str = part;
+    } else {
+      throw new Error(`grammar: unknown value ${part}`);
+    }
+  }
+  return def;
+}
+
+function isPosName(w: string): boolean {
+  return POS_NAMES.some((p) => w.startsWith(p));
+}
+
+/** Adds OO:-style options, skipping ones already present (as lvm2 does). */
+function addOptional(list: OptArg[], text: string): void {
+  const ws = words(text);
+  let last: OptArg | undefined;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i];
+    if (w.startsWith('--')) {
+      const spec = optionByGrammarName(w);
+      if (w !== '--uuidstr' && list.some((a) => a.opt === spec.id)) {
+        last = undefined;
+        if (spec.val) i++;
+        continue;
+      }
+      last = { opt: spec.id, def: newArgDef() };
+      list.push(last);
+    } else if (w.startsWith('OO_')) {
+      addOptional(list, ooSet(w));
+      last = undefined;
+    } else if (last && OPTIONS.find((o) => o.id === last?.opt)?.val) {
+      last.def = parseArgDef(w, true);
+    } else {
+      throw new Error(`grammar: cannot parse ${w} in ${text}`);
+    }
+  }
+}
+
+/** Required options (a plain list, as after a command name or inside a required OO_ set). */
+function addRequiredOpts(list: OptArg[], text: string): void {
+  let last: OptArg | undefined;
+  for (const w of words(text)) {
+    if (w.startsWith('--')) {
+      last = { opt: optionByGrammarName(w).id, def: newArgDef() };
+      list.push(last);
+    } else if (last) {
+      last.def = parseArgDef(w, true);
+    } else {
+      throw new Error(`grammar: cannot parse ${w} in ${text}`);
+    }
+  }
+}
+
+function ooSet(name: string): string {
+  const s = OO_SETS[name];
+  if (s === undefined) throw new Error(`grammar: no option set ${name}`);
+  return s;
+}
+
+function parseRule(text: string): Rule {
+  const rule: Rule = { kind: 'not', opts: [], checkOpts: [], needsLV: false };
+  let check = false;
+  for (const w of words(text)) {
+    if (w === 'not' || w === 'and') {
+      rule.kind = w;
+      check = true;
+    } else if (w.startsWith('all')) {
+      continue;
+    } else if (w.startsWith('--')) {
+      (check ? rule.checkOpts : rule.opts).push(optionByGrammarName(w).id);
+    } else if (!check) {
+      // LV_type or lv_is_prop in the condition: only decidable once the LV is known.
+      rule.needsLV = true;
+    }
+  }
+  return rule;
+}
+
+export function defineCommand(src: DefSource): CommandDef {
+  const ws = words(src.line);
+  const cmd: CommandDef = {
+    name: ws[0],
+    id: src.id,
+    req: [],
+    anyReq: [],
+    anyRequired: false,
+    optional: [],
+    ignored: [],
+    reqPos: [],
+    optPos: [],
+    desc: src.desc ?? [],
+    secondary: (src.flags ?? []).some((f) => f.includes('SECONDARY_SYNTAX')),
+    previous: (src.flags ?? []).some((f) => f.includes('PREVIOUS_SYNTAX')),
+    autotype: src.autotype ?? [],
+    rules: (src.rules ?? []).map(parseRule),
+  };
+  let prev: 'opt' | 'pos' | 'none' = 'none';
+  for (const w of ws.slice(1)) {
+    const lastOpt = cmd.req[cmd.req.length - 1];
+    if (w.startsWith('--')) {
+      cmd.req.push({ opt: optionByGrammarName(w).id, def: newArgDef() });
+      prev = 'opt';
+    } else if (prev === 'opt' && lastOpt && OPTIONS.find((o) => o.id === lastOpt.opt)?.val) {
+      lastOpt.def = parseArgDef(w, true);
+      prev = 'none';
+    } else if (isPosName(w)) {
+      cmd.reqPos.push(parseArgDef(w, false));
+      prev = 'pos';
+    } else if (w.startsWith('OO_')) {
+      cmd.anyRequired = true;
+      addRequiredOpts(cmd.anyReq, ooSet(w));
+    } else if (prev === 'pos' && w === '...') {
+      cmd.reqPos[cmd.reqPos.length - 1].repeat = true;
+    } else {
+      throw new Error(`grammar: cannot parse ${w} in ${src.line}`);
+    }
+  }
+  addOptional(cmd.optional, ooSet('OO_ALL'));
+  if (src.oo) addOptional(cmd.optional, src.oo);
+  if (src.io) addRequiredOpts(cmd.ignored, src.io);
+  if (src.op) {
+    for (const w of words(src.op)) {
+      if (isPosName(w)) cmd.optPos.push(parseArgDef(w, false));
+      else if (w === '...') cmd.optPos[cmd.optPos.length - 1].repeat = true;
+      else throw new Error(`grammar: cannot parse ${w} in OP ${src.op}`);
+    }
+  }
+  return cmd;
+}

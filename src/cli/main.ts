@@ -1,0 +1,70 @@
+// Entry point: `ulvm <command> ...`, `lvm <command> ...`, or a symlink named like an lvm2 command.
+import { basename } from 'node:path';
+import { COMMANDS } from './commands.ts';
+import { ProcessIo, type Io } from './io.ts';
+import { tmpParse } from './tmp-parse.ts';
+import { Ctx, CmdError, type RunEnv } from '../commands/context.ts';
+import { fileOpener } from '../devices/file.ts';
+import { LockError } from '../metadata/lock.ts';
+
+export { BufferIo } from './io.ts';
+export type { RunEnv } from '../commands/context.ts';
+
+function isFailure(x: object): x is { stdout: string; stderr: string; rc: number } {
+  return 'rc' in x;
+}
+
+/** Runs one lvm2 command in-process; returns its exit code. */
+export async function runCommand(name: string, argv: string[], env: RunEnv): Promise<number> {
+  const io: Io = env.io;
+  const load = COMMANDS[name];
+  if (!load) {
+    io.err("  No such command.  Try 'lvm help'.\n");
+    return 2;
+  }
+  const parsed = tmpParse(name, argv);
+  if (isFailure(parsed)) {
+    if (parsed.stdout) io.out(parsed.stdout);
+    if (parsed.stderr) io.err(parsed.stderr);
+    return parsed.rc;
+  }
+  const ctx = new Ctx(env, parsed, [name, ...argv].join(' '));
+  if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
+  try {
+    const mod = await load();
+    return await mod.run(ctx);
+  } catch (e) {
+    if (e instanceof CmdError) {
+      for (const l of e.lines) io.err(`  ${l}\n`);
+      return e.rc;
+    }
+    if (e instanceof LockError) {
+      io.err(`  ${e.message}\n`);
+      return 5;
+    }
+    io.err(`  Internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 5;
+  } finally {
+    await ctx.locks.releaseAll();
+  }
+}
+
+const SELF_NAMES = new Set(['ulvm', 'lvm', 'ulvm.mjs', 'main.ts']);
+
+export async function runFromProcess(): Promise<void> {
+  const invoked = basename(process.argv[1] ?? 'ulvm');
+  let args = process.argv.slice(2);
+  let name: string;
+  if (SELF_NAMES.has(invoked)) {
+    name = args[0] ?? 'help';
+    args = args.slice(1);
+  } else name = invoked;
+  const env: RunEnv = {
+    io: new ProcessIo(),
+    env: process.env,
+    uid: process.getuid?.() ?? 0,
+    cwd: process.cwd(),
+    opener: fileOpener,
+  };
+  process.exitCode = await runCommand(name, args, env);
+}

@@ -1,0 +1,207 @@
+// What every command handler gets: parsed arguments, streams, prompts, configuration, devices,
+// the scan of those devices, locks, and the one way to commit a VG (archive, write, backup).
+import { resolve } from 'node:path';
+import type { Io } from '../cli/io.ts';
+import { type ParsedArgs, count, has, opt, optAll } from '../cli/parsed.ts';
+import type { DeviceOpener } from '../devices/device.ts';
+import { systemPaths, type SystemPaths } from '../metadata/paths.ts';
+import { Config } from '../metadata/config.ts';
+import { readDevicesFile, writeDevicesFile, type DeviceEntry } from '../metadata/devices-file.ts';
+import { scanDevices, type Scan, type FoundVg } from '../metadata/scan.ts';
+import { Locks } from '../metadata/lock.ts';
+import { commitVg } from '../metadata/commit.ts';
+import { writeArchive, writeBackup } from '../metadata/backup.ts';
+import { textHeader } from '../metadata/stamp.ts';
+import type { VolumeGroup } from '../model/types.ts';
+
+/** A failure with lvm2's message(s) and exit code; printed to stderr with the two-space prefix. */
+export class CmdError extends Error {
+  constructor(
+    readonly lines: string[],
+    readonly rc = 5,
+  ) {
+    super(lines.join('\n'));
+  }
+}
+
+export function fail(msg: string | string[], rc = 5): never {
+  throw new CmdError(Array.isArray(msg) ? msg : [msg], rc);
+}
+
+export interface RunEnv {
+  io: Io;
+  env: Record<string, string | undefined>;
+  uid: number;
+  cwd: string;
+  opener: DeviceOpener;
+  /** Unix seconds; tests pin it. */
+  now?: () => number;
+}
+
+export class Ctx {
+  readonly paths: SystemPaths;
+  readonly config: Config;
+  readonly locks: Locks;
+  private scanned?: Scan;
+  private extra: string[] = [];
+  private writes = 0;
+
+  constructor(
+    readonly run: RunEnv,
+    readonly args: ParsedArgs,
+    /** The command line as lvm2 records it in metadata descriptions. */
+    readonly cmdline: string,
+  ) {
+    this.paths = systemPaths(run.env, run.uid);
+    this.config = Config.load(this.paths.configFile, optAll(args, 'config'));
+    this.locks = new Locks(this.paths.lockDir);
+  }
+
+  get opener(): DeviceOpener {
+    return this.run.opener;
+  }
+
+  opt(name: string): string | undefined {
+    return opt(this.args, name);
+  }
+  has(name: string): boolean {
+    return has(this.args, name);
+  }
+  count(name: string): number {
+    return count(this.args, name);
+  }
+  now(): number {
+    return this.run.now ? this.run.now() : Math.floor(Date.now() / 1000);
+  }
+
+  // ----- messages ------------------------------------------------------------------------------
+  print(msg: string): void {
+    if (this.count('quiet') === 0) this.run.io.out(`  ${msg}\n`);
+  }
+  /** Report and display output: never silenced by -q. */
+  output(text: string): void {
+    this.run.io.out(text);
+  }
+  error(msg: string): void {
+    this.run.io.err(`  ${msg}\n`);
+  }
+  warn(msg: string): void {
+    if (this.count('quiet') === 0) this.run.io.err(`  ${msg}\n`);
+  }
+  verbose(level: number, msg: string): void {
+    if (this.count('verbose') >= level) this.run.io.err(`  ${msg}\n`);
+  }
+
+  /** lvm2's yes_no_prompt: stderr, no prefix, no newline; EOF answers no. */
+  prompt(question: string): boolean {
+    if (this.has('yes')) return true;
+    if (this.count('quiet') >= 2) {
+      this.run.io.err(`${question}[n]\n`);
+      return false;
+    }
+    for (;;) {
+      this.run.io.err(question);
+      const line = this.run.io.readLine();
+      if (line === null) {
+        this.run.io.err('[n]\n');
+        return false;
+      }
+      const a = line.trim().toLowerCase();
+      if (a === 'y' || a === 'ye' || a === 'yes') return true;
+      if (a === 'n' || a === 'no') return false;
+      this.run.io.err(`  WARNING: Invalid input '${line.trim()}'.\n`);
+    }
+  }
+
+  // ----- devices -------------------------------------------------------------------------------
+  /** Canonical name of a device argument: block devices keep their /dev name, files become absolute. */
+  deviceName(arg: string): string {
+    return arg.startsWith('/dev/') ? arg : resolve(this.run.cwd, arg);
+  }
+
+  devicesFileEntries(): DeviceEntry[] {
+    return readDevicesFile(this.paths.devicesFile) ?? [];
+  }
+
+  /** The devices this command may look at: --devices, else the devices file. */
+  devicePaths(): string[] {
+    const given = optAll(this.args, 'devices').flatMap((s) => s.split(',')).filter((s) => s);
+    if (given.length) return [...new Set(given.map((d) => this.deviceName(d)))];
+    return [...new Set([...this.devicesFileEntries().map((e) => e.devName), ...this.extra])];
+  }
+
+  /** Devices named on the command line (pvcreate, vgcreate) are looked at even before the devices file lists them. */
+  alsoScan(names: string[]): void {
+    for (const n of names) if (!this.extra.includes(n)) this.extra.push(n);
+    this.scanned = undefined;
+  }
+
+  usesDevicesFile(): boolean {
+    return optAll(this.args, 'devices').length === 0;
+  }
+
+  /** Records devices (and their PV ids) in the devices file, as pvcreate does with lvm2's. */
+  addToDevicesFile(devs: { name: string; pvId?: string }[]): void {
+    if (!this.usesDevicesFile()) return;
+    const entries = this.devicesFileEntries();
+    for (const d of devs) {
+      const e = entries.find((x) => x.devName === d.name);
+      const idType = d.name.startsWith('/dev/') ? 'devname' : 'file';
+      if (e) {
+        if (d.pvId) e.pvId = d.pvId;
+      } else entries.push({ idType, idName: d.name, devName: d.name, ...(d.pvId ? { pvId: d.pvId } : {}) });
+    }
+    writeDevicesFile(this.paths.devicesFile, entries, this.args.command, new Date(this.now() * 1000));
+  }
+
+  removeFromDevicesFile(names: string[]): void {
+    if (!this.usesDevicesFile()) return;
+    const entries = this.devicesFileEntries().filter((e) => !names.includes(e.devName));
+    writeDevicesFile(this.paths.devicesFile, entries, this.args.command, new Date(this.now() * 1000));
+  }
+
+  scan(refresh = false): Scan {
+    if (!this.scanned || refresh) this.scanned = scanDevices(this.opener, this.devicePaths());
+    return this.scanned;
+  }
+
+  // ----- commits -------------------------------------------------------------------------------
+  private description(): string {
+    this.writes++;
+    return this.writes === 1 ? `Write from ${this.cmdline}.` : `Write[${this.writes - 1}] from ${this.cmdline}.`;
+  }
+
+  /**
+   * Commits `vg` with seqno one above `old` (or 1 for a new VG) to the PVs in `devicePaths`.
+   * The previous metadata goes to the archive first and the result to the backup, as in lvm2.
+   */
+  commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup): void {
+    vg.seqno = old ? old.seqno + 1 : 1;
+    const t = this.now();
+    if (old) this.archive(old);
+    commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t));
+    this.scanned = undefined;
+    this.backup(vg);
+  }
+
+  /** Keeps the metadata as it was before this command changed it. */
+  archive(old: VolumeGroup): void {
+    if (!this.config.int('backup/archive', 1)) return;
+    this.verbose(1, `Archiving volume group "${old.name}" metadata (seqno ${old.seqno}).`);
+    writeArchive(this.paths.archiveDir, old, textHeader(`Created *before* executing '${this.cmdline}'`, this.now()), this.config.int('backup/retain_min', 10), this.config.int('backup/retain_days', 30));
+  }
+
+  backup(vg: VolumeGroup): void {
+    if (!this.config.int('backup/backup', 1)) return;
+    this.verbose(1, `Creating volume group backup "${this.paths.backupDir}/${vg.name}" (seqno ${vg.seqno}).`);
+    writeBackup(this.paths.backupDir, vg, textHeader(`Created *after* executing '${this.cmdline}'`, this.now()));
+  }
+
+  /** Device paths of the present PVs of a found VG. */
+  pvPaths(found: FoundVg): string[] {
+    return found.vg.pvs.flatMap((pv) => {
+      const d = found.pvDevices.get(pv.id);
+      return d ? [d.path] : [];
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// Removing LVs from a found VG in one commit per LV, as lvm2 does (shared by lvremove and vgremove).
+import type { Ctx } from './context.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
+import { attrString, isVisible, segType } from '../model/types.ts';
+
+/** Snapshot segments (in hidden snapshotN LVs) that name `lv` as their COW store. */
+function snapshotOf(vg: VolumeGroup, cowName: string): LogicalVolume | undefined {
+  return vg.lvs.find((l) => l.segments.some((s) => segType(s) === 'snapshot' && attrString(s, 'cow_store') === cowName));
+}
+
+/** LVs a user can name: visible ones and COW stores of visible origins. */
+export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
+  if (/^snapshot\d+$/.test(lv.name) && lv.segments.some((s) => segType(s) === 'snapshot')) return false;
+  if (isVisible(lv)) return true;
+  return vg ? snapshotOf(vg, lv.name) !== undefined : false;
+}
+
+export function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): number {
+  let rc = 0;
+  let current = found;
+  for (const name of names) {
+    const vg = structuredClone(current.vg);
+    const lv = vg.lvs.find((l) => l.name === name);
+    if (!lv) {
+      ctx.error(`Failed to find logical volume "${vg.name}/${name}"`);
+      rc = 5;
+      continue;
+    }
+    const drop = new Set([lv.name]);
+    const snap = snapshotOf(vg, lv.name);
+    if (snap) drop.add(snap.name);
+    // An origin takes its snapshots (COW stores and snapshotN LVs) with it.
+    for (const l of vg.lvs)
+      for (const s of l.segments)
+        if (segType(s) === 'snapshot' && attrString(s, 'origin') === lv.name) {
+          drop.add(l.name);
+          const cow = attrString(s, 'cow_store');
+          if (cow) drop.add(cow);
+        }
+    vg.lvs = vg.lvs.filter((l) => !drop.has(l.name));
+    ctx.commit(vg, ctx.pvPaths(current), current.vg);
+    current = { ...current, vg };
+    ctx.print(`Logical volume "${name}" successfully removed.`);
+  }
+  return rc;
+}

@@ -1,0 +1,51 @@
+// Turning -L/-l arguments into extents with lvm2's rounding rules and messages.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { tmpSize } from '../cli/tmp-parse.ts';
+import { displaySize } from '../report/units.ts';
+
+export interface SizeRequest {
+  sign: '' | '+' | '-';
+  /** Exact extents (for -L after rounding, for -l as given). */
+  extents: number;
+  percent?: 'VG' | 'FREE' | 'PVS' | 'LV' | 'ORIGIN';
+  /** For percentages: the percentage value. */
+  value?: number;
+  /** -L given: sectors requested, before rounding. */
+  sectors?: number;
+}
+
+const PERCENTS: [string, SizeRequest['percent']][] = [
+  ['VG', 'VG'], ['V', 'VG'], ['FREE', 'FREE'], ['FR', 'FREE'], ['F', 'FREE'], ['PVS', 'PVS'], ['PV', 'PVS'], ['P', 'PVS'],
+  ['LV', 'LV'], ['L', 'LV'], ['ORIGIN', 'ORIGIN'], ['OR', 'ORIGIN'], ['O', 'ORIGIN'],
+];
+
+export function parseExtents(arg: string): SizeRequest {
+  const m = /^([+-]?)(\d+)(?:%(\w+))?$/.exec(arg);
+  if (!m) fail([`Invalid argument for --extents: ${arg}`, 'Error during parsing of command line.'], 3);
+  const sign = m[1] as SizeRequest['sign'];
+  const n = parseInt(m[2]!, 10);
+  if (m[3] === undefined) return { sign, extents: n };
+  const p = PERCENTS.find(([k]) => k === m[3]!.toUpperCase());
+  if (!p) fail([`Specified %${m[3]} is unknown.`, `Invalid argument for --extents: ${arg}`, 'Error during parsing of command line.'], 3);
+  return { sign, extents: 0, percent: p[1], value: n };
+}
+
+/** Reads -L/--size: sectors with its sign (MiB when no unit). */
+export function parseSize(arg: string): { sign: SizeRequest['sign']; sectors: number } {
+  const s = tmpSize(arg, 'm');
+  if (!s) fail(["Can't parse size argument.", `Invalid argument for --size: ${arg}`, 'Error during parsing of command line.'], 3);
+  return { sign: s.sign as SizeRequest['sign'], sectors: s.sectors };
+}
+
+/** lvcreate's rounding: up to whole extents, with the message lvm2 prints. */
+export function roundUpToExtents(ctx: Ctx, sectors: number, extentSize: number): number {
+  const extents = Math.ceil(sectors / extentSize);
+  if (extents * extentSize !== sectors) ctx.print(`Rounding up size to full physical extent ${displaySize(extents * extentSize)}`);
+  return extents;
+}
+
+/** percent_of_extents: (percent * count + (roundup ? 99 : 0)) / 100. */
+export function percentOf(percent: number, count: number, roundUp: boolean): number {
+  return Math.floor((percent * count + (roundUp ? 99 : 0)) / 100);
+}

@@ -1,0 +1,134 @@
+// lvcreate: linear and striped logical volumes.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { findVgOrFail, splitLvName } from './select.ts';
+import { parseExtents, parseSize, percentOf, roundUpToExtents } from './lv-size.ts';
+import { allocate, freeExtents } from '../model/alloc.ts';
+import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
+import { generateId } from '../formats/uuid.ts';
+import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
+import { nodename } from '../metadata/stamp.ts';
+import { displaySize } from '../report/units.ts';
+import { tmpSize } from '../cli/tmp-parse.ts';
+import { mapLvRange } from '../mapper/extent-map.ts';
+import { wipeSignatures } from './wipe.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+
+function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefined {
+  if (!args.length) return undefined;
+  const ids = new Set<string>();
+  for (const a of args) {
+    const name = ctx.deviceName(a.replace(/:.*$/, ''));
+    const pv = found.vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === name);
+    if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${found.vg.name}".`);
+    ids.add(pv.id);
+  }
+  return ids;
+}
+
+export async function run(ctx: Ctx): Promise<number> {
+  const [target, ...pvArgs] = ctx.args.positionals;
+  if (!target) fail('Please specify a volume group', 3);
+  let vgName = target;
+  let lvName = ctx.opt('name');
+  const split = splitLvName(target);
+  if (split) {
+    vgName = split.vg;
+    if (lvName && lvName !== split.lv) fail(`Inconsistent logical volume names given: "${split.lv}" and "${lvName}"`, 3);
+    lvName = split.lv;
+  }
+  const type = ctx.opt('type');
+  if (type && !['linear', 'striped'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
+  if (lvName !== undefined) {
+    const p = nameProblem(lvName);
+    if (p) fail([`Logical volume name "${lvName}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3);
+    const r = lvNameRestriction(lvName);
+    if (r) fail([r, `Run \`lvcreate --help' for more information.`], 3);
+  }
+  const stripes = parseInt(ctx.opt('stripes') ?? '1', 10);
+  let stripeSize: number | undefined;
+  if (stripes > 1) {
+    const I = ctx.opt('stripesize');
+    if (I) stripeSize = tmpSize(I, 'k')!.sectors;
+    else {
+      stripeSize = 128;
+      ctx.print(`Using default stripesize ${displaySize(stripeSize)}.`);
+    }
+    if (stripeSize & (stripeSize - 1) || stripeSize < 8) fail(`Invalid stripe size ${displaySize(stripeSize)}.`, 3);
+  }
+  await ctx.locks.vg(vgName);
+  const found = findVgOrFail(ctx, vgName);
+  const vg: VolumeGroup = structuredClone(found.vg);
+  const name = lvName ?? nextLvolName(vg.lvs.map((l) => l.name));
+  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  const pvs = pvSet(ctx, found, pvArgs);
+  const free = freeExtents(vg, pvs);
+  let extents: number;
+  let approximate = false;
+  const L = ctx.opt('size');
+  const l = ctx.opt('extents');
+  if (L !== undefined) {
+    const s = parseSize(L);
+    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
+    extents = roundUpToExtents(ctx, s.sectors, vg.extentSize);
+  } else if (l !== undefined) {
+    const r = parseExtents(l);
+    if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
+    if (r.percent) {
+      approximate = true;
+      const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
+      const base = r.percent === 'VG' ? total : r.percent === 'FREE' ? freeExtents(vg) : r.percent === 'PVS' ? (pvs ? free : freeExtents(vg)) : fail(`Please express size as %VG, %PVS, or %FREE.`, 3);
+      extents = percentOf(r.value!, base, false);
+    } else extents = r.extents;
+  } else fail('Please specify either size or extents (not both).', 3);
+  if (extents % stripes) {
+    const up = Math.ceil(extents / stripes) * stripes;
+    ctx.print(`Rounding size ${displaySize(extents * vg.extentSize)} (${extents} extents) up to stripe boundary size ${displaySize(up * vg.extentSize)} (${up} extents).`);
+    extents = up;
+  }
+  if (extents === 0) fail(`Number of extents requested (0) needs to be divisible by ${stripes}.`, 5);
+  if (stripes > vg.pvs.length) fail(`Number of stripes (${stripes}) must not exceed number of physical volumes (${vg.pvs.length})`, 5);
+  if (!approximate && extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
+  const res = allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate });
+  if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
+  const lv: LogicalVolume = {
+    name,
+    id: generateId(),
+    status: ctx.opt('permission') === 'r' ? ['READ', 'VISIBLE'] : ['READ', 'WRITE', 'VISIBLE'],
+    flags: [],
+    tags: ctx.args.options.get('addtag') ?? [],
+    creationTime: ctx.now(),
+    creationHost: nodename(),
+    segments: res.segments,
+  };
+  const alloc = ctx.opt('alloc');
+  if (alloc) lv.allocationPolicy = alloc;
+  vg.lvs.push(lv);
+  ctx.verbose(1, `Creating logical volume ${name}`);
+  const noActivate = ctx.opt('activate') === 'n' || ctx.opt('driverloaded') === 'n';
+  if (!noActivate && ctx.opt('wipesignatures') !== 'n') {
+    // lvm2 wipes known signatures at the start of the new LV (asking first) before committing.
+    const first = mapLvRange(vg, lv, 0, 68 * 1024)[0]!;
+    const path = found.pvDevices.get(first.pv.id)!.path;
+    if (wipeSignatures(ctx, ctx.opener, path, `/dev/${vgName}/${name}`, first.offset) === 'refused') {
+      ctx.error(`Failed to wipe signatures on logical volume ${vgName}/${name}.`);
+      fail('Aborting. Failed to wipe start of new LV.');
+    }
+  }
+  ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  if (noActivate) ctx.warn(`WARNING: Logical volume ${vgName}/${name} not zeroed.`);
+  else if (ctx.opt('zero') !== 'n') {
+    ctx.verbose(1, `Initializing 4.00 KiB of logical volume ${vgName}/${name} with value 0.`);
+    for (const piece of mapLvRange(vg, lv, 0, 4096)) {
+      const dev = ctx.opener.open(found.pvDevices.get(piece.pv.id)!.path, true);
+      try {
+        dev.write(piece.offset, new Uint8Array(piece.length));
+        dev.flush();
+      } finally {
+        dev.close();
+      }
+    }
+  }
+  ctx.print(`Logical volume "${name}" created.`);
+  return 0;
+}

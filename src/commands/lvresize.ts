@@ -1,0 +1,108 @@
+// lvextend, lvreduce, lvresize: change the size of a linear or striped LV.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { splitLvName } from './select.ts';
+import { parseExtents, parseSize, percentOf } from './lv-size.ts';
+import { allocate, appendSegments, freeExtents, truncateLv } from '../model/alloc.ts';
+import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
+import { displaySize } from '../report/units.ts';
+import { activationOf } from './objects.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
+  const [target, ...pvArgs] = ctx.args.positionals;
+  const split = splitLvName(target ?? '');
+  if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
+  await ctx.locks.vg(split.vg);
+  const found = ctx.scan().get(split.vg);
+  if (!found) fail([`Volume group "${split.vg}" not found`, `Cannot process volume group ${split.vg}`]);
+  const vg: VolumeGroup = structuredClone(found.vg);
+  const lv = vg.lvs.find((l) => l.name === split.lv);
+  if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`);
+  const full = `${split.vg}/${split.lv}`;
+  const last = lv.segments[lv.segments.length - 1];
+  if (!last || segType(last) !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
+  const stripes = last.areas?.length ?? 1;
+  const cur = lvExtents(lv);
+  let pvs: Set<string> | undefined;
+  if (pvArgs.length) {
+    pvs = new Set();
+    for (const a of pvArgs) {
+      const name = ctx.deviceName(a.replace(/:.*$/, ''));
+      const pv = vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === name);
+      if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${split.vg}".`);
+      pvs.add(pv.id);
+    }
+  }
+  let target_: number;
+  let approximate = false;
+  const L = ctx.opt('size');
+  const l = ctx.opt('extents');
+  let sign: '' | '+' | '-';
+  if (L !== undefined) {
+    const s = parseSize(L);
+    sign = s.sign;
+    if (cmd === 'lvextend' && sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
+    if (cmd === 'lvreduce' && sign === '+') fail(['Size may not be positive.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
+    let size = s.sectors;
+    const adjust = size % vg.extentSize;
+    if (adjust) {
+      if (sign !== '-') size += vg.extentSize;
+      size -= adjust;
+      ctx.print(`Rounding size to boundary between physical extents: ${displaySize(size)}.`);
+    }
+    const n = size / vg.extentSize;
+    target_ = sign === '+' ? cur + n : sign === '-' ? cur - n : n;
+  } else if (l !== undefined) {
+    const r = parseExtents(l);
+    sign = r.sign;
+    let n = r.extents;
+    if (r.percent) {
+      const total = vg.pvs.reduce((k, p) => k + p.peCount, 0);
+      const up = sign !== '-';
+      const free = freeExtents(vg);
+      if (r.percent === 'VG') {
+        n = percentOf(r.value!, total, up);
+        if (sign === '' && n > cur + free) {
+          n = cur + free;
+          ctx.print(`Reducing ${r.value}%VG to remaining free space ${displaySize(n * vg.extentSize)} in VG.`);
+        }
+      } else if (r.percent === 'FREE') n = percentOf(r.value!, free, up);
+      else if (r.percent === 'LV') n = percentOf(r.value!, cur, up);
+      else if (r.percent === 'PVS') n = percentOf(r.value!, pvs ? freeExtents(vg, pvs) : total, up);
+      else fail('Specified LV does not have an origin LV.');
+      approximate = (sign === '' && r.percent !== 'LV') || (sign === '+' && r.percent === 'FREE');
+    }
+    target_ = sign === '+' ? cur + n : sign === '-' ? cur - n : n;
+  } else fail('Please specify either size or extents but not both.', 3);
+  if (target_ <= 0 && sign === '-') fail(`Unable to reduce ${full} below 1 extent.`);
+  if (target_ === cur) fail(`New size (${target_} extents) matches existing size (${cur} extents).`);
+  if (cmd === 'lvextend' && target_ < cur) fail(`New size given (${target_} extents) not larger than existing size (${cur} extents)`);
+  if (cmd === 'lvreduce' && target_ > cur) fail(`New size given (${target_} extents) not less than existing size (${cur} extents)`);
+  if (target_ % stripes) target_ = target_ > cur ? Math.ceil(target_ / stripes) * stripes : Math.floor(target_ / stripes) * stripes;
+  const oldSize = `${displaySize(cur * vg.extentSize)} (${cur} extents)`;
+  if (target_ > cur) {
+    let need = target_ - cur;
+    const free = freeExtents(vg, pvs);
+    if (need > free) {
+      if (!approximate) fail(`Insufficient free space: ${need} extents needed, but only ${free} available`);
+      need = Math.floor(free / stripes) * stripes;
+    }
+    const res = allocate(vg, { extents: need, stripes, ...(last.stripeSize ? { stripeSize: last.stripeSize } : {}), ...(pvs ? { pvs } : {}), extend: lv, approximate });
+    if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${split.lv}: ${need} more required`);
+    appendSegments(lv, res.segments);
+  } else {
+    const act = activationOf(ctx, vg, lv);
+    if (act.state === 'active') {
+      ctx.warn(`WARNING: Reducing active${act.openCount ? ' and open' : ''} logical volume to ${displaySize(target_ * vg.extentSize)}.`);
+      ctx.warn('THIS MAY DESTROY YOUR DATA (filesystem etc.)');
+      if (!ctx.has('force') && !ctx.prompt(`Do you really want to reduce ${full}? [y/n]: `)) fail(`Logical volume ${full} NOT reduced.`);
+    }
+    truncateLv(lv, target_);
+  }
+  const now = lvExtents(lv);
+  ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  ctx.print(`Size of logical volume ${full} changed from ${oldSize} to ${displaySize(now * vg.extentSize)} (${now} extents).`);
+  ctx.print(`Logical volume ${full} successfully resized.`);
+  return 0;
+}

@@ -1,0 +1,78 @@
+// Turning a scan into the row objects that reports and displays print.
+import type { Ctx } from './context.ts';
+import type { FoundVg, Scan, ScannedDevice } from '../metadata/scan.ts';
+import type { LvActivation, LvObject, MdaInfo, PvObject, VgObject } from '../report/objects.ts';
+import { maxMetadataSize } from '../formats/circular.ts';
+import { RAW_LOCN_IGNORED } from '../formats/mda-header.ts';
+import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
+
+export function mdaInfos(d: ScannedDevice): MdaInfo[] {
+  return d.mdas.map((m) => {
+    const size = m.header?.size ?? m.size;
+    const used = m.header?.committed.offset ? m.header.committed.size : 0;
+    const free = Math.floor(Math.max(0, maxMetadataSize(size) - used) / 512) * 512;
+    return { size, free, ignored: !!(m.header && m.header.committed.flags & RAW_LOCN_IGNORED) };
+  });
+}
+
+export function vgObject(f: FoundVg): VgObject {
+  const pvDevice = new Map<string, string>();
+  let mdaCount = 0;
+  let mdaUsed = 0;
+  let mdaSize = 0;
+  let mdaFree = 0;
+  for (const [id, d] of f.pvDevices) {
+    pvDevice.set(id, d.path);
+    for (const m of mdaInfos(d)) {
+      mdaCount++;
+      if (!m.ignored) mdaUsed++;
+      if (!mdaSize || m.size < mdaSize) mdaSize = m.size;
+      if (!mdaFree || m.free < mdaFree) mdaFree = m.free;
+    }
+  }
+  return { vg: f.vg, mdaCount, mdaUsedCount: mdaUsed, mdaSize, mdaFree, missingPvIds: f.missing, pvDevice };
+}
+
+function pvFromDevice(d: ScannedDevice, f: FoundVg | undefined): PvObject {
+  const label = d.label!;
+  const pv = f?.vg.pvs.find((p) => p.id === label.pvId);
+  const o: PvObject = {
+    name: d.path,
+    devSize: d.sizeSectors,
+    isPv: true,
+    pvId: label.pvId,
+    peStart: pv ? pv.peStart : (label.dataAreas[0]?.offset ?? 0) / 512,
+    mdas: mdaInfos(d),
+    extVersion: label.extVersion,
+    missing: false,
+  };
+  if (f && pv) {
+    o.vg = f.vg;
+    o.pv = pv;
+  }
+  return o;
+}
+
+/** PV rows: members of VGs, orphans, missing PVs as "[unknown]", and with `all` every other device. */
+export function pvObjects(scan: Scan, all: boolean): PvObject[] {
+  const out: PvObject[] = [];
+  for (const d of scan.devices) {
+    if (d.error && !all) continue;
+    if (d.label) out.push(pvFromDevice(d, scan.vgOfDevice(d)));
+    else if (all && !d.error) out.push({ name: d.path, devSize: d.sizeSectors, isPv: false, peStart: 0, mdas: [], extVersion: 0, missing: false });
+  }
+  for (const f of scan.all())
+    for (const pv of f.vg.pvs)
+      if (f.missing.has(pv.id))
+        out.push({ name: '[unknown]', devSize: pv.devSize, isPv: true, pvId: pv.id, vg: f.vg, pv, peStart: pv.peStart, mdas: [], extVersion: 2, missing: true });
+  return out;
+}
+
+export function activationOf(ctx: Ctx, _vg: VolumeGroup, _lv: LogicalVolume): LvActivation {
+  if (ctx.opt('driverloaded') === 'n') return { state: 'unknown' };
+  return { state: 'inactive' };
+}
+
+export function lvObjects(ctx: Ctx, vgo: VgObject): LvObject[] {
+  return vgo.vg.lvs.map((lv) => ({ vgo, lv, activation: activationOf(ctx, vgo.vg, lv) }));
+}

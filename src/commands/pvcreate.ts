@@ -1,0 +1,99 @@
+// pvcreate: initialise devices as physical volumes.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { generateId, parseId } from '../formats/uuid.ts';
+import { createPv } from '../metadata/pv-write.ts';
+import { scanDevice } from '../metadata/scan.ts';
+import { tmpSize } from '../cli/tmp-parse.ts';
+import { wipeSignatures } from './wipe.ts';
+
+export interface PvCreateOptions {
+  metadataSectors?: number;
+  dataAlignment?: number;
+  dataAlignmentOffset?: number;
+  metadataCopies?: 0 | 1 | 2;
+  labelSector?: number;
+  uuid?: string;
+}
+
+export function pvCreateOptions(ctx: Ctx): PvCreateOptions {
+  const o: PvCreateOptions = {};
+  const ms = ctx.opt('metadatasize');
+  if (ms) o.metadataSectors = tmpSize(ms, 'm')!.sectors;
+  const da = ctx.opt('dataalignment');
+  if (da) o.dataAlignment = tmpSize(da, 'k')!.sectors;
+  const dao = ctx.opt('dataalignmentoffset');
+  if (dao) o.dataAlignmentOffset = tmpSize(dao, 'k')!.sectors;
+  const mc = ctx.opt('pvmetadatacopies') ?? ctx.opt('metadatacopies');
+  if (mc !== undefined) {
+    const n = parseInt(mc, 10);
+    if (n !== 0 && n !== 1 && n !== 2) fail('Metadatacopies may only be 0, 1 or 2', 3);
+    o.metadataCopies = n as 0 | 1 | 2;
+  }
+  const ls = ctx.opt('labelsector');
+  if (ls !== undefined) o.labelSector = parseInt(ls, 10);
+  return o;
+}
+
+/**
+ * Initialises one device; returns false (after printing why) when it must be left alone.
+ * Shared with vgcreate/vgextend, which initialise plain devices implicitly.
+ */
+export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolean {
+  if (!ctx.opener.exists(name)) {
+    ctx.error(`No device found for ${name}.`);
+    return false;
+  }
+  const sd = scanDevice(ctx.opener, name);
+  if (sd.error === 'device is too small (pv_min_size)') {
+    ctx.error(`Cannot use ${name}: device is too small (pv_min_size)`);
+    return false;
+  }
+  const scan = ctx.scan();
+  const known = scan.device(name) ?? sd;
+  const owner = known.label ? scan.vgOfDevice(known) : undefined;
+  if (owner) {
+    if (ctx.count('force') < 2) {
+      ctx.error(`Can't initialize physical volume "${name}" of volume group "${owner.vg.name}" without -ff`);
+      ctx.error(`${name}: physical volume not initialized.`);
+      return false;
+    }
+    if (!ctx.prompt(`Really INITIALIZE physical volume "${name}" of volume group "${owner.vg.name}" [y/n]? `)) {
+      ctx.error(`${name}: physical volume not initialized.`);
+      return false;
+    }
+    ctx.warn(`WARNING: Forcing physical volume creation on ${name} of volume group "${owner.vg.name}"`);
+  }
+  ctx.verbose(2, `${name}: size is ${sd.sizeSectors} sectors`);
+  if (!sd.label) ctx.verbose(2, `${name}: No lvm label detected`);
+  ctx.verbose(2, `Wiping signatures on new PV ${name}.`);
+  if (!sd.label && wipeSignatures(ctx, ctx.opener, name, name) === 'refused') return false;
+  ctx.verbose(2, `Set up physical volume for "${name}" with ${sd.sizeSectors} available sectors.`);
+  ctx.verbose(2, `Scanning for labels to wipe from ${name}`);
+  ctx.verbose(2, `Zeroing start of device ${name}.`);
+  ctx.verbose(1, `Writing physical volume data to disk "${name}".`);
+  const id = o.uuid ?? generateId();
+  const sector = o.labelSector ?? 1;
+  createPv(ctx.opener, name, id, o, sector);
+  ctx.verbose(2, `${name}: Writing label to sector ${sector} with stored offset 32.`);
+  ctx.addToDevicesFile([{ name, pvId: id }]);
+  ctx.print(`Physical volume "${name}" successfully created.`);
+  return true;
+}
+
+export async function run(ctx: Ctx): Promise<number> {
+  const o = pvCreateOptions(ctx);
+  const u = ctx.opt('uuid');
+  if (u !== undefined) {
+    const id = parseId(u);
+    if (!id) fail(`Invalid UUID ${u}`, 3);
+    if (ctx.args.positionals.length > 1) fail('Can only set uuid on one volume at once', 3);
+    o.uuid = id;
+  }
+  await ctx.locks.global();
+  let rc = 0;
+  const names = ctx.args.positionals.map((p) => ctx.deviceName(p));
+  if (ctx.usesDevicesFile()) ctx.alsoScan(names.filter((n) => ctx.opener.exists(n)));
+  for (const name of names) if (!initialisePv(ctx, name, o)) rc = 5;
+  return rc;
+}

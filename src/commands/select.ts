@@ -1,0 +1,29 @@
+// Finding the objects named on the command line, with lvm2's messages when they are not there.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+import type { LogicalVolume } from '../model/types.ts';
+
+/** Accepts VG/LV, /dev/VG/LV and /dev/mapper/VG-LV. */
+export function splitLvName(arg: string): { vg: string; lv: string } | undefined {
+  let s = arg;
+  if (s.startsWith('/dev/mapper/')) {
+    const m = /^((?:[^-]|--)+)-((?:[^-]|--)+)$/.exec(s.slice('/dev/mapper/'.length));
+    if (!m) return undefined;
+    return { vg: m[1]!.replace(/--/g, '-'), lv: m[2]!.replace(/--/g, '-') };
+  }
+  if (s.startsWith('/dev/')) s = s.slice(5);
+  const parts = s.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { vg: parts[0], lv: parts[1] };
+}
+
+export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
+  const f = ctx.scan().get(name);
+  if (!f) fail([`Volume group "${name}" not found`, `Cannot process volume group ${name}`]);
+  return f;
+}
+
+export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
+  return f.vg.lvs.find((l) => l.name === name);
+}

@@ -1,0 +1,18 @@
+// vgextend: add physical volumes to a volume group.
+import type { Ctx } from './context.ts';
+import { findVgOrFail } from './select.ts';
+import { addPvs, orphanPvsFor } from './vg-build.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const [name, ...pvArgs] = ctx.args.positionals;
+  await ctx.locks.global();
+  await ctx.locks.vg(name!);
+  const found = findVgOrFail(ctx, name!);
+  const devs = orphanPvsFor(ctx, pvArgs, name!);
+  if (!devs) return 5;
+  const vg = structuredClone(found.vg);
+  addPvs(vg, devs);
+  ctx.commit(vg, [...ctx.pvPaths(found), ...devs.map((d) => d.path)], found.vg);
+  ctx.print(`Volume group "${name}" successfully extended`);
+  return 0;
+}

@@ -1,0 +1,55 @@
+// vgreduce: remove unused physical volumes from a volume group.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { findVgOrFail } from './select.ts';
+import { orphanPvs } from '../metadata/commit.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const [name, ...pvArgs] = ctx.args.positionals;
+  await ctx.locks.global();
+  await ctx.locks.vg(name!);
+  const found = findVgOrFail(ctx, name!);
+  const vg = structuredClone(found.vg);
+  const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && a.pvId === pvId)));
+  let targets: string[];
+  if (ctx.has('removemissing')) {
+    const missing = [...found.missing];
+    if (!missing.length) {
+      ctx.print(`Volume group "${name}" is already consistent.`);
+      return 0;
+    }
+    for (const id of missing) if (inUse(id) && !ctx.has('force')) fail([`WARNING: Partial LV(s) use the missing PV.`, `Use --force to remove LVs using missing PVs.`]);
+    vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
+    vg.pvs = vg.pvs.filter((p) => !missing.includes(p.id));
+    ctx.commit(vg, ctx.pvPaths(found), found.vg);
+    ctx.print(`Wrote out consistent volume group ${name}.`);
+    return 0;
+  }
+  if (ctx.has('all')) targets = vg.pvs.filter((p) => !inUse(p.id) && found.pvDevices.has(p.id)).map((p) => found.pvDevices.get(p.id)!.path);
+  else targets = pvArgs.map((a) => ctx.deviceName(a));
+  let rc = 0;
+  for (const path of targets) {
+    const pv = vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === path);
+    if (!pv) {
+      ctx.error(`Physical Volume "${path}" not found in Volume Group "${name}".`);
+      rc = 5;
+      continue;
+    }
+    if (inUse(pv.id)) {
+      ctx.error(`Physical volume "${path}" still in use`);
+      rc = 5;
+      continue;
+    }
+    if (vg.pvs.length === 1) {
+      ctx.error(`Can't remove final physical volume "${path}" from volume group "${name}"`);
+      rc = 5;
+      continue;
+    }
+    const before = structuredClone(vg);
+    vg.pvs = vg.pvs.filter((p) => p !== pv);
+    ctx.commit(vg, ctx.pvPaths({ ...found, vg }), before);
+    orphanPvs(ctx.opener, [path]);
+    ctx.print(`Removed "${path}" from volume group "${name}"`);
+  }
+  return rc;
+}

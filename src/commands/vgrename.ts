@@ -1,0 +1,24 @@
+// vgrename: rename a volume group (by name or by VG uuid).
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { checkNewVgName } from './vgcreate.ts';
+import { parseId } from '../formats/uuid.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const [oldArg, newName] = ctx.args.positionals as [string, string];
+  await ctx.locks.global();
+  const byId = parseId(oldArg);
+  const found = ctx.scan().get(oldArg) ?? (byId ? ctx.scan().all().find((f) => f.vg.id === byId) : undefined);
+  if (!found) fail([`Volume group "${oldArg}" not found`, `Cannot process volume group ${oldArg}`]);
+  const oldName = found.vg.name;
+  if (oldName === newName) fail(`Old and new volume group names need to differ`, 5);
+  checkNewVgName(ctx, newName);
+  if (ctx.scan().get(newName)) fail(`New volume group "${newName}" already exists`);
+  await ctx.locks.vg(oldName);
+  await ctx.locks.vg(newName);
+  const vg = structuredClone(found.vg);
+  vg.name = newName;
+  ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  ctx.print(`Volume group "${oldName}" successfully renamed to "${newName}"`);
+  return 0;
+}

@@ -1,0 +1,122 @@
+// Committing a VG the way lvm2 does: text into every metadata area's circular buffer, then the
+// precommit headers, then the commit headers. Each header is one 512-byte sector, so a reader sees
+// either the old or the new seqno whatever moment a crash cuts in.
+import type { BlockDevice, DeviceOpener } from '../devices/device.ts';
+import { encodeLabel, scanLabel, LABEL_SCAN_SECTORS, SECTOR_SIZE, PV_EXT_USED, PV_HEADER_EXTENSION_VSN, type PvLabel } from '../formats/label.ts';
+import { decodeMdaHeader, encodeMdaHeader, EMPTY_LOCN, MDA_HEADER_SIZE, RAW_LOCN_IGNORED, type MdaHeader } from '../formats/mda-header.ts';
+import { layoutText, maxMetadataSize, nextTextOffset } from '../formats/circular.ts';
+import { lvmCrc } from '../formats/crc.ts';
+import { exportVgRaw, type TextHeader } from '../formats/vg-text.ts';
+import type { VolumeGroup } from '../model/types.ts';
+
+export class CommitError extends Error {}
+
+interface OpenPv {
+  dev: BlockDevice;
+  label: PvLabel;
+  headers: { offset: number; header: MdaHeader }[];
+}
+
+function openPv(opener: DeviceOpener, path: string): OpenPv {
+  const dev = opener.open(path, true);
+  const ls = scanLabel(dev.read(0, LABEL_SCAN_SECTORS * SECTOR_SIZE));
+  if (!ls.label) {
+    dev.close();
+    throw new CommitError(`Failed to read physical volume label on ${path}.`);
+  }
+  const headers: OpenPv['headers'] = [];
+  for (const m of ls.label.metadataAreas) {
+    const h = decodeMdaHeader(dev.read(m.offset, MDA_HEADER_SIZE), m.offset);
+    // A damaged header is rewritten fresh, as lvm2 does when it repairs an mda.
+    headers.push({ offset: m.offset, header: typeof h === 'string' ? { start: m.offset, size: m.size, committed: EMPTY_LOCN, precommitted: EMPTY_LOCN } : h });
+  }
+  return { dev, label: ls.label, headers };
+}
+
+export function encodeText(text: string): Uint8Array {
+  const body = new TextEncoder().encode(text);
+  const out = new Uint8Array(body.length + 1);
+  out.set(body);
+  return out;
+}
+
+function writeText(dev: BlockDevice, mdaOffset: number, mdaSize: number, start: number, text: Uint8Array): void {
+  const pieces = layoutText(mdaSize, start, text.length);
+  pieces.forEach((p, i) => {
+    // Pad the last piece with zeros to the next sector so the space between copies is zero.
+    const len = i === pieces.length - 1 ? Math.ceil(p.length / SECTOR_SIZE) * SECTOR_SIZE : p.length;
+    const avail = mdaSize - p.offset;
+    const buf = new Uint8Array(Math.min(len, avail));
+    buf.set(text.subarray(p.from, p.from + Math.min(p.length, buf.length)));
+    dev.write(mdaOffset + p.offset, buf);
+  });
+}
+
+export interface CommitOptions {
+  /** Labels get PV_EXT_USED; false when the PVs are being orphaned. */
+  inUse?: boolean;
+}
+
+/** Writes `vg` (whose seqno the caller has already raised) to every metadata area of the given PV devices. */
+export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader): void {
+  const text = encodeText(exportVgRaw(vg, header));
+  const pvs = devicePaths.map((p) => openPv(opener, p));
+  try {
+    for (const pv of pvs)
+      for (const h of pv.headers)
+        if (text.length > maxMetadataSize(h.header.size))
+          throw new CommitError(`VG ${vg.name} metadata on ${pv.dev.path} (${text.length} bytes) exceeds maximum metadata size (${maxMetadataSize(h.header.size)} bytes)`);
+    const checksum = lvmCrc(text);
+    const plans: { pv: OpenPv; h: { offset: number; header: MdaHeader }; start: number }[] = [];
+    // 1. labels that must say "in use", then the text everywhere.
+    for (const pv of pvs) {
+      if (pv.label.extVersion < PV_HEADER_EXTENSION_VSN || !(pv.label.extFlags & PV_EXT_USED)) {
+        const l = { ...pv.label, extVersion: PV_HEADER_EXTENSION_VSN, extFlags: pv.label.extFlags | PV_EXT_USED };
+        pv.dev.write(l.sector * SECTOR_SIZE, encodeLabel(l));
+      }
+      for (const h of pv.headers) {
+        if (h.header.committed.flags & RAW_LOCN_IGNORED) continue;
+        const start = nextTextOffset(h.header.size, h.header.committed);
+        writeText(pv.dev, h.offset, h.header.size, start, text);
+        plans.push({ pv, h, start });
+      }
+    }
+    if (plans.length === 0) throw new CommitError(`No metadata areas available to write volume group ${vg.name}.`);
+    for (const pv of pvs) pv.dev.flush();
+    // 2. precommit.
+    for (const p of plans) {
+      const hdr: MdaHeader = { ...p.h.header, precommitted: { offset: p.start, size: text.length, checksum, flags: 0 } };
+      p.pv.dev.write(p.h.offset, encodeMdaHeader(hdr));
+    }
+    for (const pv of pvs) pv.dev.flush();
+    // 3. commit.
+    for (const p of plans) {
+      const hdr: MdaHeader = { ...p.h.header, committed: { offset: p.start, size: text.length, checksum, flags: 0 }, precommitted: EMPTY_LOCN };
+      p.pv.dev.write(p.h.offset, encodeMdaHeader(hdr));
+    }
+    for (const pv of pvs) pv.dev.flush();
+  } finally {
+    for (const pv of pvs) pv.dev.close();
+  }
+}
+
+/** Makes PVs orphans again: empty metadata slots (old text stays in the buffer) and PV_EXT_USED cleared. */
+export function orphanPvs(opener: DeviceOpener, devicePaths: string[]): void {
+  for (const path of devicePaths) {
+    const pv = openPv(opener, path);
+    try {
+      for (const h of pv.headers) {
+        const ignored = h.header.committed.flags & RAW_LOCN_IGNORED;
+        const hdr: MdaHeader = { ...h.header, committed: ignored ? { ...EMPTY_LOCN, flags: RAW_LOCN_IGNORED } : EMPTY_LOCN, precommitted: EMPTY_LOCN };
+        pv.dev.write(h.offset, encodeMdaHeader(hdr));
+      }
+      if (pv.label.extFlags & PV_EXT_USED || pv.label.extVersion < PV_HEADER_EXTENSION_VSN) {
+        const l = { ...pv.label, extVersion: PV_HEADER_EXTENSION_VSN, extFlags: pv.label.extFlags & ~PV_EXT_USED };
+        pv.dev.write(l.sector * SECTOR_SIZE, encodeLabel(l));
+      }
+      pv.dev.flush();
+    } finally {
+      pv.dev.close();
+    }
+  }
+}

@@ -1,0 +1,191 @@
+// Reading what is on the devices: labels, metadata areas, and the newest copy of each VG.
+import type { BlockDevice, DeviceOpener } from '../devices/device.ts';
+import { scanLabel, type PvLabel, type LabelProblem, LABEL_SCAN_SECTORS, SECTOR_SIZE } from '../formats/label.ts';
+import { decodeMdaHeader, type MdaHeader, MDA_HEADER_SIZE, RAW_LOCN_IGNORED } from '../formats/mda-header.ts';
+import { layoutText, maxMetadataSize } from '../formats/circular.ts';
+import { lvmCrc } from '../formats/crc.ts';
+import { importVgText, MetadataError } from '../formats/vg-text.ts';
+import { ConfigParseError } from '../formats/config-text.ts';
+import type { VolumeGroup } from '../model/types.ts';
+import { PV_MIN_SIZE_SECTORS } from '../model/layout.ts';
+
+export interface ScannedMda {
+  /** Absolute byte offset of the mda header. */
+  offset: number;
+  size: number;
+  header?: MdaHeader;
+  problem?: string;
+  text?: string;
+  vgName?: string;
+  vgId?: string;
+  seqno?: number;
+}
+
+export interface ScannedDevice {
+  path: string;
+  sizeSectors: number;
+  label?: PvLabel;
+  labelRejected: { sector: number; problem: LabelProblem }[];
+  mdas: ScannedMda[];
+  /** Why the device could not be used at all (not found, too small). */
+  error?: string;
+}
+
+const decoder = new TextDecoder('latin1');
+
+function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader): string | string {
+  const loc = h.committed;
+  const pieces = layoutText(h.size, loc.offset, loc.size);
+  const buf = new Uint8Array(loc.size);
+  for (const p of pieces) buf.set(dev.read(mda.offset + p.offset, p.length), p.from);
+  if (lvmCrc(buf) !== loc.checksum) throw new MetadataError(`Checksum error at offset ${mda.offset + loc.offset}`);
+  const nul = buf.indexOf(0);
+  return decoder.decode(buf.subarray(0, nul >= 0 ? nul : buf.length));
+}
+
+const HEAD_RE = /^([^\s{]+) \{\nid = "([^"]*)"\nseqno = (\d+)\n/;
+
+export function scanDevice(opener: DeviceOpener, path: string): ScannedDevice {
+  const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [] };
+  let dev: BlockDevice;
+  try {
+    dev = opener.open(path, false);
+  } catch {
+    sd.error = 'device not found';
+    return sd;
+  }
+  try {
+    sd.sizeSectors = Math.floor(dev.size / SECTOR_SIZE);
+    if (sd.sizeSectors < PV_MIN_SIZE_SECTORS) {
+      sd.error = 'device is too small (pv_min_size)';
+      return sd;
+    }
+    const head = dev.read(0, LABEL_SCAN_SECTORS * SECTOR_SIZE);
+    const ls = scanLabel(head);
+    sd.labelRejected = ls.rejected;
+    if (!ls.label) return sd;
+    sd.label = ls.label;
+    for (const l of ls.label.metadataAreas) {
+      const m: ScannedMda = { offset: l.offset, size: l.size };
+      sd.mdas.push(m);
+      const h = decodeMdaHeader(dev.read(l.offset, MDA_HEADER_SIZE), l.offset);
+      if (typeof h === 'string') {
+        m.problem = `Failed to read metadata area header on ${path} at ${l.offset}: ${h}`;
+        continue;
+      }
+      m.header = h;
+      const c = h.committed;
+      if (c.offset === 0 || c.flags & RAW_LOCN_IGNORED) continue;
+      if (c.size > maxMetadataSize(h.size) + MDA_HEADER_SIZE * 2 || c.offset < MDA_HEADER_SIZE) {
+        m.problem = `Metadata location on ${path} at ${l.offset + c.offset} has invalid size ${c.size}.`;
+        continue;
+      }
+      try {
+        const text = readText(dev, m, h);
+        const mm = HEAD_RE.exec(text);
+        if (!mm) throw new MetadataError(`Metadata on ${path} at ${l.offset + c.offset} has invalid VG name or header.`);
+        m.text = text;
+        m.vgName = mm[1]!;
+        m.vgId = mm[2]!.replace(/-/g, '');
+        m.seqno = parseInt(mm[3]!, 10);
+      } catch (e) {
+        m.problem = `${(e as Error).message} on ${path}`;
+      }
+    }
+    return sd;
+  } finally {
+    dev.close();
+  }
+}
+
+/** A VG as found on disk: the parsed newest copy and where its PVs are. */
+export interface FoundVg {
+  vg: VolumeGroup;
+  /** Devices of present PVs, by PV id. */
+  pvDevices: Map<string, ScannedDevice>;
+  missing: Set<string>;
+  /** Some copies carry an older seqno or differ (lvm2's "Inconsistent metadata"). */
+  inconsistent: boolean;
+}
+
+export interface VgProblem {
+  vgName: string;
+  message: string;
+}
+
+export class Scan {
+  readonly byPvId = new Map<string, ScannedDevice>();
+  private vgs = new Map<string, FoundVg>();
+  readonly problems: VgProblem[] = [];
+  /** VG names in the order lvm2's cache lists them (last found first). */
+  readonly vgOrder: string[] = [];
+
+  constructor(readonly devices: ScannedDevice[]) {
+    for (const d of devices) if (d.label && !this.byPvId.has(d.label.pvId)) this.byPvId.set(d.label.pvId, d);
+    this.assemble();
+  }
+
+  private assemble(): void {
+    // Group copies by VG id; the highest seqno wins.
+    const groups = new Map<string, { mda: ScannedMda; dev: ScannedDevice }[]>();
+    for (const d of this.devices)
+      for (const m of d.mdas) {
+        if (!m.text || !m.vgId) continue;
+        let g = groups.get(m.vgId);
+        if (!g) groups.set(m.vgId, (g = []));
+        g.push({ mda: m, dev: d });
+      }
+    for (const copies of groups.values()) {
+      const best = copies.reduce((a, b) => (b.mda.seqno! > a.mda.seqno! ? b : a));
+      let vg: VolumeGroup;
+      try {
+        vg = importVgText(best.mda.text!).vg;
+      } catch (e) {
+        const detail = e instanceof ConfigParseError || e instanceof MetadataError ? e.message : String(e);
+        this.problems.push({ vgName: best.mda.vgName!, message: `Failed to read metadata of VG ${best.mda.vgName} from ${best.dev.path}: ${detail}` });
+        continue;
+      }
+      const inconsistent = copies.some((c) => c.mda.seqno !== best.mda.seqno || c.mda.text !== best.mda.text);
+      const pvDevices = new Map<string, ScannedDevice>();
+      const missing = new Set<string>();
+      for (const pv of vg.pvs) {
+        const d = this.byPvId.get(pv.id);
+        if (d) pvDevices.set(pv.id, d);
+        else missing.add(pv.id);
+      }
+      if (this.vgs.has(vg.name)) {
+        this.problems.push({ vgName: vg.name, message: `Multiple VGs found with the same name: skipping ${vg.name}` });
+        continue;
+      }
+      this.vgs.set(vg.name, { vg, pvDevices, missing, inconsistent });
+      this.vgOrder.unshift(vg.name);
+    }
+  }
+
+  vgNames(): string[] {
+    return [...this.vgs.keys()].sort();
+  }
+
+  get(name: string): FoundVg | undefined {
+    return this.vgs.get(name);
+  }
+
+  all(): FoundVg[] {
+    return this.vgOrder.map((n) => this.vgs.get(n)!);
+  }
+
+  /** The VG a device's PV belongs to, if any. */
+  vgOfDevice(d: ScannedDevice): FoundVg | undefined {
+    if (!d.label) return undefined;
+    for (const f of this.vgs.values()) if (f.pvDevices.get(d.label.pvId) === d) return f;
+    return undefined;
+  }
+
+  device(path: string): ScannedDevice | undefined {
+    return this.devices.find((d) => d.path === path);
+  }
+}
+
+export function scanDevices(opener: DeviceOpener, paths: string[]): Scan {
+  return new Scan(paths.map((p) => scanDevice(opener, p)));
+}

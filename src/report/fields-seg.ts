@@ -1,0 +1,99 @@
+// Values of the LV segment fields (lvm type SEGS).
+import { attrInt, attrString, segType } from '../model/types.ts';
+import type { Segment } from '../model/types.ts';
+import type { LvObject } from './objects.ts';
+import { chunkSize, isLvVisibleForReport, isThinPool, isThinVolume, lvByName, thinPoolOf, thinZero } from './lv-info.ts';
+import { EMPTY, bin, num, size, str, strList } from './values.ts';
+import type { Env, FieldValue } from './values.ts';
+import type { RowCtx } from './fields.ts';
+
+/** Segment type as lvs prints it: a one-stripe "striped" segment is "linear". */
+export function segTypeName(seg: Segment): string {
+  const t = segType(seg);
+  if (t === 'striped' && (seg.areas?.length ?? 0) === 1) return 'linear';
+  return t;
+}
+
+/** Thin pools keep their data LV as their only area. */
+function areasOf(lvo: LvObject, seg: Segment): Segment['areas'] {
+  if (segType(seg) === 'thin-pool') {
+    const data = attrString(seg, 'pool');
+    return data !== undefined ? [{ kind: 'lv', lv: data, le: 0 }] : [];
+  }
+  return seg.areas ?? [];
+}
+
+interface AreaText {
+  name: string;
+  hidden: boolean;
+  start: number;
+  len: number;
+}
+
+function areaTexts(lvo: LvObject, seg: Segment): AreaText[] {
+  const vg = lvo.vgo.vg;
+  return (areasOf(lvo, seg) ?? []).map((a) => {
+    if (a.kind === 'pv') {
+      return { name: lvo.vgo.pvDevice.get(a.pvId) ?? '[unknown]', hidden: false, start: a.pe, len: seg.extentCount };
+    }
+    const sub = lvByName(vg, a.lv);
+    let len = 0;
+    for (const s of sub?.segments ?? []) len += s.extentCount;
+    return { name: a.lv, hidden: sub ? !isLvVisibleForReport(vg, sub) : false, start: 0, len };
+  });
+}
+
+function ranges(lvo: LvObject, seg: Segment, markHidden: boolean): string[] {
+  return areaTexts(lvo, seg).map((a) => {
+    const n = markHidden && a.hidden ? `[${a.name}]` : a.name;
+    return `${n}:${a.start}-${a.start + a.len - 1}`;
+  });
+}
+
+function stripeCount(lvo: LvObject, seg: Segment): number {
+  return areasOf(lvo, seg)?.length ?? 0;
+}
+
+type SegFn = (lvo: LvObject, seg: Segment, env: Env) => FieldValue;
+
+const SEG: Record<string, SegFn> = {
+  segtype: (_o, s) => str(segTypeName(s)),
+  stripes: (o, s) => num(stripeCount(o, s)),
+  data_stripes: (o, s) => num(stripeCount(o, s)),
+  stripe_size: (_o, s, e) => size(e, s.stripeSize ?? 0),
+  region_size: (_o, _s, e) => size(e, 0),
+  chunk_size: (o, s, e) => size(e, chunkSize(o.vgo.vg, o.lv, s)),
+  thin_count: (o) =>
+    isThinPool(o.lv) ? num(o.vgo.vg.lvs.filter((l) => thinPoolOf(o.vgo.vg, l) === o.lv).length) : EMPTY,
+  discards: (_o, s) => str(segType(s) === 'thin-pool' ? (attrString(s, 'discards') ?? 'passdown') : ''),
+  zero: (o, _s, e) => bin(e, thinZero(o.vgo.vg, o.lv), 'zero'),
+  transaction_id: (o, s) => {
+    const t = isThinPool(o.lv) || isThinVolume(o.lv) ? attrInt(s, 'transaction_id') : undefined;
+    return t !== undefined ? num(t) : EMPTY;
+  },
+  thin_id: (o, s) => {
+    const t = isThinVolume(o.lv) ? attrInt(s, 'device_id') : undefined;
+    return t !== undefined ? num(t) : EMPTY;
+  },
+  seg_start: (o, s, e) => size(e, s.startExtent * o.vgo.vg.extentSize),
+  seg_start_pe: (_o, s) => num(s.startExtent),
+  seg_size: (o, s, e) => size(e, s.extentCount * o.vgo.vg.extentSize),
+  seg_size_pe: (_o, s) => num(s.extentCount),
+  seg_tags: (_o, s) => strList(s.tags, true),
+  seg_pe_ranges: (o, s) => strList(ranges(o, s, false), false, ' '),
+  seg_le_ranges: (o, s) => strList(ranges(o, s, true), false),
+  devices: (o, s) => strList(areaTexts(o, s).map((a) => `${a.name}(${a.start})`), false),
+  seg_monitor: () => EMPTY,
+};
+
+export const SEG_FIELDS: Record<string, (row: RowCtx, env: Env) => FieldValue> = Object.fromEntries(
+  Object.entries(SEG).map(([k, f]) => [
+    k,
+    (row: RowCtx, env: Env) => {
+      // pvs -o +seg_* reports the segment of the LV owning a PV segment (blank for free space).
+      const lvo = row.lvo;
+      const seg = row.seg;
+      return lvo && seg ? f(lvo, seg, env) : EMPTY;
+    },
+  ]),
+);

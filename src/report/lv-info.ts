@@ -1,0 +1,166 @@
+// What an LV *is* (origin, COW, thin pool, pool data ...), derived from the VG metadata the way
+// lvm derives its in-memory status bits on import. Shared by reports and display commands.
+import { attrInt, attrString, isVisible, segType } from '../model/types.ts';
+import type { LogicalVolume, Segment, VolumeGroup } from '../model/types.ts';
+
+export function hasFlag(lv: LogicalVolume, flag: string): boolean {
+  return lv.status.includes(flag) || lv.flags.includes(flag);
+}
+
+export function lvByName(vg: VolumeGroup, name: string): LogicalVolume | undefined {
+  return vg.lvs.find((l) => l.name === name);
+}
+
+function firstSeg(lv: LogicalVolume): Segment | undefined {
+  return lv.segments[0];
+}
+
+export function firstSegType(lv: LogicalVolume): string {
+  const s = firstSeg(lv);
+  return s ? segType(s) : '';
+}
+
+/** The hidden `snapshotN` segment whose cow_store is this LV (lvm's find_snapshot). */
+export function snapshotSegOfCow(vg: VolumeGroup, lv: LogicalVolume): Segment | undefined {
+  for (const l of vg.lvs) {
+    for (const s of l.segments) {
+      if (segType(s) === 'snapshot' && attrString(s, 'cow_store') === lv.name) return s;
+    }
+  }
+  return undefined;
+}
+
+export function isCow(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return snapshotSegOfCow(vg, lv) !== undefined;
+}
+
+/** The internal LV carrying the snapshot segment itself (never reported). */
+export function isSnapshotHolder(lv: LogicalVolume): boolean {
+  return firstSegType(lv) === 'snapshot';
+}
+
+export function originOfCow(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  const s = snapshotSegOfCow(vg, lv);
+  const name = s ? attrString(s, 'origin') : undefined;
+  return name !== undefined ? lvByName(vg, name) : undefined;
+}
+
+export function cowsOfOrigin(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
+  const out: LogicalVolume[] = [];
+  for (const l of vg.lvs) {
+    for (const s of l.segments) {
+      if (segType(s) !== 'snapshot' || attrString(s, 'origin') !== lv.name) continue;
+      const cow = lvByName(vg, attrString(s, 'cow_store') ?? '');
+      if (cow) out.push(cow);
+    }
+  }
+  return out;
+}
+
+export function isOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return cowsOfOrigin(vg, lv).length > 0;
+}
+
+export function isThinPool(lv: LogicalVolume): boolean {
+  return firstSegType(lv) === 'thin-pool';
+}
+
+export function isThinVolume(lv: LogicalVolume): boolean {
+  return firstSegType(lv) === 'thin';
+}
+
+function poolSegNaming(vg: VolumeGroup, key: string, name: string): Segment | undefined {
+  for (const l of vg.lvs) {
+    const s = firstSeg(l);
+    if (s && segType(s) === 'thin-pool' && attrString(s, key) === name) return s;
+  }
+  return undefined;
+}
+
+export function isThinPoolData(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return poolSegNaming(vg, 'pool', lv.name) !== undefined;
+}
+
+export function isThinPoolMetadata(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return poolSegNaming(vg, 'metadata', lv.name) !== undefined;
+}
+
+/** lvm marks a hidden LV named `*_pmspare` as the pool metadata spare when reading metadata. */
+export function isPmSpare(lv: LogicalVolume): boolean {
+  return !isVisible(lv) && lv.name.includes('_pmspare');
+}
+
+/** Pool of a thin volume. */
+export function thinPoolOf(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  const s = firstSeg(lv);
+  if (!s || segType(s) !== 'thin') return undefined;
+  const name = attrString(s, 'thin_pool');
+  return name !== undefined ? lvByName(vg, name) : undefined;
+}
+
+/** Origin of a thin snapshot (or its external origin). */
+export function thinOriginOf(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  const s = firstSeg(lv);
+  if (!s || segType(s) !== 'thin') return undefined;
+  const name = attrString(s, 'origin') ?? attrString(s, 'external_origin');
+  return name !== undefined ? lvByName(vg, name) : undefined;
+}
+
+export function isThinOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return vg.lvs.some((l) => isThinVolume(l) && attrString(l.segments[0]!, 'origin') === lv.name);
+}
+
+export function isExternalOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return vg.lvs.some((l) => isThinVolume(l) && attrString(l.segments[0]!, 'external_origin') === lv.name);
+}
+
+/** lvm's lv_origin_lv: origin of a COW snapshot or of a thin snapshot. */
+export function originLv(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
+  return originOfCow(vg, lv) ?? thinOriginOf(vg, lv);
+}
+
+/** Zeroing of new blocks for a thin pool (or for a thin LV, its pool). */
+export function thinZero(vg: VolumeGroup, lv: LogicalVolume): boolean | undefined {
+  const pool = isThinPool(lv) ? lv : thinPoolOf(vg, lv);
+  if (!pool) return undefined;
+  return attrInt(pool.segments[0]!, 'zero_new_blocks') === 1;
+}
+
+/**
+ * lvm's lv_is_visible: a COW snapshot is shown when its origin is; the snapshot holder never.
+ */
+export function isLvVisibleForReport(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  if (isSnapshotHolder(lv)) return false;
+  const origin = originOfCow(vg, lv);
+  if (origin) return isLvVisibleForReport(vg, origin);
+  return isVisible(lv);
+}
+
+/** Name as `lvs` shows it: hidden LVs in brackets. */
+export function lvDisplayName(vg: VolumeGroup, lv: LogicalVolume): string {
+  return isLvVisibleForReport(vg, lv) ? lv.name : `[${lv.name}]`;
+}
+
+/** vg lv_count: visible LVs (COW snapshots included). */
+export function visibleLvCount(vg: VolumeGroup): number {
+  return vg.lvs.filter((lv) => isLvVisibleForReport(vg, lv)).length;
+}
+
+export function snapshotCount(vg: VolumeGroup): number {
+  return vg.lvs.filter((lv) => isCow(vg, lv)).length;
+}
+
+export function extentsOf(lv: LogicalVolume): number {
+  let n = 0;
+  for (const s of lv.segments) n += s.extentCount;
+  return n;
+}
+
+/** Chunk size in sectors (COW snapshot or pool), 0 otherwise. */
+export function chunkSize(vg: VolumeGroup, lv: LogicalVolume, seg: Segment): number {
+  const snap = snapshotSegOfCow(vg, lv);
+  if (snap) return attrInt(snap, 'chunk_size') ?? 0;
+  const t = segType(seg);
+  if (t === 'thin-pool' || t === 'cache-pool') return attrInt(seg, 'chunk_size') ?? 0;
+  return 0;
+}
