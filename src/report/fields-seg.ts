@@ -93,7 +93,11 @@ export const SEG_FIELDS: Record<string, (row: RowCtx, env: Env) => FieldValue> =
       // pvs -o +seg_* reports the segment of the LV owning a PV segment (blank for free space).
       const lvo = row.lvo;
       const seg = row.seg;
-      return lvo && seg ? f(lvo, seg, env) : EMPTY;
+      if (lvo && seg) return f(lvo, seg, env);
+      // Free PV space is a dummy segment of the free length.
+      if (seg && k === 'seg_size_pe') return num(seg.extentCount);
+      if (seg && k === 'seg_start_pe') return num(seg.startExtent);
+      return EMPTY;
     },
   ]),
 );

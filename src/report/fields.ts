@@ -5,7 +5,7 @@ import { FIELD_TABLE } from './field-table.ts';
 import type { Kind, ObjType } from './field-table.ts';
 import type { Segment } from '../model/types.ts';
 import type { LvObject, PvObject, PvSegObject, VgObject } from './objects.ts';
-import { EMPTY, bin, num, str } from './values.ts';
+import { EMPTY, bin, num } from './values.ts';
 import type { Env, FieldValue } from './values.ts';
 import { LV_FIELDS } from './fields-lv.ts';
 import { PV_FIELDS, VG_FIELDS } from './fields-pv-vg.ts';

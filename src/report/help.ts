@@ -76,11 +76,7 @@ export function fieldHelpLines(withTypes: boolean): string[] {
   specialLines[1] = DASHES.slice(0, 'Special'.length + 7);
   lines.push(...specialLines);
   lines.push(' ');
-  return lines.map((l) => `  ${l}\n`).map((l) => l).map(fixBlank);
-}
-
-function fixBlank(l: string): string {
-  return l;
+  return lines.map((l) => `  ${l}\n`);
 }
 
 export function optionsHelp(): string {

@@ -1,0 +1,7 @@
+// lvs: report on logical volumes.
+import type { Ctx } from './context.ts';
+import { runReport } from './report-cmd.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  return runReport(ctx, 'lvs');
+}

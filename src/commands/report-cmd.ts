@@ -1,0 +1,93 @@
+// pvs, vgs, lvs (and xxdisplay -C): choose the objects named on the command line, hand them to the report engine.
+import type { Ctx } from './context.ts';
+import { optAll } from '../cli/parsed.ts';
+import { renderReport, type ReportKind, type ReportOptions } from '../report/report.ts';
+import type { ReportInput } from '../report/rows.ts';
+import { lvObjects, pvObjects, vgObject } from './objects.ts';
+import { splitLvName } from './select.ts';
+import type { LvObject, VgObject } from '../report/objects.ts';
+
+export function reportOptions(ctx: Ctx): ReportOptions {
+  const o: ReportOptions = {
+    options: optAll(ctx.args, 'options'),
+    sort: optAll(ctx.args, 'sort'),
+    nosuffix: ctx.has('nosuffix'),
+    noheadings: ctx.has('noheadings'),
+    aligned: ctx.has('aligned'),
+    nameprefixes: ctx.has('nameprefixes'),
+    unquoted: ctx.has('unquoted'),
+    rows: ctx.has('rows'),
+    binary: ctx.has('binary'),
+    unbuffered: ctx.has('unbuffered'),
+    segments: ctx.has('segments'),
+    all: ctx.has('all'),
+    verbose: ctx.count('verbose') > 0,
+  };
+  const sel = ctx.opt('select');
+  if (sel !== undefined) o.select = sel;
+  const units = ctx.opt('units');
+  if (units !== undefined) o.units = units;
+  const sep = ctx.opt('separator');
+  if (sep !== undefined) o.separator = sep;
+  const fmt = ctx.opt('reportformat');
+  if (fmt === 'json' || fmt === 'basic') o.reportformat = fmt;
+  return o;
+}
+
+/** Objects for a report; prints lvm2's not-found errors and returns the rc they imply. */
+export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; rc: number } {
+  const scan = ctx.scan();
+  const args = ctx.args.positionals;
+  let rc = 0;
+  if (kind === 'pvs') {
+    let pvs = pvObjects(scan, ctx.has('all'));
+    if (args.length) {
+      const names = args.map((a) => ctx.deviceName(a));
+      for (const n of names)
+        if (!pvs.some((p) => p.name === n)) {
+          ctx.error(`Cannot use ${n}: device not found`);
+          rc = 5;
+        }
+      pvs = pvs.filter((p) => names.includes(p.name));
+    }
+    return { input: { pvs }, rc };
+  }
+  const vgos: VgObject[] = [];
+  const wantLvs = new Map<string, Set<string> | 'all'>();
+  const names = args.length ? args : scan.vgNames();
+  for (const a of names) {
+    const s = kind === 'lvs' ? splitLvName(a) : undefined;
+    const vgName = s ? s.vg : a.replace(/^\/dev\//, '').replace(/\/$/, '');
+    const f = scan.get(vgName);
+    if (!f) {
+      ctx.error(`Volume group "${vgName}" not found`);
+      ctx.error(`Cannot process volume group ${vgName}`);
+      rc = 5;
+      continue;
+    }
+    if (s && !f.vg.lvs.some((l) => l.name === s.lv)) {
+      ctx.error(`Failed to find logical volume "${vgName}/${s.lv}"`);
+      rc = 5;
+      continue;
+    }
+    if (!vgos.some((v) => v.vg.name === vgName)) vgos.push(vgObject(f));
+    const prev = wantLvs.get(vgName);
+    if (!s) wantLvs.set(vgName, 'all');
+    else if (prev !== 'all') wantLvs.set(vgName, new Set([...(prev ?? []), s.lv]));
+  }
+  if (kind === 'vgs') return { input: { vgs: vgos }, rc };
+  const lvs: LvObject[] = [];
+  for (const vgo of vgos) {
+    const want = wantLvs.get(vgo.vg.name);
+    for (const lo of lvObjects(ctx, vgo)) if (want === 'all' || want?.has(lo.lv.name)) lvs.push(lo);
+  }
+  return { input: { lvs, vgs: vgos }, rc };
+}
+
+export function runReport(ctx: Ctx, kind: ReportKind): number {
+  const { input, rc } = reportInput(ctx, kind);
+  const out = renderReport(kind, reportOptions(ctx), input);
+  if (out.stderr) ctx.run.io.err(out.stderr);
+  if (out.stdout) ctx.output(out.stdout);
+  return out.rc || rc;
+}

@@ -1,0 +1,7 @@
+// vgs: report on volume groups.
+import type { Ctx } from './context.ts';
+import { runReport } from './report-cmd.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  return runReport(ctx, 'vgs');
+}
