@@ -26,4 +26,13 @@ export const COMMANDS: Record<string, Loader> = {
   lvextend: () => import('../commands/lvresize.ts'),
   lvreduce: () => import('../commands/lvresize.ts'),
   lvresize: () => import('../commands/lvresize.ts'),
+  pvchange: () => import('../commands/pvchange.ts'),
+  pvresize: () => import('../commands/pvresize.ts'),
+  pvck: () => import('../commands/pvck.ts'),
+  vgck: () => import('../commands/vgck.ts'),
+  vgchange: () => import('../commands/vgchange.ts'),
+  vgcfgbackup: () => import('../commands/vgcfgbackup.ts'),
+  vgcfgrestore: () => import('../commands/vgcfgrestore.ts'),
+  lvmdevices: () => import('../commands/lvmdevices.ts'),
+  demo: () => import('../commands/demo.ts'),
 };

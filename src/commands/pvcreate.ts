@@ -1,4 +1,6 @@
 // pvcreate: initialise devices as physical volumes.
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { generateId, parseId } from '../formats/uuid.ts';
@@ -64,10 +66,19 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
     }
     ctx.warn(`WARNING: Forcing physical volume creation on ${name} of volume group "${owner.vg.name}"`);
   }
-  ctx.verbose(2, `${name}: size is ${sd.sizeSectors} sectors`);
-  if (!sd.label) ctx.verbose(2, `${name}: No lvm label detected`);
+  const cached = `${name}: using cached size ${sd.sizeSectors} sectors`;
+  for (let round = 0; round < 3; round++) {
+    ctx.verbose(2, cached);
+    ctx.verbose(2, cached);
+    if (!sd.label) ctx.verbose(2, `${name}: No lvm label detected`);
+  }
   ctx.verbose(2, `Wiping signatures on new PV ${name}.`);
   if (!sd.label && wipeSignatures(ctx, ctx.opener, name, name) === 'refused') return false;
+  ctx.verbose(2, cached);
+  const q = queueLimits(name);
+  ctx.verbose(2, `Device ${name}: queue/minimum_io_size is ${q.minimumIo} bytes.`);
+  ctx.verbose(2, `Device ${name}: queue/optimal_io_size is ${q.optimalIo} bytes.`);
+  ctx.verbose(2, `Device ${name}: alignment_offset is ${q.alignmentOffset} bytes.`);
   ctx.verbose(2, `Set up physical volume for "${name}" with ${sd.sizeSectors} available sectors.`);
   ctx.verbose(2, `Scanning for labels to wipe from ${name}`);
   ctx.verbose(2, `Zeroing start of device ${name}.`);
@@ -79,6 +90,26 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
   ctx.addToDevicesFile([{ name, pvId: id }]);
   ctx.print(`Physical volume "${name}" successfully created.`);
   return true;
+}
+
+/** The sysfs limits lvm2 reads for data alignment; image files have none (512/0/0). */
+function queueLimits(name: string): { minimumIo: number; optimalIo: number; alignmentOffset: number } {
+  const read = (p: string, dflt: number) => {
+    try {
+      return parseInt(readFileSync(p, 'utf8').trim(), 10);
+    } catch {
+      return dflt;
+    }
+  };
+  if (!name.startsWith('/dev/')) return { minimumIo: 512, optimalIo: 0, alignmentOffset: 0 };
+  let base = `/sys/class/block/${basename(name)}`;
+  try {
+    base = `/sys/class/block/${basename(realpathSync(name))}`;
+  } catch {
+    /* keep the name */
+  }
+  const queue = existsSync(`${base}/queue`) ? `${base}/queue` : `${base}/../queue`;
+  return { minimumIo: read(`${queue}/minimum_io_size`, 512), optimalIo: read(`${queue}/optimal_io_size`, 0), alignmentOffset: read(`${base}/alignment_offset`, 0) };
 }
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -94,6 +125,7 @@ export async function run(ctx: Ctx): Promise<number> {
   let rc = 0;
   const names = ctx.args.positionals.map((p) => ctx.deviceName(p));
   if (ctx.usesDevicesFile()) ctx.alsoScan(names.filter((n) => ctx.opener.exists(n)));
+  for (const d of ctx.scan().devices) if (!d.error) ctx.verbose(2, `${d.path}: size is ${d.sizeSectors} sectors`);
   for (const name of names) if (!initialisePv(ctx, name, o)) rc = 5;
   return rc;
 }

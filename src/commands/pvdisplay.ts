@@ -6,6 +6,7 @@ import { pvdisplayColons, pvdisplayFull, pvdisplaySegments } from './display/pv-
 import { badCommandLine, reportInstead } from './display/columns.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
+  const size = sizer(ctx);
   if (ctx.has('columns')) {
     if (ctx.has('colon') || ctx.has('maps') || ctx.has('short')) badCommandLine(ctx, 'Incompatible options selected');
     return reportInstead(ctx, 'pvs');
@@ -14,7 +15,6 @@ export async function run(ctx: Ctx): Promise<number> {
     if (ctx.has(o)) badCommandLine(ctx, 'Incompatible options selected');
   if (ctx.has('colon') && ctx.has('maps')) badCommandLine(ctx, 'Option -c not allowed with option -m');
   if (ctx.has('colon') && ctx.has('short')) badCommandLine(ctx, 'Option -c is not allowed with option -s');
-  const size = sizer(ctx);
   return eachPv(ctx, (v) => {
     // -s shows what is still free on a VG member, the whole device for a new PV.
     const capacity = v.orphan ? v.size : (v.peCount - v.peAlloc) * v.peSize;

@@ -101,3 +101,8 @@ export function attrInt(seg: Segment, key: string): number | undefined {
 export function isVisible(lv: LogicalVolume): boolean {
   return lv.status.includes('VISIBLE');
 }
+
+/** PEs one area of a segment covers: striped segments spread their extents over the stripes. */
+export function areaExtents(seg: Segment): number {
+  return segType(seg) === 'striped' && seg.areas?.length ? seg.extentCount / seg.areas.length : seg.extentCount;
+}

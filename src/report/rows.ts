@@ -1,5 +1,6 @@
 // Building report rows for the final report type (one per VG, LV, LV segment, PV, PV segment).
 import type { LogicalVolume, Segment, VolumeGroup } from '../model/types.ts';
+import { areaExtents } from '../model/types.ts';
 import type { LvObject, PvObject, PvSegObject, VgObject } from './objects.ts';
 import type { RowCtx } from './fields.ts';
 import { isLvVisibleForReport, isSnapshotHolder } from './lv-info.ts';
@@ -22,7 +23,7 @@ export function pvSegmentsOf(pvo: PvObject): PvSegObject[] {
   for (const lv of vg.lvs) {
     for (const seg of lv.segments) {
       for (const a of seg.areas ?? []) {
-        if (a.kind === 'pv' && a.pvId === pv.id) used.push({ pvo, start: a.pe, size: seg.extentCount, lv, seg });
+        if (a.kind === 'pv' && a.pvId === pv.id) used.push({ pvo, start: a.pe, size: areaExtents(seg), lv, seg });
       }
     }
   }

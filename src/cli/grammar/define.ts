@@ -185,3 +185,10 @@ export function defineCommand(src: DefSource): CommandDef {
   }
   return cmd;
 }
+
+/** The options every command accepts (OO_ALL), in the order lvm2 lists them. */
+export function lvmAllOptions(): OptArg[] {
+  const list: OptArg[] = [];
+  addOptional(list, ooSet('OO_ALL'));
+  return list;
+}

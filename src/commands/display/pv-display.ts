@@ -5,10 +5,8 @@ import { say, type SizeFn } from './out.ts';
 import type { PvView } from './pv-view.ts';
 import { pvRuns } from './pv-segments.ts';
 
-/** The VG Name value: empty for orphans, C's "(null)" for the dummy of a non-PV device. */
 function vgNameText(v: PvView): string {
-  if (v.orphan) return '';
-  return v.vgName === null ? '(null)' : (v.vgName ?? '');
+  return v.orphan ? '' : (v.vgName ?? '');
 }
 
 export function pvdisplayFull(ctx: Ctx, v: PvView, size: SizeFn): void {
@@ -50,10 +48,9 @@ export function pvdisplayShort(ctx: Ctx, v: PvView): void {
 }
 
 export function pvdisplayColons(ctx: Ctx, v: PvView): void {
-  const vg = v.orphan ? '' : v.vgName === null ? '(null)' : (v.vgName ?? '');
   const fields = [
     v.name,
-    vg,
+    vgNameText(v),
     v.size,
     -1,
     v.status,

@@ -1,6 +1,5 @@
-// The physical_volume fields lvm2's display code reads, for the three kinds of PV a command can
-// meet: a member of a VG (possibly missing), an orphan ("new") PV, and — with -a — a device
-// that is no PV at all, which lvm2 passes as a zeroed dummy.
+// The physical_volume fields lvm2's display code reads, for the two kinds of PV a display command
+// meets: a member of a VG (possibly missing) and an orphan ("new") PV.
 import { formatId } from '../../formats/uuid.ts';
 import type { FoundVg, ScannedDevice } from '../../metadata/scan.ts';
 import type { PhysicalVolume, VolumeGroup } from '../../model/types.ts';
@@ -14,8 +13,8 @@ const MISSING_PV = 0x800000;
 export interface PvView {
   /** pv_dev_name(): the device path, `[unknown]` for a missing PV. */
   name: string;
-  /** VG name; undefined for an orphan, null for the dummy of a non-PV device (printed "(null)"). */
-  vgName: string | undefined | null;
+  /** VG name; undefined for an orphan. */
+  vgName: string | undefined;
   orphan: boolean;
   exported: boolean;
   /** pv->size in sectors (metadata dev_size for members, label device size for orphans). */
@@ -28,7 +27,7 @@ export interface PvView {
   allocatable: boolean;
   /** Numeric status bits (pvdisplay -c). */
   status: number;
-  /** Formatted PV UUID, empty for the dummy. */
+  /** Formatted PV UUID. */
   uuid: string;
   tags: string[];
   vg?: VolumeGroup;
@@ -77,26 +76,6 @@ export function orphanView(d: ScannedDevice): PvView {
     allocatable: false,
     status: 0,
     uuid: formatId(label.pvId),
-    tags: [],
-    device: d,
-  };
-}
-
-/** lvm2's pv_dummy for `-a`: everything zero, no VG name, no UUID. */
-export function dummyView(d: ScannedDevice): PvView {
-  return {
-    name: d.path,
-    vgName: null,
-    orphan: false,
-    exported: false,
-    size: 0,
-    peStart: 0,
-    peSize: 0,
-    peCount: 0,
-    peAlloc: 0,
-    allocatable: false,
-    status: 0,
-    uuid: '',
     tags: [],
     device: d,
   };

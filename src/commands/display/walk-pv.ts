@@ -1,9 +1,9 @@
 // process_each_pv for the display commands: VGs in lvm2's cache order with their PVs in metadata
-// order, then orphan PVs in scan order, then (with -a) devices that are not PVs. Named devices
+// order, then orphan PVs in scan order. Named devices
 // that cannot be used are reported first; named devices that are not PVs are reported last.
 import type { Ctx } from '../context.ts';
 import type { ScannedDevice } from '../../metadata/scan.ts';
-import { dummyView, memberView, orphanView, type PvView } from './pv-view.ts';
+import { memberView, orphanView, type PvView } from './pv-view.ts';
 
 interface PvArgs {
   devices: ScannedDevice[];
@@ -38,11 +38,8 @@ function resolveArgs(ctx: Ctx, args: string[]): PvArgs {
   return out;
 }
 
-/**
- * Calls `fn` for every PV selected by the positional arguments (all PVs when there are none);
- * `all` adds the devices that are not PVs, as `pvdisplay -a` does. Returns the exit code.
- */
-export function eachPv(ctx: Ctx, all: boolean, fn: (v: PvView) => void): number {
+/** Calls `fn` for every PV selected by the positional arguments (all PVs when there are none); returns the exit code. */
+export function eachPv(ctx: Ctx, fn: (v: PvView) => void): number {
   const args = resolveArgs(ctx, ctx.args.positionals);
   const processAll = ctx.args.positionals.length === 0;
   const pending = [...args.devices];
@@ -70,6 +67,5 @@ export function eachPv(ctx: Ctx, all: boolean, fn: (v: PvView) => void): number 
     ctx.error(`Failed to find physical volume "${d.path}".`);
     rc = 5;
   }
-  if (processAll && all) for (const d of scan.devices) if (!d.label && !d.error) fn(dummyView(d));
   return rc;
 }

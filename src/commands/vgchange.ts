@@ -1,0 +1,45 @@
+// vgchange: attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid); activation comes with the daemon.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { optAll } from '../cli/parsed.ts';
+import { generateId } from '../formats/uuid.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const scan = ctx.scan();
+  const names = ctx.args.positionals.length ? ctx.args.positionals : scan.vgNames();
+  const act = ctx.opt('activate');
+  let rc = 0;
+  for (const name of names) {
+    const f = scan.get(name);
+    if (!f) {
+      ctx.error(`Volume group "${name}" not found`);
+      ctx.error(`Cannot process volume group ${name}`);
+      rc = 5;
+      continue;
+    }
+    if (act !== undefined) {
+      if (act.endsWith('n')) ctx.print(`0 logical volume(s) in volume group "${name}" now active`);
+      else fail(`Activation of ${name} needs ulvm's activation daemon, which this version does not have yet.`);
+      continue;
+    }
+    await ctx.locks.vg(name);
+    const cur = ctx.scan(true).get(name)!;
+    const vg = structuredClone(cur.vg);
+    const x = ctx.opt('resizeable');
+    if (x !== undefined) vg.status = x === 'y' ? [...new Set(['RESIZEABLE', ...vg.status])] : vg.status.filter((s) => s !== 'RESIZEABLE');
+    for (const t of optAll(ctx.args, 'addtag')) if (!vg.tags.includes(t)) vg.tags.push(t);
+    for (const t of optAll(ctx.args, 'deltag')) vg.tags = vg.tags.filter((y) => y !== t);
+    const l = ctx.opt('logicalvolume');
+    if (l !== undefined) vg.maxLv = parseInt(l, 10);
+    const p = ctx.opt('maxphysicalvolumes');
+    if (p !== undefined) vg.maxPv = parseInt(p, 10);
+    const alloc = ctx.opt('alloc');
+    if (alloc !== undefined) vg.allocationPolicy = alloc;
+    const mc = ctx.opt('vgmetadatacopies');
+    if (mc !== undefined) vg.metadataCopies = mc === 'all' || mc === 'unmanaged' ? 0 : parseInt(mc, 10);
+    if (ctx.has('uuid')) vg.id = generateId();
+    ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
+    ctx.print(`Volume group "${name}" successfully changed`);
+  }
+  return rc;
+}

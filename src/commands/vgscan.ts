@@ -1,0 +1,15 @@
+// vgscan: list the volume groups found on the devices (tools/vgscan.c).
+import type { Ctx } from './context.ts';
+import { sayUnlessSilent } from './display/out.ts';
+import { eachVg } from './display/walk-vg.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  if (ctx.has('cache')) {
+    ctx.warn('Ignoring vgscan --cache command because lvmetad is no longer used.');
+    return 0;
+  }
+  return eachVg(ctx, (f) => {
+    const exported = f.vg.status.includes('EXPORTED') ? 'exported ' : '';
+    sayUnlessSilent(ctx, `Found ${exported}volume group "${f.vg.name}" using metadata type lvm2`);
+  });
+}
