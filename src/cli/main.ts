@@ -2,7 +2,7 @@
 import { basename } from 'node:path';
 import { COMMANDS } from './commands.ts';
 import { ProcessIo, type Io } from './io.ts';
-import { tmpParse } from './tmp-parse.ts';
+import { parseCommandLine } from './grammar.ts';
 import { Ctx, CmdError, type RunEnv } from '../commands/context.ts';
 import { fileOpener } from '../devices/file.ts';
 import { LockError } from '../metadata/lock.ts';
@@ -17,16 +17,17 @@ function isFailure(x: object): x is { stdout: string; stderr: string; rc: number
 /** Runs one lvm2 command in-process; returns its exit code. */
 export async function runCommand(name: string, argv: string[], env: RunEnv): Promise<number> {
   const io: Io = env.io;
-  const load = COMMANDS[name];
-  if (!load) {
-    io.err("  No such command.  Try 'lvm help'.\n");
-    return 2;
-  }
-  const parsed = tmpParse(name, argv);
+  // ulvm's own commands (demo, ...) take plain positional arguments.
+  const parsed = ULVM_COMMANDS.has(name) ? { command: name, defId: name, options: new Map<string, string[]>(), positionals: argv } : parseCommandLine(name, argv);
   if (isFailure(parsed)) {
     if (parsed.stdout) io.out(parsed.stdout);
     if (parsed.stderr) io.err(parsed.stderr);
     return parsed.rc;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.err(`  ${name}: this lvm2 command is not implemented by ulvm yet.\n`);
+    return 5;
   }
   const ctx = new Ctx(env, parsed, [name, ...argv].join(' '));
   if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
@@ -48,6 +49,8 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
     await ctx.locks.releaseAll();
   }
 }
+
+const ULVM_COMMANDS = new Set(['demo']);
 
 const SELF_NAMES = new Set(['ulvm', 'lvm', 'ulvm.mjs', 'main.ts']);
 

@@ -1,7 +1,7 @@
 // Turning -L/-l arguments into extents with lvm2's rounding rules and messages.
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { tmpSize } from '../cli/tmp-parse.ts';
+import { parseSizeArg } from '../cli/sizes.ts';
 import { displaySize } from '../report/units.ts';
 
 export interface SizeRequest {
@@ -31,11 +31,16 @@ export function parseExtents(arg: string): SizeRequest {
   return { sign, extents: 0, percent: p[1], value: n };
 }
 
+/** A size argument the parser has already accepted, in sectors with its sign. */
+export function sizeArg(arg: string, defaultUnit: 'k' | 'm' | 's', option = 'size'): { sign: SizeRequest['sign']; sectors: number } {
+  const s = parseSizeArg(arg, defaultUnit);
+  if (!s.ok) fail([s.message ?? "Can't parse size argument.", `Invalid argument for --${option}: ${arg}`, 'Error during parsing of command line.'], 3);
+  return { sign: s.sign as SizeRequest['sign'], sectors: s.sectors };
+}
+
 /** Reads -L/--size: sectors with its sign (MiB when no unit). */
 export function parseSize(arg: string): { sign: SizeRequest['sign']; sectors: number } {
-  const s = tmpSize(arg, 'm');
-  if (!s) fail(["Can't parse size argument.", `Invalid argument for --size: ${arg}`, 'Error during parsing of command line.'], 3);
-  return { sign: s.sign as SizeRequest['sign'], sectors: s.sectors };
+  return sizeArg(arg, 'm');
 }
 
 /** lvcreate's rounding: up to whole extents, with the message lvm2 prints. */

@@ -2,14 +2,13 @@
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail, splitLvName } from './select.ts';
-import { parseExtents, parseSize, percentOf, roundUpToExtents } from './lv-size.ts';
+import { parseExtents, parseSize, percentOf, roundUpToExtents, sizeArg } from './lv-size.ts';
 import { allocate, freeExtents } from '../model/alloc.ts';
 import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import { nodename } from '../metadata/stamp.ts';
 import { displaySize } from '../report/units.ts';
-import { tmpSize } from '../cli/tmp-parse.ts';
 import { mapLvRange } from '../mapper/extent-map.ts';
 import { wipeSignatures } from './wipe.ts';
 import type { FoundVg } from '../metadata/scan.ts';
@@ -49,7 +48,7 @@ export async function run(ctx: Ctx): Promise<number> {
   let stripeSize: number | undefined;
   if (stripes > 1) {
     const I = ctx.opt('stripesize');
-    if (I) stripeSize = tmpSize(I, 'k')!.sectors;
+    if (I) stripeSize = sizeArg(I, 'k', 'stripesize').sectors;
     else {
       stripeSize = 128;
       ctx.print(`Using default stripesize ${displaySize(stripeSize)}.`);

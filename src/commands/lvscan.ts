@@ -2,17 +2,21 @@
 import type { Ctx } from './context.ts';
 import { sayUnlessSilent, sizer } from './display/out.ts';
 import { eachLv } from './display/walk-lv.ts';
-import { ctxActivation, inKernel, snapshotActive } from './display/lv-state.ts';
+import { ctxActivation, inKernel, snapshotActive, type ActivationFn } from './display/lv-state.ts';
 import { isCow, isLvVisibleForReport, isOrigin } from '../report/lv-info.ts';
 import { lvExtents } from '../model/types.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
+  return display(ctx, ctxActivation(ctx));
+}
+
+/** The command with LV activation states from `act` (tests supply kernel states ulvm cannot have yet). */
+export async function display(ctx: Ctx, act: ActivationFn): Promise<number> {
   const size = sizer(ctx);
   if (ctx.has('cache')) {
     ctx.warn('Ignoring lvscan --cache because lvmetad is no longer used.');
     return 0;
   }
-  const act = ctxActivation(ctx);
   return eachLv(ctx, false, (vgo, lv) => {
     const vg = vgo.vg;
     if (!ctx.has('all') && !isLvVisibleForReport(vg, lv)) return;

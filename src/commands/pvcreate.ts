@@ -6,7 +6,7 @@ import { fail } from './context.ts';
 import { generateId, parseId } from '../formats/uuid.ts';
 import { createPv } from '../metadata/pv-write.ts';
 import { scanDevice } from '../metadata/scan.ts';
-import { tmpSize } from '../cli/tmp-parse.ts';
+import { sizeArg } from './lv-size.ts';
 import { wipeSignatures } from './wipe.ts';
 
 export interface PvCreateOptions {
@@ -21,11 +21,11 @@ export interface PvCreateOptions {
 export function pvCreateOptions(ctx: Ctx): PvCreateOptions {
   const o: PvCreateOptions = {};
   const ms = ctx.opt('metadatasize');
-  if (ms) o.metadataSectors = tmpSize(ms, 'm')!.sectors;
+  if (ms) o.metadataSectors = sizeArg(ms, 'm', 'metadatasize').sectors;
   const da = ctx.opt('dataalignment');
-  if (da) o.dataAlignment = tmpSize(da, 'k')!.sectors;
+  if (da) o.dataAlignment = sizeArg(da, 'k', 'dataalignment').sectors;
   const dao = ctx.opt('dataalignmentoffset');
-  if (dao) o.dataAlignmentOffset = tmpSize(dao, 'k')!.sectors;
+  if (dao) o.dataAlignmentOffset = sizeArg(dao, 'k', 'dataalignmentoffset').sectors;
   const mc = ctx.opt('pvmetadatacopies') ?? ctx.opt('metadatacopies');
   if (mc !== undefined) {
     const n = parseInt(mc, 10);

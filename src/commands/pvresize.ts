@@ -1,7 +1,7 @@
 // pvresize: follow a device that grew or shrank (image file truncated, disk resized).
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { tmpSize } from '../cli/tmp-parse.ts';
+import { sizeArg } from './lv-size.ts';
 import { encodeLabel, SECTOR_SIZE } from '../formats/label.ts';
 import { peCount } from '../model/layout.ts';
 
@@ -20,8 +20,8 @@ export async function run(ctx: Ctx): Promise<number> {
     }
     let sectors = sd.sizeSectors;
     if (setSize) {
-      const s = tmpSize(setSize, 'm');
-      if (!s || s.sign === '-') fail('Physical volume size may not be negative', 3);
+      const s = sizeArg(setSize, 'm', 'setphysicalvolumesize');
+      if (s.sign === '-') fail('Physical volume size may not be negative', 3);
       if (s.sectors > sd.sizeSectors && !ctx.prompt(`WARNING: ${name}: Overriding real size <${sd.sizeSectors}>. You could lose data.\nDo you want to use new size ${s.sectors}? [y/n]: `)) {
         ctx.error(`Physical Volume ${name} not resized.`);
         rc = 5;

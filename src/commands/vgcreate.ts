@@ -6,7 +6,7 @@ import { nameProblem } from '../model/names.ts';
 import { extentSizeProblem, DEFAULT_EXTENT_SECTORS } from '../model/layout.ts';
 import { generateId } from '../formats/uuid.ts';
 import type { VolumeGroup } from '../model/types.ts';
-import { tmpSize } from '../cli/tmp-parse.ts';
+import { sizeArg } from './lv-size.ts';
 import { addPvs, orphanPvsFor } from './vg-build.ts';
 
 export function checkNewVgName(ctx: Ctx, name: string): void {
@@ -23,8 +23,7 @@ export async function run(ctx: Ctx): Promise<number> {
   let extentSize = DEFAULT_EXTENT_SECTORS;
   const s = ctx.opt('physicalextentsize');
   if (s !== undefined) {
-    const parsed = tmpSize(s, 'm');
-    if (!parsed) fail([`Invalid argument for --physicalextentsize: ${s}`, 'Error during parsing of command line.'], 3);
+    const parsed = sizeArg(s, 'm', 'physicalextentsize');
     if (parsed.sectors === 0) fail(['Physical extent size may not be zero', `Run \`vgcreate --help' for more information.`], 3);
     const problem = extentSizeProblem(parsed.sectors);
     if (problem) fail(problem);

@@ -5,13 +5,18 @@ import { say, sizer } from './display/out.ts';
 import { badCommandLine, reportInstead } from './display/columns.ts';
 import { eachVg } from './display/walk-vg.ts';
 import { activeLvCount, vgdisplayColons, vgdisplayFull, vgdisplayShort } from './display/vg-display.ts';
-import { ctxActivation } from './display/lv-state.ts';
+import { ctxActivation, type ActivationFn } from './display/lv-state.ts';
 import { lvdisplayFull } from './display/lv-display.ts';
 import { pvdisplayShort } from './display/pv-display.ts';
 import { memberView } from './display/pv-view.ts';
 import { isLvVisibleForReport, isSnapshotHolder, isThinPool } from '../report/lv-info.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
+  return display(ctx, ctxActivation(ctx));
+}
+
+/** The command with LV activation states from `act` (tests supply kernel states ulvm cannot have yet). */
+export async function display(ctx: Ctx, act: ActivationFn): Promise<number> {
   const size = sizer(ctx);
   if (ctx.has('columns')) {
     if (ctx.has('colon') || ctx.has('activevolumegroups') || ctx.has('short')) badCommandLine(ctx, 'Incompatible options selected');
@@ -21,7 +26,6 @@ export async function run(ctx: Ctx): Promise<number> {
     if (ctx.has(o)) badCommandLine(ctx, 'Incompatible options selected.');
   if (ctx.has('colon') && ctx.has('short')) badCommandLine(ctx, 'Option -c is not allowed with option -s');
   if (ctx.args.positionals.length && ctx.has('activevolumegroups')) badCommandLine(ctx, 'Option -A is not allowed with volume group names');
-  const act = ctxActivation(ctx);
   return eachVg(ctx, (f) => {
     const vgo = vgObject(f);
     if (ctx.has('activevolumegroups') && !activeLvCount(f.vg, act)) return;

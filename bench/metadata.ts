@@ -1,0 +1,504 @@
+// Metadata-scaling benchmark: real lvm2 against ulvm on the same four loop devices, for VGs with
+// 1, 100 and 1,000 LVs. A script, not a test: run as root with
+//
+//   node --import tsx bench/metadata.ts [--runs 9] [--sizes 1,100,1000] [--profile DIR] [--json FILE]
+//
+// See bench/README.md for what is measured and how to read the table.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { randomInt } from 'node:crypto';
+
+// ----- options -------------------------------------------------------------------------------------
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+function flag(name: string, dflt?: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  return argv[i + 1];
+}
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write('usage: node --import tsx bench/metadata.ts [--runs N] [--sizes 1,100,1000] [--profile DIR] [--json FILE] [--keep]\n');
+  process.exit(0);
+}
+const RUNS = Number(flag('runs', '9'));
+const SIZES = (flag('sizes', '1,100,1000') as string).split(',').map(Number);
+const PROFILE_DIR = flag('profile');
+const JSON_OUT = flag('json');
+const KEEP = argv.includes('--keep');
+const VG = 'ulvmbench';
+const PV_SIZE = 1024 ** 3; // 1 GiB sparse files, 1 MiB extents: 1,023 extents per PV
+const TMP_LV = 'benchtmp';
+
+const TARGETS = {
+  cliRatioAt1000: 1.5, // ulvm CLI within 1.5x lvm2 at 1,000 LVs
+  libSpeedup: 2, // library path at least 2x faster than lvm2's whole command
+};
+
+// ----- small helpers -------------------------------------------------------------------------------
+function die(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(1);
+}
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+function sh(cmd: string, args: string[], env?: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  if (r.error) die(`${cmd}: ${r.error.message}`);
+  return r;
+}
+function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
+  const r = sh(cmd, args, env);
+  if (r.status !== 0) die(`${cmd} ${args.join(' ')} failed (rc ${r.status}):\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+const fmtMs = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const fmtX = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? '-' : `${x.toFixed(2)}x`);
+const fmtMiB = (kib: number | undefined): string => (kib === undefined || Number.isNaN(kib) ? '-' : (kib / 1024).toFixed(1));
+const pad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const padr = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+// ----- preconditions -------------------------------------------------------------------------------
+if (process.getuid?.() !== 0) die('must run as root (loop devices, lvm2)');
+for (const tool of ['losetup', 'lvm']) if (sh('sh', ['-c', `command -v ${tool}`]).status !== 0) die(`${tool} not found`);
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+if (!TIME) process.stderr.write('bench: /usr/bin/time missing (apt-get install time); CLI max RSS will be "-"\n');
+
+// ----- scratch area, loop devices, cleanup ---------------------------------------------------------
+const WORK = mkdtempSync(join(tmpdir(), 'ulvm-bench-'));
+const loops: string[] = [];
+let cleaned = false;
+function cleanup(): void {
+  if (cleaned) return;
+  cleaned = true;
+  for (const l of loops) spawnSync('losetup', ['-d', l], { stdio: 'ignore' });
+  if (KEEP) process.stderr.write(`bench: kept ${WORK}\n`);
+  else rmSync(WORK, { recursive: true, force: true });
+  // lvm2 may leave its per-VG lock file behind in the system lock dir.
+  rmSync(`/run/lock/lvm/V_${VG}`, { force: true });
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+
+for (let i = 1; i <= 4; i++) {
+  const img = join(WORK, `pv${i}.img`);
+  writeFileSync(img, '');
+  truncateSync(img, PV_SIZE);
+  loops.push(must('losetup', ['-f', '--show', img]).trim());
+}
+const DEVICES = loops.join(',');
+
+// lvm2: private system dir whose filter accepts only our loops; hints off so /run/lvm/hints
+// (shared with anyone else using lvm2 on this host) is left alone.
+const LVM_DIR = join(WORK, 'lvm2-etc');
+mkdirSync(LVM_DIR);
+writeFileSync(
+  join(LVM_DIR, 'lvm.conf'),
+  `devices {\n\tglobal_filter = [ ${loops.map((l) => `"a|^${l}$|", `).join('')}"r|.*|" ]\n\thints = "none"\n}\n`,
+);
+const LVM_ENV: NodeJS.ProcessEnv = { ...process.env, LVM_SYSTEM_DIR: LVM_DIR, LVM_SUPPRESS_FD_WARNINGS: '1' };
+const ULVM_ENV: NodeJS.ProcessEnv = { ...process.env, ULVM_SYSTEM_DIR: join(WORK, 'ulvm-etc'), ULVM_RUN_DIR: join(WORK, 'ulvm-run') };
+mkdirSync(ULVM_ENV.ULVM_SYSTEM_DIR!);
+mkdirSync(ULVM_ENV.ULVM_RUN_DIR!);
+
+// ----- ulvm build ----------------------------------------------------------------------------------
+// The bundle is built from the current src/ with scripts/build.mjs's options, into the scratch area
+// (dist/ is left alone). Two differences: a source map (for --profile; it is not loaded at run
+// time), and an entry that also exports fileOpener for the library path. Lazily imported command
+// modules that do not exist yet become stubs that throw when loaded, so a work-in-progress tree
+// still bundles.
+const ULVM_ROOT = join(WORK, 'ulvm');
+const BUNDLE = join(ULVM_ROOT, 'dist', 'ulvm.mjs');
+const ULVM_BIN = join(ULVM_ROOT, 'bin', 'ulvm');
+{
+  const { build } = await import('esbuild');
+  const stubMissing = {
+    name: 'stub-missing',
+    setup(b: import('esbuild').PluginBuild) {
+      b.onResolve({ filter: /^\.\.?\// }, async (a) => {
+        if ((a.pluginData as { inner?: boolean } | undefined)?.inner) return undefined;
+        const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: { inner: true } });
+        return r.errors.length === 0 ? r : { path: resolve(a.resolveDir, a.path), namespace: 'missing' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'missing' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`module not present: ${a.path}`)});`, loader: 'js' }));
+    },
+  };
+  await build({
+    absWorkingDir: REPO,
+    stdin: {
+      contents: "export * from './src/cli/main.ts';\nexport { fileOpener } from './src/devices/file.ts';\n",
+      resolveDir: REPO,
+      sourcefile: 'bench-entry.ts',
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: BUNDLE,
+    sourcemap: true,
+    minify: false,
+    logLevel: 'error',
+    plugins: [stubMissing],
+    banner: { js: "import { createRequire as __ulvmRequire } from 'node:module'; const require = __ulvmRequire(import.meta.url);" },
+  });
+  mkdirSync(dirname(ULVM_BIN), { recursive: true });
+  copyFileSync(join(REPO, 'bin', 'ulvm'), ULVM_BIN); // the real launcher: imports ../dist/ulvm.mjs
+  chmodSync(ULVM_BIN, 0o755);
+}
+
+// ----- running the two tools -----------------------------------------------------------------------
+interface Sample {
+  ms: number;
+  rssKiB: number;
+  stdout: string;
+}
+type Tool = 'lvm2' | 'ulvm';
+const RSS_FILE = join(WORK, 'rss');
+
+/** One whole command, process start included; wall time measured around the spawn. */
+function runCli(tool: Tool, cmd: string, args: string[]): Sample {
+  const [exe, full, env] = tool === 'lvm2' ? [cmd, args, LVM_ENV] : [ULVM_BIN, [cmd, '--devices', DEVICES, ...args], ULVM_ENV];
+  const [bin, binArgs] = TIME ? [TIME, ['-f', '%M', '-o', RSS_FILE, exe, ...full]] : [exe, full];
+  const t0 = performance.now();
+  const r = spawnSync(bin, binArgs, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const ms = performance.now() - t0;
+  if (r.error) die(`${tool} ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) die(`${tool} ${cmd} ${full.join(' ')} failed (rc ${r.status}):\n${r.stdout}${r.stderr}`);
+  const rssKiB = TIME ? Number(readFileSync(RSS_FILE, 'utf8').trim().split('\n').pop()) : NaN;
+  return { ms, rssKiB, stdout: r.stdout };
+}
+
+const DL = ['--driverloaded', 'n'];
+const LVS_ARGS = [...DL, VG];
+const CREATE_ARGS = [...DL, '-an', '-Zn', '-l', '1', '-n', TMP_LV, VG];
+const REMOVE_ARGS = [...DL, '-y', `${VG}/${TMP_LV}`];
+
+/** lv_count and seqno as each tool sees them: both must agree before anything is measured. */
+function vgState(tool: Tool): string {
+  const s = runCli(tool, 'vgs', ['--noheadings', '-o', 'lv_count,vg_seqno', VG]).stdout;
+  return s.trim().split(/\s+/).join(' ');
+}
+function checkState(n: number, when: string): void {
+  const a = vgState('lvm2');
+  const b = vgState('ulvm');
+  if (a !== b || a.split(' ')[0] !== String(n)) die(`VG state differs ${when}: lvm2 "${a}", ulvm "${b}" (want ${n} LVs)`);
+}
+
+// ----- building VGs of N LVs -----------------------------------------------------------------------
+// lvm2 makes the PVs, the VG and one LV; vgcfgbackup gives the text; LV sections are cloned with
+// one extent each, round-robin over the four PVs, and vgcfgrestore writes the result.
+must('lvm', ['pvcreate', '-q', ...loops], LVM_ENV);
+must('lvm', ['vgcreate', '-q', '-s', '1M', VG, ...loops], LVM_ENV);
+must('lvm', ['lvcreate', '-q', ...DL, '-an', '-Zn', '-l', '1', '-n', 'lv00001', VG], LVM_ENV);
+const BASE_FILE = join(WORK, 'base.vg');
+must('lvm', ['vgcfgbackup', '-q', '-f', BASE_FILE, VG], LVM_ENV);
+const baseText = readFileSync(BASE_FILE, 'utf8');
+const lvStart = baseText.indexOf('\t\tlv00001 {\n');
+const lvEnd = baseText.indexOf('\n\t\t}\n', lvStart) + '\n\t\t}\n'.length;
+if (lvStart < 0 || lvEnd < lvStart) die('unexpected vgcfgbackup layout');
+const lvTemplate = baseText.slice(lvStart, lvEnd);
+
+const UUID_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+function uuid(): string {
+  const part = (n: number): string => Array.from({ length: n }, () => UUID_CHARS[randomInt(UUID_CHARS.length)]).join('');
+  return [6, 4, 4, 4, 4, 4, 6].map(part).join('-');
+}
+function vgText(n: number, seqno: number): string {
+  const lvs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `lv${String(i + 1).padStart(5, '0')}`;
+    lvs.push(
+      lvTemplate
+        .replace('lv00001 {', `${name} {`)
+        .replace(/id = "[^"]+"/, `id = "${uuid()}"`)
+        .replace(/"pv0", 0/, `"pv${i % 4}", ${Math.floor(i / 4)}`),
+    );
+  }
+  return (baseText.slice(0, lvStart) + lvs.join('\n') + baseText.slice(lvEnd)).replace(/\tseqno = \d+/, `\tseqno = ${seqno}`);
+}
+function restoreVg(n: number): void {
+  const seq = Number(runCli('lvm2', 'vgs', ['--noheadings', '-o', 'vg_seqno', VG]).stdout.trim());
+  const file = join(WORK, `vg-${n}.vg`);
+  writeFileSync(file, vgText(n, seq + 1));
+  must('lvm', ['vgcfgrestore', '-q', '-f', file, VG], LVM_ENV);
+  checkState(n, `after vgcfgrestore of ${n} LVs`);
+}
+
+// ----- the library path: runCommand in a child node that loads the bundle once -------------------
+// A separate process so that its max RSS is the library path's own peak, not the bench's.
+const CHILD = join(WORK, 'lib-child.mjs');
+writeFileSync(
+  CHILD,
+  `import { performance } from 'node:perf_hooks';
+const cfg = JSON.parse(process.argv[2]);
+const { runCommand, BufferIo, fileOpener } = await import(cfg.bundle);
+async function run(name, args) {
+  const io = new BufferIo();
+  const t0 = performance.now();
+  const rc = await runCommand(name, ['--devices', cfg.devices, ...args], { io, env: cfg.env, uid: 0, cwd: process.cwd(), opener: fileOpener });
+  const ms = performance.now() - t0;
+  if (rc !== 0) { process.stderr.write(name + ' rc ' + rc + '\\n' + JSON.stringify(io)); process.exit(1); }
+  return ms;
+}
+const out = { lvs: [], create: [], remove: [] };
+for (let i = 0; i <= cfg.runs; i++) {
+  const ms = await run('lvs', cfg.lvs);
+  if (i > 0) out.lvs.push(ms);
+}
+for (let i = 0; i <= cfg.runs; i++) {
+  const c = await run('lvcreate', cfg.create);
+  const r = await run('lvremove', cfg.remove);
+  if (i > 0) { out.create.push(c); out.remove.push(r); }
+}
+out.maxRSS = process.resourceUsage().maxRSS;
+process.stdout.write(JSON.stringify(out));
+`,
+);
+interface LibResult {
+  lvs: number[];
+  create: number[];
+  remove: number[];
+  maxRSS: number;
+}
+function runLib(extraNodeArgs: string[] = [], runs = RUNS): LibResult {
+  const cfg = {
+    bundle: pathToFileURL(BUNDLE).href,
+    devices: DEVICES,
+    env: { ULVM_SYSTEM_DIR: ULVM_ENV.ULVM_SYSTEM_DIR, ULVM_RUN_DIR: ULVM_ENV.ULVM_RUN_DIR },
+    runs,
+    lvs: LVS_ARGS,
+    create: CREATE_ARGS,
+    remove: REMOVE_ARGS,
+  };
+  return JSON.parse(must(process.execPath, [...extraNodeArgs, CHILD, JSON.stringify(cfg)])) as LibResult;
+}
+
+// ----- measurements --------------------------------------------------------------------------------
+interface Row {
+  n: number;
+  lvs: { lvm2: number; ulvm: number; lib: number; lvm2Rss: number; ulvmRss: number };
+  pair: { lvm2: number; ulvm: number; lib: number; lvm2Rss: number; ulvmRss: number };
+  create: { lvm2: number; ulvm: number; lib: number };
+  remove: { lvm2: number; ulvm: number; lib: number };
+  libRss: number;
+}
+const rows: Row[] = [];
+const t0All = performance.now();
+
+const nodeStart: number[] = [];
+let nodeRss = 0;
+for (let i = 0; i <= RUNS; i++) {
+  const [bin, args] = TIME ? [TIME, ['-f', '%M', '-o', RSS_FILE, process.execPath, '-e', '0']] : [process.execPath, ['-e', '0']];
+  const t = performance.now();
+  spawnSync(bin, args, { stdio: 'ignore' });
+  if (i > 0) nodeStart.push(performance.now() - t);
+  if (TIME) nodeRss = Math.max(nodeRss, Number(readFileSync(RSS_FILE, 'utf8').trim()));
+}
+
+for (const n of SIZES) {
+  process.stderr.write(`bench: ${n} LVs ...\n`);
+  restoreVg(n);
+  // Sanity: both list the same N LVs (header + N lines).
+  for (const tool of ['lvm2', 'ulvm'] as const) {
+    const lines = runCli(tool, 'lvs', LVS_ARGS).stdout.trimEnd().split('\n').length;
+    if (lines !== n + 1) die(`${tool} lvs printed ${lines} lines for ${n} LVs`);
+  }
+  const t = { lvm2: { lvs: [] as number[], c: [] as number[], r: [] as number[], pair: [] as number[], lvsRss: 0, pairRss: 0 } };
+  const u = { lvs: [] as number[], c: [] as number[], r: [] as number[], pair: [] as number[], lvsRss: 0, pairRss: 0 };
+  const acc = { lvm2: t.lvm2, ulvm: u };
+  // lvs: alternate which tool goes first; run 0 is the warm-up.
+  for (let i = 0; i <= RUNS; i++) {
+    const order: Tool[] = i % 2 ? ['ulvm', 'lvm2'] : ['lvm2', 'ulvm'];
+    for (const tool of order) {
+      const s = runCli(tool, 'lvs', LVS_ARGS);
+      if (i > 0) acc[tool].lvs.push(s.ms);
+      acc[tool].lvsRss = Math.max(acc[tool].lvsRss, s.rssKiB);
+    }
+  }
+  checkState(n, `before lvcreate+lvremove at ${n} LVs`);
+  for (let i = 0; i <= RUNS; i++) {
+    const order: Tool[] = i % 2 ? ['ulvm', 'lvm2'] : ['lvm2', 'ulvm'];
+    for (const tool of order) {
+      const c = runCli(tool, 'lvcreate', CREATE_ARGS);
+      const r = runCli(tool, 'lvremove', REMOVE_ARGS);
+      if (i > 0) {
+        acc[tool].c.push(c.ms);
+        acc[tool].r.push(r.ms);
+        acc[tool].pair.push(c.ms + r.ms);
+      }
+      acc[tool].pairRss = Math.max(acc[tool].pairRss, c.rssKiB, r.rssKiB);
+    }
+  }
+  checkState(n, `before the library path at ${n} LVs`);
+  const lib = runLib();
+  checkState(n, `after the library path at ${n} LVs`);
+  const libPair = lib.create.map((c, i) => c + lib.remove[i]!);
+  rows.push({
+    n,
+    lvs: { lvm2: median(t.lvm2.lvs), ulvm: median(u.lvs), lib: median(lib.lvs), lvm2Rss: t.lvm2.lvsRss, ulvmRss: u.lvsRss },
+    pair: { lvm2: median(t.lvm2.pair), ulvm: median(u.pair), lib: median(libPair), lvm2Rss: t.lvm2.pairRss, ulvmRss: u.pairRss },
+    create: { lvm2: median(t.lvm2.c), ulvm: median(u.c), lib: median(lib.create) },
+    remove: { lvm2: median(t.lvm2.r), ulvm: median(u.r), lib: median(lib.remove) },
+    libRss: lib.maxRSS,
+  });
+}
+const benchSeconds = (performance.now() - t0All) / 1000;
+
+// ----- report --------------------------------------------------------------------------------------
+const out: string[] = [];
+const p = (s = ''): void => void out.push(s);
+p(`ulvm metadata benchmark: 4 PVs (1 GiB sparse loop files ${loops.join(' ')}), 1 MiB extents, LVs of 1 extent`);
+p(`medians of ${RUNS} runs after 1 warm-up; ms wall time; CLI = whole command incl. process start; lib = runCommand in-process`);
+p(`lvm2: ${must('lvm', ['version'], LVM_ENV).split('\n')[0]!.trim()};  node ${process.version}`);
+p(`reference: node -e 0  ${fmtMs(median(nodeStart))} ms, max RSS ${fmtMiB(nodeRss)} MiB`);
+p();
+const head = ['operation', 'LVs', 'lvm2', 'ulvm CLI', 'CLI/lvm2', 'ulvm lib', 'lib/lvm2', 'lvm2 RSS', 'CLI RSS', 'lib RSS'];
+const widths = [18, 5, 8, 9, 9, 9, 9, 9, 8, 8];
+const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? padr(c, widths[i]!) : pad(c, widths[i]!))).join(' ');
+p(line(head));
+p(line(['', '', 'ms', 'ms', '', 'ms', '', 'MiB', 'MiB', 'MiB']));
+for (const [label, key] of [
+  ['lvs', 'lvs'],
+  ['lvcreate+lvremove', 'pair'],
+] as const) {
+  for (const r of rows) {
+    const m = r[key];
+    p(line([label, String(r.n), fmtMs(m.lvm2), fmtMs(m.ulvm), fmtX(m.ulvm / m.lvm2), fmtMs(m.lib), fmtX(m.lib / m.lvm2), fmtMiB(m.lvm2Rss), fmtMiB(m.ulvmRss), fmtMiB(r.libRss)]));
+  }
+}
+for (const [label, key] of [
+  ['  lvcreate alone', 'create'],
+  ['  lvremove alone', 'remove'],
+] as const) {
+  for (const r of rows) {
+    const m = r[key];
+    p(line([label, String(r.n), fmtMs(m.lvm2), fmtMs(m.ulvm), fmtX(m.ulvm / m.lvm2), fmtMs(m.lib), fmtX(m.lib / m.lvm2), '', '', '']));
+  }
+}
+p('(lib RSS: peak of the child process that ran all library-path calls for that VG size)');
+
+const r100 = rows.find((r) => r.n === 100);
+const r1000 = rows.find((r) => r.n === 1000);
+const verdicts: { target: string; value: string; ok: boolean }[] = [];
+if (r100 && r1000) {
+  p();
+  p('cost increase from 100 to 1,000 LVs (ms, median at 1,000 minus median at 100):');
+  for (const [label, key] of [
+    ['lvs', 'lvs'],
+    ['lvcreate+lvremove', 'pair'],
+  ] as const) {
+    const d = (k: 'lvm2' | 'ulvm' | 'lib'): number => r1000[key][k] - r100[key][k];
+    p(`  ${padr(label, 18)} lvm2 +${fmtMs(d('lvm2'))}   ulvm CLI +${fmtMs(d('ulvm'))}   ulvm lib +${fmtMs(d('lib'))}`);
+    verdicts.push({
+      target: `${label}: ulvm CLI added cost 100->1,000 LVs <= lvm2's`,
+      value: `+${fmtMs(d('ulvm'))} vs +${fmtMs(d('lvm2'))} ms`,
+      ok: d('ulvm') <= d('lvm2'),
+    });
+  }
+}
+if (r1000) {
+  for (const [label, key] of [
+    ['lvs', 'lvs'],
+    ['lvcreate+lvremove', 'pair'],
+  ] as const) {
+    const m = r1000[key];
+    verdicts.unshift({ target: `${label}: ulvm CLI within ${TARGETS.cliRatioAt1000}x lvm2 at 1,000 LVs`, value: fmtX(m.ulvm / m.lvm2), ok: m.ulvm / m.lvm2 <= TARGETS.cliRatioAt1000 });
+  }
+}
+for (const [label, key] of [
+  ['lvs', 'lvs'],
+  ['lvcreate+lvremove', 'pair'],
+] as const) {
+  for (const r of rows) {
+    const m = r[key];
+    verdicts.push({ target: `${label} @${r.n}: library path >= ${TARGETS.libSpeedup}x faster than lvm2 CLI`, value: `${fmtX(m.lvm2 / m.lib)} faster`, ok: m.lvm2 / m.lib >= TARGETS.libSpeedup });
+  }
+}
+p();
+p('targets (from the issue):');
+for (const v of verdicts) p(`  ${v.ok ? 'PASS' : 'FAIL'}  ${padr(v.target, 68)} ${v.value}`);
+p();
+p(`bench measurement time ${benchSeconds.toFixed(0)} s`);
+process.stdout.write(out.join('\n') + '\n');
+
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, nodeStartMs: median(nodeStart), nodeRssKiB: nodeRss, rows, verdicts }, null, 2) + '\n');
+
+// ----- optional CPU profile at the largest size --------------------------------------------------
+// CLI: `node --cpu-prof` on bin/ulvm for lvs, lvcreate, lvremove. Library: one child running the
+// same calls in-process (warm-up included, as the profile is about where time goes).
+// Self time is attributed to src/ file:line through the bundle's source map.
+if (PROFILE_DIR) {
+  const n = Math.max(...SIZES);
+  process.stderr.write(`bench: profiling at ${n} LVs into ${PROFILE_DIR} ...\n`);
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  for (const f of readdirSync(PROFILE_DIR)) if (f.endsWith('.cpuprofile')) rmSync(join(PROFILE_DIR, f));
+  checkState(n, 'before profiling');
+  const prof = (tag: string, args: string[]): void => {
+    const dir = join(PROFILE_DIR, tag);
+    mkdirSync(dir, { recursive: true });
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', dir, ULVM_BIN, ...args], { env: ULVM_ENV, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) die(`profiling ${tag} failed: ${r.stderr}`);
+  };
+  prof('cli-lvs', ['lvs', '--devices', DEVICES, ...LVS_ARGS]);
+  prof('cli-lvcreate', ['lvcreate', '--devices', DEVICES, ...CREATE_ARGS]);
+  prof('cli-lvremove', ['lvremove', '--devices', DEVICES, ...REMOVE_ARGS]);
+  const libDir = join(PROFILE_DIR, 'lib');
+  mkdirSync(libDir, { recursive: true });
+  runLib(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', libDir], RUNS);
+  checkState(n, 'after profiling');
+
+  const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')));
+  const bundleUrl = pathToFileURL(BUNDLE).href;
+  interface ProfNode {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  }
+  interface Profile {
+    nodes: ProfNode[];
+    samples: number[];
+    timeDeltas: number[];
+  }
+  const where = (cf: ProfNode['callFrame']): string => {
+    if (cf.url === bundleUrl) {
+      const e = map.findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string; originalLine?: number };
+      if (e && e.originalSource) {
+        const src = e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : resolve(dirname(BUNDLE), e.originalSource);
+        return `${relative(REPO, src)}:${(e.originalLine ?? 0) + 1}`;
+      }
+    }
+    if (!cf.url) return '(native/vm)';
+    return `${cf.url.replace(/^node:/, 'node:')}:${cf.lineNumber + 1}`;
+  };
+  for (const tag of ['cli-lvs', 'cli-lvcreate', 'cli-lvremove', 'lib']) {
+    const dir = join(PROFILE_DIR, tag);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    const self = new Map<string, number>();
+    let total = 0;
+    for (const f of files) {
+      const pr = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Profile;
+      const byId = new Map(pr.nodes.map((x) => [x.id, x]));
+      pr.samples.forEach((id, i) => {
+        const cf = byId.get(id)!.callFrame;
+        const key = `${cf.functionName || '(anonymous)'}  ${where(cf)}`;
+        const dt = (pr.timeDeltas[i] ?? 0) / 1000;
+        total += dt;
+        self.set(key, (self.get(key) ?? 0) + dt);
+      });
+    }
+    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
+    process.stdout.write(`\nprofile ${tag} at ${n} LVs: ${total.toFixed(0)} ms sampled; top self time\n`);
+    for (const [k, ms] of top) process.stdout.write(`  ${pad(ms.toFixed(1), 7)} ms ${pad(((100 * ms) / total).toFixed(1), 5)}%  ${k}\n`);
+  }
+}
