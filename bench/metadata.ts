@@ -161,6 +161,8 @@ const ULVM_BIN = join(ULVM_ROOT, 'bin', 'ulvm');
 // ----- running the two tools -----------------------------------------------------------------------
 interface Sample {
   ms: number;
+  /** user+sys CPU of the command (10 ms resolution, from /usr/bin/time); NaN without it. */
+  cpuMs: number;
   rssKiB: number;
   stdout: string;
 }
@@ -170,14 +172,14 @@ const RSS_FILE = join(WORK, 'rss');
 /** One whole command, process start included; wall time measured around the spawn. */
 function runCli(tool: Tool, cmd: string, args: string[]): Sample {
   const [exe, full, env] = tool === 'lvm2' ? [cmd, args, LVM_ENV] : [ULVM_BIN, [cmd, '--devices', DEVICES, ...args], ULVM_ENV];
-  const [bin, binArgs] = TIME ? [TIME, ['-f', '%M', '-o', RSS_FILE, exe, ...full]] : [exe, full];
+  const [bin, binArgs] = TIME ? [TIME, ['-f', '%M %U %S', '-o', RSS_FILE, exe, ...full]] : [exe, full];
   const t0 = performance.now();
   const r = spawnSync(bin, binArgs, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const ms = performance.now() - t0;
   if (r.error) die(`${tool} ${cmd}: ${r.error.message}`);
   if (r.status !== 0) die(`${tool} ${cmd} ${full.join(' ')} failed (rc ${r.status}):\n${r.stdout}${r.stderr}`);
-  const rssKiB = TIME ? Number(readFileSync(RSS_FILE, 'utf8').trim().split('\n').pop()) : NaN;
-  return { ms, rssKiB, stdout: r.stdout };
+  const [rss, user, sys] = TIME ? readFileSync(RSS_FILE, 'utf8').trim().split('\n').pop()!.split(' ').map(Number) : [NaN, NaN, NaN];
+  return { ms, cpuMs: (user! + sys!) * 1000, rssKiB: rss!, stdout: r.stdout };
 }
 
 const DL = ['--driverloaded', 'n'];

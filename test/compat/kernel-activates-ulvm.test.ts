@@ -63,7 +63,7 @@ test('the kernel activates a ulvm-made VG (linear over two PVs, striped) and rea
     expect[lv.name] = createHash('sha256').update(data).digest('hex');
   }
   const script = [
-    ...disks.map((d) => `add-drive-ro ${d} format:raw`),
+    ...disks.map((d) => `add-drive-opts ${d} readonly:true format:raw`),
     'run',
     'vg-activate-all true',
     'lvs',
