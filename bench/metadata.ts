@@ -7,7 +7,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -246,40 +246,40 @@ writeFileSync(
   `import { performance } from 'node:perf_hooks';
 const cfg = JSON.parse(process.argv[2]);
 const { runCommand, BufferIo, fileOpener } = await import(cfg.bundle);
-async function run(name, args) {
+const out = { lvs: [], create: [], remove: [] };
+async function run(op, name, args, keep) {
   const io = new BufferIo();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const rc = await runCommand(name, ['--devices', cfg.devices, ...args], { io, env: cfg.env, uid: 0, cwd: process.cwd(), opener: fileOpener });
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   if (rc !== 0) { process.stderr.write(name + ' rc ' + rc + '\\n' + JSON.stringify(io)); process.exit(1); }
-  return ms;
+  if (keep) out[op].push([ms, (c.user + c.system) / 1000]);
 }
-const out = { lvs: [], create: [], remove: [] };
-for (let i = 0; i <= cfg.runs; i++) {
-  const ms = await run('lvs', cfg.lvs);
-  if (i > 0) out.lvs.push(ms);
-}
-for (let i = 0; i <= cfg.runs; i++) {
-  const c = await run('lvcreate', cfg.create);
-  const r = await run('lvremove', cfg.remove);
-  if (i > 0) { out.create.push(c); out.remove.push(r); }
-}
+if (cfg.ops.includes('lvs')) for (let i = 0; i <= cfg.runs; i++) await run('lvs', 'lvs', cfg.lvs, i > 0);
+if (cfg.ops.includes('pair'))
+  for (let i = 0; i <= cfg.runs; i++) {
+    await run('create', 'lvcreate', cfg.create, i > 0);
+    await run('remove', 'lvremove', cfg.remove, i > 0);
+  }
 out.maxRSS = process.resourceUsage().maxRSS;
 process.stdout.write(JSON.stringify(out));
 `,
 );
 interface LibResult {
-  lvs: number[];
-  create: number[];
-  remove: number[];
+  lvs: [number, number][];
+  create: [number, number][];
+  remove: [number, number][];
   maxRSS: number;
 }
-function runLib(extraNodeArgs: string[] = [], runs = RUNS): LibResult {
+function runLib(extraNodeArgs: string[] = [], ops = ['lvs', 'pair'], runs = RUNS): LibResult {
   const cfg = {
     bundle: pathToFileURL(BUNDLE).href,
     devices: DEVICES,
     env: { ULVM_SYSTEM_DIR: ULVM_ENV.ULVM_SYSTEM_DIR, ULVM_RUN_DIR: ULVM_ENV.ULVM_RUN_DIR },
     runs,
+    ops,
     lvs: LVS_ARGS,
     create: CREATE_ARGS,
     remove: REMOVE_ARGS,
@@ -288,15 +288,21 @@ function runLib(extraNodeArgs: string[] = [], runs = RUNS): LibResult {
 }
 
 // ----- measurements --------------------------------------------------------------------------------
+type Impl = 'lvm2' | 'ulvm' | 'lib';
+type Op = 'lvs' | 'create' | 'remove' | 'pair';
+interface Stat {
+  wall: number;
+  cpu: number;
+}
 interface Row {
   n: number;
-  lvs: { lvm2: number; ulvm: number; lib: number; lvm2Rss: number; ulvmRss: number };
-  pair: { lvm2: number; ulvm: number; lib: number; lvm2Rss: number; ulvmRss: number };
-  create: { lvm2: number; ulvm: number; lib: number };
-  remove: { lvm2: number; ulvm: number; lib: number };
-  libRss: number;
+  /** Medians per operation and implementation. */
+  m: Record<Op, Record<Impl, Stat>>;
+  /** Peak RSS in KiB: CLI processes per tool and operation group, and the library child. */
+  rss: { lvs: Record<Tool, number>; pair: Record<Tool, number>; lib: number };
 }
 const rows: Row[] = [];
+const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const t0All = performance.now();
 
 const nodeStart: number[] = [];
@@ -317,16 +323,16 @@ for (const n of SIZES) {
     const lines = runCli(tool, 'lvs', LVS_ARGS).stdout.trimEnd().split('\n').length;
     if (lines !== n + 1) die(`${tool} lvs printed ${lines} lines for ${n} LVs`);
   }
-  const t = { lvm2: { lvs: [] as number[], c: [] as number[], r: [] as number[], pair: [] as number[], lvsRss: 0, pairRss: 0 } };
-  const u = { lvs: [] as number[], c: [] as number[], r: [] as number[], pair: [] as number[], lvsRss: 0, pairRss: 0 };
-  const acc = { lvm2: t.lvm2, ulvm: u };
+  const samples = (): Record<Op, Stat[]> => ({ lvs: [], create: [], remove: [], pair: [] });
+  const acc: Record<Impl, Record<Op, Stat[]>> = { lvm2: samples(), ulvm: samples(), lib: samples() };
+  const rss = { lvs: { lvm2: 0, ulvm: 0 }, pair: { lvm2: 0, ulvm: 0 }, lib: 0 };
   // lvs: alternate which tool goes first; run 0 is the warm-up.
   for (let i = 0; i <= RUNS; i++) {
     const order: Tool[] = i % 2 ? ['ulvm', 'lvm2'] : ['lvm2', 'ulvm'];
     for (const tool of order) {
       const s = runCli(tool, 'lvs', LVS_ARGS);
-      if (i > 0) acc[tool].lvs.push(s.ms);
-      acc[tool].lvsRss = Math.max(acc[tool].lvsRss, s.rssKiB);
+      if (i > 0) acc[tool].lvs.push({ wall: s.ms, cpu: s.cpuMs });
+      rss.lvs[tool] = Math.max(rss.lvs[tool], s.rssKiB);
     }
   }
   checkState(n, `before lvcreate+lvremove at ${n} LVs`);
@@ -336,171 +342,184 @@ for (const n of SIZES) {
       const c = runCli(tool, 'lvcreate', CREATE_ARGS);
       const r = runCli(tool, 'lvremove', REMOVE_ARGS);
       if (i > 0) {
-        acc[tool].c.push(c.ms);
-        acc[tool].r.push(r.ms);
-        acc[tool].pair.push(c.ms + r.ms);
+        acc[tool].create.push({ wall: c.ms, cpu: c.cpuMs });
+        acc[tool].remove.push({ wall: r.ms, cpu: r.cpuMs });
+        acc[tool].pair.push({ wall: c.ms + r.ms, cpu: c.cpuMs + r.cpuMs });
       }
-      acc[tool].pairRss = Math.max(acc[tool].pairRss, c.rssKiB, r.rssKiB);
+      rss.pair[tool] = Math.max(rss.pair[tool], c.rssKiB, r.rssKiB);
     }
   }
   checkState(n, `before the library path at ${n} LVs`);
   const lib = runLib();
   checkState(n, `after the library path at ${n} LVs`);
-  const libPair = lib.create.map((c, i) => c + lib.remove[i]!);
-  rows.push({
-    n,
-    lvs: { lvm2: median(t.lvm2.lvs), ulvm: median(u.lvs), lib: median(lib.lvs), lvm2Rss: t.lvm2.lvsRss, ulvmRss: u.lvsRss },
-    pair: { lvm2: median(t.lvm2.pair), ulvm: median(u.pair), lib: median(libPair), lvm2Rss: t.lvm2.pairRss, ulvmRss: u.pairRss },
-    create: { lvm2: median(t.lvm2.c), ulvm: median(u.c), lib: median(lib.create) },
-    remove: { lvm2: median(t.lvm2.r), ulvm: median(u.r), lib: median(lib.remove) },
-    libRss: lib.maxRSS,
-  });
+  const st = ([wall, cpu]: [number, number]): Stat => ({ wall, cpu });
+  acc.lib.lvs = lib.lvs.map(st);
+  acc.lib.create = lib.create.map(st);
+  acc.lib.remove = lib.remove.map(st);
+  acc.lib.pair = lib.create.map((c, i) => ({ wall: c[0] + lib.remove[i]![0], cpu: c[1] + lib.remove[i]![1] }));
+  rss.lib = lib.maxRSS;
+  const med = (xs: Stat[]): Stat => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
+  const m = {} as Row['m'];
+  for (const op of ['lvs', 'create', 'remove', 'pair'] as const) m[op] = { lvm2: med(acc.lvm2[op]), ulvm: med(acc.ulvm[op]), lib: med(acc.lib[op]) };
+  rows.push({ n, m, rss });
 }
 const benchSeconds = (performance.now() - t0All) / 1000;
+const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 // ----- report --------------------------------------------------------------------------------------
 const out: string[] = [];
 const p = (s = ''): void => void out.push(s);
-p(`ulvm metadata benchmark: 4 PVs (1 GiB sparse loop files ${loops.join(' ')}), 1 MiB extents, LVs of 1 extent`);
-p(`medians of ${RUNS} runs after 1 warm-up; ms wall time; CLI = whole command incl. process start; lib = runCommand in-process`);
-p(`lvm2: ${must('lvm', ['version'], LVM_ENV).split('\n')[0]!.trim()};  node ${process.version}`);
-p(`reference: node -e 0  ${fmtMs(median(nodeStart))} ms, max RSS ${fmtMiB(nodeRss)} MiB`);
-p();
-const head = ['operation', 'LVs', 'lvm2', 'ulvm CLI', 'CLI/lvm2', 'ulvm lib', 'lib/lvm2', 'lvm2 RSS', 'CLI RSS', 'lib RSS'];
-const widths = [18, 5, 8, 9, 9, 9, 9, 9, 8, 8];
-const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? padr(c, widths[i]!) : pad(c, widths[i]!))).join(' ');
-p(line(head));
-p(line(['', '', 'ms', 'ms', '', 'ms', '', 'MiB', 'MiB', 'MiB']));
-for (const [label, key] of [
+const OPS: [string, Op][] = [
   ['lvs', 'lvs'],
   ['lvcreate+lvremove', 'pair'],
-] as const) {
-  for (const r of rows) {
-    const m = r[key];
-    p(line([label, String(r.n), fmtMs(m.lvm2), fmtMs(m.ulvm), fmtX(m.ulvm / m.lvm2), fmtMs(m.lib), fmtX(m.lib / m.lvm2), fmtMiB(m.lvm2Rss), fmtMiB(m.ulvmRss), fmtMiB(r.libRss)]));
-  }
-}
-for (const [label, key] of [
   ['  lvcreate alone', 'create'],
   ['  lvremove alone', 'remove'],
-] as const) {
-  for (const r of rows) {
-    const m = r[key];
-    p(line([label, String(r.n), fmtMs(m.lvm2), fmtMs(m.ulvm), fmtX(m.ulvm / m.lvm2), fmtMs(m.lib), fmtX(m.lib / m.lvm2), '', '', '']));
-  }
+];
+p(`ulvm metadata benchmark: 4 PVs (1 GiB sparse loop files ${loops.join(' ')}), 1 MiB extents, LVs of 1 extent`);
+p(`medians of ${RUNS} runs after 1 warm-up. CLI = whole command incl. process start (lvm2's and ulvm's`);
+p(`runs interleaved); lib = runCommand in-process in one node process (no start-up).`);
+p(`lvm2: ${must('lvm', ['version'], LVM_ENV).split('\n')[0]!.trim()};  node ${process.version};  ${cpus().length} CPUs;  load avg before ${loadBefore}, after ${loadAfter}`);
+p(`reference: node -e 0  ${fmtMs(median(nodeStart))} ms wall, max RSS ${fmtMiB(nodeRss)} MiB`);
+p();
+const widths = [18, 5, 8, 9, 9, 9, 9, 9, 8, 8];
+const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? padr(c, widths[i]!) : pad(c, widths[i]!))).join(' ');
+for (const kind of ['wall', 'cpu'] as const) {
+  p(kind === 'wall' ? 'WALL TIME (ms)' : 'CPU TIME, user+sys (ms; CLI from /usr/bin/time, 10 ms resolution; less sensitive to a loaded host)');
+  p(line(['operation', 'LVs', 'lvm2', 'ulvm CLI', 'CLI/lvm2', 'ulvm lib', 'lib/lvm2', ...(kind === 'wall' ? ['lvm2 RSS', 'CLI RSS', 'lib RSS'] : [])]));
+  for (const [label, op] of OPS)
+    for (const r of rows) {
+      const m = r.m[op];
+      const rss = op === 'lvs' ? r.rss.lvs : op === 'pair' ? r.rss.pair : undefined;
+      const rssCells = kind === 'wall' ? (rss ? [fmtMiB(rss.lvm2), fmtMiB(rss.ulvm), fmtMiB(r.rss.lib)] : ['', '', '']) : [];
+      p(line([label, String(r.n), fmtMs(m.lvm2[kind]), fmtMs(m.ulvm[kind]), fmtX(m.ulvm[kind] / m.lvm2[kind]), fmtMs(m.lib[kind]), fmtX(m.lib[kind] / m.lvm2[kind]), ...rssCells]));
+    }
+  if (kind === 'wall') p('(RSS = peak max RSS in MiB over the runs; lib RSS = peak of the child process that ran all library-path calls for that size)');
+  p();
 }
-p('(lib RSS: peak of the child process that ran all library-path calls for that VG size)');
 
 const r100 = rows.find((r) => r.n === 100);
 const r1000 = rows.find((r) => r.n === 1000);
 const verdicts: { target: string; value: string; ok: boolean }[] = [];
 if (r100 && r1000) {
+  p('cost increase from 100 to 1,000 LVs (median at 1,000 minus median at 100, ms):');
+  for (const [label, op] of OPS.slice(0, 2)) {
+    const d = (k: Impl, kind: 'wall' | 'cpu'): number => r1000.m[op][k][kind] - r100.m[op][k][kind];
+    const s = (x: number): string => (x >= 0 ? '+' : '') + fmtMs(x);
+    p(`  ${padr(label, 18)} wall: lvm2 ${s(d('lvm2', 'wall'))}  ulvm CLI ${s(d('ulvm', 'wall'))}  ulvm lib ${s(d('lib', 'wall'))}   cpu: lvm2 ${s(d('lvm2', 'cpu'))}  ulvm CLI ${s(d('ulvm', 'cpu'))}  ulvm lib ${s(d('lib', 'cpu'))}`);
+    verdicts.push({ target: `${label}: ulvm CLI added cost 100->1,000 LVs <= lvm2's`, value: `${s(d('ulvm', 'wall'))} vs ${s(d('lvm2', 'wall'))} ms wall`, ok: d('ulvm', 'wall') <= d('lvm2', 'wall') });
+  }
   p();
-  p('cost increase from 100 to 1,000 LVs (ms, median at 1,000 minus median at 100):');
-  for (const [label, key] of [
-    ['lvs', 'lvs'],
-    ['lvcreate+lvremove', 'pair'],
-  ] as const) {
-    const d = (k: 'lvm2' | 'ulvm' | 'lib'): number => r1000[key][k] - r100[key][k];
-    p(`  ${padr(label, 18)} lvm2 +${fmtMs(d('lvm2'))}   ulvm CLI +${fmtMs(d('ulvm'))}   ulvm lib +${fmtMs(d('lib'))}`);
-    verdicts.push({
-      target: `${label}: ulvm CLI added cost 100->1,000 LVs <= lvm2's`,
-      value: `+${fmtMs(d('ulvm'))} vs +${fmtMs(d('lvm2'))} ms`,
-      ok: d('ulvm') <= d('lvm2'),
-    });
-  }
 }
-if (r1000) {
-  for (const [label, key] of [
-    ['lvs', 'lvs'],
-    ['lvcreate+lvremove', 'pair'],
-  ] as const) {
-    const m = r1000[key];
-    verdicts.unshift({ target: `${label}: ulvm CLI within ${TARGETS.cliRatioAt1000}x lvm2 at 1,000 LVs`, value: fmtX(m.ulvm / m.lvm2), ok: m.ulvm / m.lvm2 <= TARGETS.cliRatioAt1000 });
+if (r1000)
+  for (const [label, op] of OPS.slice(0, 2).reverse()) {
+    const m = r1000.m[op];
+    verdicts.unshift({ target: `${label}: ulvm CLI within ${TARGETS.cliRatioAt1000}x lvm2 at 1,000 LVs`, value: `${fmtX(m.ulvm.wall / m.lvm2.wall)} wall`, ok: m.ulvm.wall / m.lvm2.wall <= TARGETS.cliRatioAt1000 });
   }
-}
-for (const [label, key] of [
-  ['lvs', 'lvs'],
-  ['lvcreate+lvremove', 'pair'],
-] as const) {
+for (const [label, op] of OPS.slice(0, 2))
   for (const r of rows) {
-    const m = r[key];
-    verdicts.push({ target: `${label} @${r.n}: library path >= ${TARGETS.libSpeedup}x faster than lvm2 CLI`, value: `${fmtX(m.lvm2 / m.lib)} faster`, ok: m.lvm2 / m.lib >= TARGETS.libSpeedup });
+    const m = r.m[op];
+    verdicts.push({ target: `${label} @${r.n}: library path >= ${TARGETS.libSpeedup}x faster than lvm2 CLI`, value: `${fmtX(m.lvm2.wall / m.lib.wall)} faster (wall)`, ok: m.lvm2.wall / m.lib.wall >= TARGETS.libSpeedup });
   }
-}
-p();
-p('targets (from the issue):');
+p('targets (from the issue; judged on wall-time medians):');
 for (const v of verdicts) p(`  ${v.ok ? 'PASS' : 'FAIL'}  ${padr(v.target, 68)} ${v.value}`);
 p();
-p(`bench measurement time ${benchSeconds.toFixed(0)} s`);
+p(`measurement time ${benchSeconds.toFixed(0)} s`);
 process.stdout.write(out.join('\n') + '\n');
 
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, nodeStartMs: median(nodeStart), nodeRssKiB: nodeRss, rows, verdicts }, null, 2) + '\n');
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, loadBefore, loadAfter, nodeStartMs: median(nodeStart), nodeRssKiB: nodeRss, rows, verdicts }, null, 2) + '\n');
 
 // ----- optional CPU profile at the largest size --------------------------------------------------
-// CLI: `node --cpu-prof` on bin/ulvm for lvs, lvcreate, lvremove. Library: one child running the
-// same calls in-process (warm-up included, as the profile is about where time goes).
-// Self time is attributed to src/ file:line through the bundle's source map.
+// CLI: `node --cpu-prof` on bin/ulvm for one lvs, lvcreate and lvremove. Library: one child for
+// lvs and one for the lvcreate+lvremove pair, in-process (warm-up call included). Self and
+// inclusive time are attributed to src/ file:line through the bundle's source map.
 if (PROFILE_DIR) {
   const n = Math.max(...SIZES);
   process.stderr.write(`bench: profiling at ${n} LVs into ${PROFILE_DIR} ...\n`);
-  mkdirSync(PROFILE_DIR, { recursive: true });
-  for (const f of readdirSync(PROFILE_DIR)) if (f.endsWith('.cpuprofile')) rmSync(join(PROFILE_DIR, f));
   checkState(n, 'before profiling');
-  const prof = (tag: string, args: string[]): void => {
-    const dir = join(PROFILE_DIR, tag);
+  const profArgs = (dir: string): string[] => {
+    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', dir, ULVM_BIN, ...args], { env: ULVM_ENV, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    return ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', dir];
+  };
+  const cli = (tag: string, args: string[]): void => {
+    const r = spawnSync(process.execPath, [...profArgs(join(PROFILE_DIR, tag)), ULVM_BIN, ...args], { env: ULVM_ENV, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (r.status !== 0) die(`profiling ${tag} failed: ${r.stderr}`);
   };
-  prof('cli-lvs', ['lvs', '--devices', DEVICES, ...LVS_ARGS]);
-  prof('cli-lvcreate', ['lvcreate', '--devices', DEVICES, ...CREATE_ARGS]);
-  prof('cli-lvremove', ['lvremove', '--devices', DEVICES, ...REMOVE_ARGS]);
-  const libDir = join(PROFILE_DIR, 'lib');
-  mkdirSync(libDir, { recursive: true });
-  runLib(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', libDir], RUNS);
+  cli('cli-lvs', ['lvs', '--devices', DEVICES, ...LVS_ARGS]);
+  cli('cli-lvcreate', ['lvcreate', '--devices', DEVICES, ...CREATE_ARGS]);
+  cli('cli-lvremove', ['lvremove', '--devices', DEVICES, ...REMOVE_ARGS]);
+  runLib(profArgs(join(PROFILE_DIR, 'lib-lvs')), ['lvs']);
+  runLib(profArgs(join(PROFILE_DIR, 'lib-pair')), ['pair']);
   checkState(n, 'after profiling');
+  copyFileSync(BUNDLE, join(PROFILE_DIR, 'ulvm.mjs'));
+  copyFileSync(`${BUNDLE}.map`, join(PROFILE_DIR, 'ulvm.mjs.map'));
 
   const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')));
   const bundleUrl = pathToFileURL(BUNDLE).href;
+  interface CallFrame {
+    functionName: string;
+    url: string;
+    lineNumber: number;
+    columnNumber: number;
+  }
   interface ProfNode {
     id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    callFrame: CallFrame;
+    children?: number[];
   }
   interface Profile {
     nodes: ProfNode[];
     samples: number[];
     timeDeltas: number[];
   }
-  const where = (cf: ProfNode['callFrame']): string => {
+  const where = (cf: CallFrame): { loc: string; src: boolean } => {
     if (cf.url === bundleUrl) {
       const e = map.findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string; originalLine?: number };
       if (e && e.originalSource) {
-        const src = e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : resolve(dirname(BUNDLE), e.originalSource);
-        return `${relative(REPO, src)}:${(e.originalLine ?? 0) + 1}`;
+        const f = e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : resolve(dirname(BUNDLE), e.originalSource);
+        return { loc: `${relative(REPO, f)}:${(e.originalLine ?? 0) + 1}`, src: true };
       }
+      return { loc: `dist/ulvm.mjs:${cf.lineNumber + 1}`, src: true };
     }
-    if (!cf.url) return '(native/vm)';
-    return `${cf.url.replace(/^node:/, 'node:')}:${cf.lineNumber + 1}`;
+    return { loc: cf.url ? `${cf.url}:${cf.lineNumber + 1}` : '(native/vm)', src: false };
   };
-  for (const tag of ['cli-lvs', 'cli-lvcreate', 'cli-lvremove', 'lib']) {
+  const ms = (x: number): string => pad(x.toFixed(1), 7);
+  for (const tag of ['cli-lvs', 'cli-lvcreate', 'cli-lvremove', 'lib-lvs', 'lib-pair']) {
     const dir = join(PROFILE_DIR, tag);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
     const self = new Map<string, number>();
+    const incl = new Map<string, number>();
+    const perFile = new Map<string, number>();
     let total = 0;
-    for (const f of files) {
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile'))) {
       const pr = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Profile;
-      const byId = new Map(pr.nodes.map((x) => [x.id, x]));
+      const parent = new Map<number, number>();
+      for (const x of pr.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+      const keyOf = new Map<number, { key: string; src: boolean; file: string }>();
+      for (const x of pr.nodes) {
+        const w = where(x.callFrame);
+        keyOf.set(x.id, { key: `${x.callFrame.functionName || '(anonymous)'}  ${w.loc}`, src: w.src, file: w.src ? w.loc.replace(/:\d+$/, '') : '(node internals, native, GC)' });
+      }
       pr.samples.forEach((id, i) => {
-        const cf = byId.get(id)!.callFrame;
-        const key = `${cf.functionName || '(anonymous)'}  ${where(cf)}`;
         const dt = (pr.timeDeltas[i] ?? 0) / 1000;
         total += dt;
-        self.set(key, (self.get(key) ?? 0) + dt);
+        const k = keyOf.get(id)!;
+        self.set(k.key, (self.get(k.key) ?? 0) + dt);
+        perFile.set(k.file, (perFile.get(k.file) ?? 0) + dt);
+        const seen = new Set<string>();
+        for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+          const kk = keyOf.get(cur)!;
+          if (!kk.src || seen.has(kk.key)) continue;
+          seen.add(kk.key);
+          incl.set(kk.key, (incl.get(kk.key) ?? 0) + dt);
+        }
       });
     }
-    const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
-    process.stdout.write(`\nprofile ${tag} at ${n} LVs: ${total.toFixed(0)} ms sampled; top self time\n`);
-    for (const [k, ms] of top) process.stdout.write(`  ${pad(ms.toFixed(1), 7)} ms ${pad(((100 * ms) / total).toFixed(1), 5)}%  ${k}\n`);
+    const pct = (x: number): string => pad(((100 * x) / total).toFixed(1), 5);
+    process.stdout.write(`\nprofile ${tag} at ${n} LVs: ${total.toFixed(0)} ms sampled\n  top self time:\n`);
+    for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${ms(v)} ms ${pct(v)}%  ${k}\n`);
+    process.stdout.write('  self time by file:\n');
+    for (const [k, v] of [...perFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) process.stdout.write(`  ${ms(v)} ms ${pct(v)}%  ${k}\n`);
+    process.stdout.write('  top inclusive time (src functions):\n');
+    for (const [k, v] of [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20)) process.stdout.write(`  ${ms(v)} ms ${pct(v)}%  ${k}\n`);
   }
 }

@@ -101,3 +101,18 @@ test('pvdisplay: a device that is no PV, bad option mixes, bad units', async () 
   r = await lab.run(pvdisplay, 'pvdisplay', { units: ['X'] });
   assert.deepEqual([r.stderr, r.rc], ["  Invalid units specification\n  Run `pvdisplay --help' for more information.\n", 3]);
 });
+
+test('pvscan -s, -n, -u and an empty system', async () => {
+  const lab = hostVgs();
+  let r = await lab.run(pvscan, 'pvscan', { short: [''] });
+  assert.equal(r.stdout, '  /dev/loop1\n  /dev/loop2\n  /dev/loop0\n  /dev/loop3\n  Total: 4 [97.00 MiB] / in use: 3 [72.00 MiB] / in no VG: 1 [25.00 MiB]\n');
+  r = await lab.run(pvscan, 'pvscan', { novolumegroup: [''] });
+  assert.equal(r.stdout, '  PV /dev/loop3                      lvm2 [25.00 MiB]\n  Total: 1 [25.00 MiB] / in use: 0 [0   ] / in no VG: 1 [25.00 MiB]\n');
+  assert.equal(r.stderr, '  WARNING: only considering physical volumes in no volume group\n');
+  r = await lab.run(pvscan, 'pvscan', { uuid: [''] });
+  // "%-*s with UUID %s" at the longest name, then the whole padded by 50 more columns.
+  const first = r.stdout.split('\n')[0]!;
+  assert.equal(first, `  PV ${'/dev/loop1 with UUID DdiRsU-hMLP-t265-pqsC-dlWY-ABfB-hBl2j1'.padEnd(62)} VG lab-vg2         lvm2 [24.00 MiB / 24.00 MiB free]`);
+  r = await new Lab().run(pvscan, 'pvscan', {});
+  assert.deepEqual([r.stdout, r.rc], ['  No matching physical volumes found\n', 0]);
+});

@@ -10,27 +10,25 @@ import { DEFS as MISC_DEFS } from './defs-misc.ts';
 import { DEFS as PV_DEFS } from './defs-pv.ts';
 import { DEFS as VG_DEFS } from './defs-vg.ts';
 import { OPTIONS } from './options.ts';
-import type { CommandDef, OptionSpec } from './types.ts';
+import type { CommandDef, DefSource, OptionSpec } from './types.ts';
 
-let defsCache: Map<string, CommandDef[]> | undefined;
+const defsCache = new Map<string, CommandDef[]>();
+let sources: readonly DefSource[] | undefined;
 
-function byName(): Map<string, CommandDef[]> {
-  if (!defsCache) {
-    defsCache = new Map();
-    const all = [LVCHANGE_DEFS, LVCONVERT_DEFS, LVCREATE_DEFS, LV_DEFS, PV_DEFS, VG_DEFS, MISC_DEFS].flat();
-    for (const src of all) {
-      const def = defineCommand(src);
-      const list = defsCache.get(def.name) ?? [];
-      list.push(def);
-      defsCache.set(def.name, list);
-    }
+/** Definitions are expanded only for the command being run: start-up stays short. */
+function defsOf(name: string): CommandDef[] {
+  let list = defsCache.get(name);
+  if (!list) {
+    sources ??= [LVCHANGE_DEFS, LVCONVERT_DEFS, LVCREATE_DEFS, LV_DEFS, PV_DEFS, VG_DEFS, MISC_DEFS].flat();
+    list = sources.filter((src) => src.line === name || src.line.startsWith(name + ' ')).map(defineCommand);
+    defsCache.set(name, list);
   }
-  return defsCache;
+  return list;
 }
 
 /** Definitions of one command name in command-lines.in order. */
 export function defsFor(name: string): readonly CommandDef[] {
-  return byName().get(name) ?? [];
+  return defsOf(name);
 }
 
 export function commandDescription(name: string): string | undefined {

@@ -32,7 +32,8 @@ export function eachVg(ctx: Ctx, fn: (f: FoundVg) => void): number {
   const scan = ctx.scan();
   // With tags lvm2 walks every VG and picks the named or tagged ones, in cache order.
   if (tags.length || !names.length) {
-    for (const f of scan.all()) if (!names.length && !tags.length ? true : names.includes(f.vg.name) || f.vg.tags.some((t) => tags.includes(t))) fn(f);
+    const picked = (f: FoundVg) => !tags.length || names.includes(f.vg.name) || f.vg.tags.some((t) => tags.includes(t));
+    for (const f of scan.all()) if (picked(f)) fn(f);
     return 0;
   }
   let rc = 0;
