@@ -306,13 +306,18 @@ const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).
 const t0All = performance.now();
 
 const nodeStart: number[] = [];
+const nodeCpu: number[] = [];
 let nodeRss = 0;
 for (let i = 0; i <= RUNS; i++) {
-  const [bin, args] = TIME ? [TIME, ['-f', '%M', '-o', RSS_FILE, process.execPath, '-e', '0']] : [process.execPath, ['-e', '0']];
+  const [bin, args] = TIME ? [TIME, ['-f', '%M %U %S', '-o', RSS_FILE, process.execPath, '-e', '0']] : [process.execPath, ['-e', '0']];
   const t = performance.now();
   spawnSync(bin, args, { stdio: 'ignore' });
-  if (i > 0) nodeStart.push(performance.now() - t);
-  if (TIME) nodeRss = Math.max(nodeRss, Number(readFileSync(RSS_FILE, 'utf8').trim()));
+  const [rss, user, sys] = TIME ? readFileSync(RSS_FILE, 'utf8').trim().split(' ').map(Number) : [NaN, NaN, NaN];
+  if (i > 0) {
+    nodeStart.push(performance.now() - t);
+    nodeCpu.push((user! + sys!) * 1000);
+  }
+  nodeRss = Math.max(nodeRss, rss!);
 }
 
 for (const n of SIZES) {
@@ -379,7 +384,7 @@ p(`ulvm metadata benchmark: 4 PVs (1 GiB sparse loop files ${loops.join(' ')}), 
 p(`medians of ${RUNS} runs after 1 warm-up. CLI = whole command incl. process start (lvm2's and ulvm's`);
 p(`runs interleaved); lib = runCommand in-process in one node process (no start-up).`);
 p(`lvm2: ${must('lvm', ['version'], LVM_ENV).split('\n')[0]!.trim()};  node ${process.version};  ${cpus().length} CPUs;  load avg before ${loadBefore}, after ${loadAfter}`);
-p(`reference: node -e 0  ${fmtMs(median(nodeStart))} ms wall, max RSS ${fmtMiB(nodeRss)} MiB`);
+p(`reference: node -e 0  ${fmtMs(median(nodeStart))} ms wall, ${fmtMs(median(nodeCpu))} ms CPU, max RSS ${fmtMiB(nodeRss)} MiB`);
 p();
 const widths = [18, 5, 8, 9, 9, 9, 9, 9, 8, 8];
 const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? padr(c, widths[i]!) : pad(c, widths[i]!))).join(' ');
@@ -426,7 +431,7 @@ p();
 p(`measurement time ${benchSeconds.toFixed(0)} s`);
 process.stdout.write(out.join('\n') + '\n');
 
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, loadBefore, loadAfter, nodeStartMs: median(nodeStart), nodeRssKiB: nodeRss, rows, verdicts }, null, 2) + '\n');
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, loadBefore, loadAfter, nodeStartMs: median(nodeStart), nodeCpuMs: median(nodeCpu), nodeRssKiB: nodeRss, rows, verdicts }, null, 2) + '\n');
 
 // ----- optional CPU profile at the largest size --------------------------------------------------
 // CLI: `node --cpu-prof` on bin/ulvm for one lvs, lvcreate and lvremove. Library: one child for

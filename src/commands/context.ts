@@ -75,8 +75,9 @@ export class Ctx {
   }
 
   // ----- messages ------------------------------------------------------------------------------
+  /** log_print_unless_silent: only -qq silences it (a single -q just cancels -v and -d). */
   print(msg: string): void {
-    if (this.count('quiet') === 0) this.run.io.out(`  ${msg}\n`);
+    if (this.count('quiet') < 2) this.run.io.out(`  ${msg}\n`);
   }
   /** Report and display output: never silenced by -q. */
   output(text: string): void {
@@ -86,10 +87,10 @@ export class Ctx {
     this.run.io.err(`  ${msg}\n`);
   }
   warn(msg: string): void {
-    if (this.count('quiet') === 0) this.run.io.err(`  ${msg}\n`);
+    this.run.io.err(`  ${msg}\n`);
   }
   verbose(level: number, msg: string): void {
-    if (this.count('verbose') >= level) this.run.io.err(`  ${msg}\n`);
+    if (this.count('quiet') === 0 && this.count('verbose') >= level) this.run.io.err(`  ${msg}\n`);
   }
 
   /** lvm2's yes_no_prompt: stderr, no prefix, no newline; EOF answers no. */
@@ -160,8 +161,22 @@ export class Ctx {
     writeDevicesFile(this.paths.devicesFile, entries, this.args.command, new Date(this.now() * 1000));
   }
 
+  private warned = false;
+
+  /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
-    if (!this.scanned || refresh) this.scanned = scanDevices(this.opener, this.devicePaths());
+    if (!this.scanned || refresh) {
+      this.scanned = scanDevices(this.opener, this.devicePaths());
+      if (!this.warned) {
+        this.warned = true;
+        for (const d of this.scanned.devices) {
+          for (const m of d.mdas) for (const w of m.warnings) this.warn(w);
+          for (const w of d.warnings) this.warn(w);
+        }
+        for (const p of this.scanned.problems) this.warn(`WARNING: ${p.message}`);
+        for (const f of this.scanned.all()) for (const w of f.warnings) this.warn(w);
+      }
+    }
     return this.scanned;
   }
 
@@ -175,11 +190,11 @@ export class Ctx {
    * Commits `vg` with seqno one above `old` (or 1 for a new VG) to the PVs in `devicePaths`.
    * The previous metadata goes to the archive first and the result to the backup, as in lvm2.
    */
-  commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup): void {
+  commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup, opts: { repair?: boolean } = {}): void {
     vg.seqno = old ? old.seqno + 1 : 1;
     const t = this.now();
     if (old) this.archive(old);
-    commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t));
+    commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
     this.scanned = undefined;
     this.backup(vg);
   }
@@ -197,8 +212,10 @@ export class Ctx {
     writeBackup(this.paths.backupDir, vg, textHeader(`Created *after* executing '${this.cmdline}'`, this.now()));
   }
 
-  /** Device paths of the present PVs of a found VG. */
-  pvPaths(found: FoundVg): string[] {
+  /** Device paths of the PVs of a VG about to be written; lvm2 refuses while PVs are missing. */
+  pvPaths(found: FoundVg, allowMissing = false): string[] {
+    if (found.missing.size && !allowMissing)
+      fail([`Cannot change VG ${found.vg.name} while PVs are missing.`, 'See vgreduce --removemissing and vgextend --restoremissing.', `Cannot process volume group ${found.vg.name}`]);
     return found.vg.pvs.flatMap((pv) => {
       const d = found.pvDevices.get(pv.id);
       return d ? [d.path] : [];

@@ -5,11 +5,7 @@ import { formatId } from '../formats/uuid.ts';
 export async function run(ctx: Ctx): Promise<number> {
   const scan = ctx.scan();
   let rc = 0;
-  for (const p of scan.problems) {
-    ctx.error(p.message);
-    rc = 5;
-  }
-  for (const d of scan.devices) for (const m of d.mdas) if (m.problem) (ctx.error(m.problem), (rc = 5));
+  if (scan.problems.length) rc = 5;
   const names = ctx.args.positionals.length ? ctx.args.positionals : scan.vgNames();
   for (const name of names) {
     const f = scan.get(name);
@@ -23,9 +19,12 @@ export async function run(ctx: Ctx): Promise<number> {
       ctx.warn(`WARNING: Couldn't find device with uuid ${formatId(id)}.`);
       rc = 5;
     }
-    if (f.inconsistent) {
-      ctx.warn(`WARNING: Inconsistent metadata found for VG ${name}.`);
-      rc = 5;
+    const bad = [...f.pvDevices.values()].filter((d) => d.mdas.some((m) => m.problem || (m.seqno !== undefined && m.seqno !== f.vg.seqno)));
+    if (ctx.has('updatemetadata') && (bad.length || f.inconsistent)) {
+      await ctx.locks.vg(name);
+      const vg = structuredClone(f.vg);
+      for (const d of bad) ctx.warn(`WARNING: updating old metadata to ${f.vg.seqno + 1} on ${d.path} for VG ${name}.`);
+      ctx.commit(vg, ctx.pvPaths(f), f.vg, { repair: true });
     }
   }
   return rc;

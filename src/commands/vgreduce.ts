@@ -21,7 +21,7 @@ export async function run(ctx: Ctx): Promise<number> {
     for (const id of missing) if (inUse(id) && !ctx.has('force')) fail([`WARNING: Partial LV(s) use the missing PV.`, `Use --force to remove LVs using missing PVs.`]);
     vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
     vg.pvs = vg.pvs.filter((p) => !missing.includes(p.id));
-    ctx.commit(vg, ctx.pvPaths(found), found.vg);
+    ctx.commit(vg, ctx.pvPaths(found, true), found.vg);
     ctx.print(`Wrote out consistent volume group ${name}.`);
     return 0;
   }

@@ -150,7 +150,11 @@ function parseValue(lx: Lexer): ConfigValue {
   return scalar(lx, tok);
 }
 
-function parseItems(lx: Lexer, closing: boolean): ConfigNode[] {
+/** Deeper nesting than any lvm2 metadata or config uses is refused instead of exhausting the stack. */
+const MAX_DEPTH = 64;
+
+function parseItems(lx: Lexer, closing: boolean, depth = 0): ConfigNode[] {
+  if (depth > MAX_DEPTH) lx.fail(lx.pos, 'sections nested too deeply');
   const nodes: ConfigNode[] = [];
   for (;;) {
     const tok = lx.next();
@@ -166,7 +170,7 @@ function parseItems(lx: Lexer, closing: boolean): ConfigNode[] {
     const key = tok.v;
     const op = lx.next();
     if (op.t === 'punct' && op.v === '=') nodes.push({ key, value: parseValue(lx) });
-    else if (op.t === 'punct' && op.v === '{') nodes.push({ key, children: parseItems(lx, true) });
+    else if (op.t === 'punct' && op.v === '{') nodes.push({ key, children: parseItems(lx, true, depth + 1) });
     else lx.fail(op.at, 'unexpected token');
   }
 }

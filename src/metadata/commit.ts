@@ -17,7 +17,7 @@ interface OpenPv {
   headers: { offset: number; header: MdaHeader }[];
 }
 
-function openPv(opener: DeviceOpener, path: string): OpenPv {
+function openPv(opener: DeviceOpener, path: string, repair = false): OpenPv {
   const dev = opener.open(path, true);
   const ls = scanLabel(dev.read(0, LABEL_SCAN_SECTORS * SECTOR_SIZE));
   if (!ls.label) {
@@ -27,8 +27,9 @@ function openPv(opener: DeviceOpener, path: string): OpenPv {
   const headers: OpenPv['headers'] = [];
   for (const m of ls.label.metadataAreas) {
     const h = decodeMdaHeader(dev.read(m.offset, MDA_HEADER_SIZE), m.offset);
-    // A damaged header is rewritten fresh, as lvm2 does when it repairs an mda.
-    headers.push({ offset: m.offset, header: typeof h === 'string' ? { start: m.offset, size: m.size, committed: EMPTY_LOCN, precommitted: EMPTY_LOCN } : h });
+    // Like lvm2, a damaged area is left alone (vgck --updatemetadata repairs it on purpose).
+    if (typeof h !== 'string') headers.push({ offset: m.offset, header: h });
+    else if (repair) headers.push({ offset: m.offset, header: { start: m.offset, size: m.size, committed: EMPTY_LOCN, precommitted: EMPTY_LOCN } });
   }
   return { dev, label: ls.label, headers };
 }
@@ -58,9 +59,9 @@ export interface CommitOptions {
 }
 
 /** Writes `vg` (whose seqno the caller has already raised) to every metadata area of the given PV devices. */
-export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader): void {
+export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader, opts: { repair?: boolean } = {}): void {
   const text = encodeText(exportVgRaw(vg, header));
-  const pvs = devicePaths.map((p) => openPv(opener, p));
+  const pvs = devicePaths.map((p) => openPv(opener, p, opts.repair));
   try {
     for (const pv of pvs)
       for (const h of pv.headers)

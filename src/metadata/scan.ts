@@ -8,13 +8,17 @@ import { importVgText, MetadataError } from '../formats/vg-text.ts';
 import { ConfigParseError } from '../formats/config-text.ts';
 import type { VolumeGroup } from '../model/types.ts';
 import { PV_MIN_SIZE_SECTORS } from '../model/layout.ts';
+import { formatId } from '../formats/uuid.ts';
 
 export interface ScannedMda {
   /** Absolute byte offset of the mda header. */
   offset: number;
   size: number;
   header?: MdaHeader;
+  /** Why this area could not be used (short form, for pvck/vgck). */
   problem?: string;
+  /** lvm2's warning lines for this area, printed when commands scan. */
+  warnings: string[];
   text?: string;
   vgName?: string;
   vgId?: string;
@@ -29,6 +33,21 @@ export interface ScannedDevice {
   mdas: ScannedMda[];
   /** Why the device could not be used at all (not found, too small). */
   error?: string;
+  /** Device-level warnings lvm2 prints after the per-area ones. */
+  warnings: string[];
+}
+
+function headerWarnings(problem: string, raw: Uint8Array, path: string, at: number): string[] {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (problem === 'bad-checksum') return [`WARNING: wrong checksum ${dv.getUint32(0, true).toString(16)} in mda header on ${path} at ${at}`];
+  if (problem === 'bad-magic') return [`WARNING: wrong magic number in mda header on ${path} at ${at}`];
+  if (problem === 'bad-version') return [`WARNING: wrong version ${dv.getUint32(20, true)} in mda header on ${path} at ${at}`];
+  if (problem === 'bad-start') return [`WARNING: wrong start sector ${Number(dv.getBigUint64(24, true))} in mda header on ${path} at ${at}`];
+  return [];
+}
+
+function summaryWarnings(path: string, mdaNum: number): string[] {
+  return [`WARNING: scanning ${path} mda${mdaNum} failed to read metadata summary.`, `WARNING: repair VG metadata on ${path} with vgck --updatemetadata.`];
 }
 
 const decoder = new TextDecoder('latin1');
@@ -46,7 +65,7 @@ function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader): string | str
 const HEAD_RE = /^([^\s{]+) \{\nid = "([^"]*)"\nseqno = (\d+)\n/;
 
 export function scanDevice(opener: DeviceOpener, path: string): ScannedDevice {
-  const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [] };
+  const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [], warnings: [] };
   let dev: BlockDevice;
   try {
     dev = opener.open(path, false);
@@ -66,11 +85,20 @@ export function scanDevice(opener: DeviceOpener, path: string): ScannedDevice {
     if (!ls.label) return sd;
     sd.label = ls.label;
     for (const l of ls.label.metadataAreas) {
-      const m: ScannedMda = { offset: l.offset, size: l.size };
+      const m: ScannedMda = { offset: l.offset, size: l.size, warnings: [] };
       sd.mdas.push(m);
-      const h = decodeMdaHeader(dev.read(l.offset, MDA_HEADER_SIZE), l.offset);
+      const mdaNum = sd.mdas.length;
+      const raw = dev.read(l.offset, MDA_HEADER_SIZE);
+      const h = decodeMdaHeader(raw, l.offset);
       if (typeof h === 'string') {
         m.problem = `Failed to read metadata area header on ${path} at ${l.offset}: ${h}`;
+        m.warnings.push(...headerWarnings(h, raw, path, l.offset), `WARNING: bad metadata header on ${path} at ${l.offset}.`, ...summaryWarnings(path, mdaNum));
+        continue;
+      }
+      if (h.size !== l.size) {
+        // The label says how big the area is; a header claiming otherwise cannot be trusted.
+        m.problem = `Metadata area header on ${path} at ${l.offset} claims size ${h.size}, the label says ${l.size}.`;
+        m.warnings.push(`WARNING: bad metadata header on ${path} at ${l.offset}.`, ...summaryWarnings(path, mdaNum));
         continue;
       }
       m.header = h;
@@ -90,8 +118,10 @@ export function scanDevice(opener: DeviceOpener, path: string): ScannedDevice {
         m.seqno = parseInt(mm[3]!, 10);
       } catch (e) {
         m.problem = `${(e as Error).message} on ${path}`;
+        m.warnings.push(`WARNING: bad metadata text on ${path} in mda${mdaNum}`, ...summaryWarnings(path, mdaNum));
       }
     }
+    if (sd.mdas.length && sd.mdas.every((m) => m.problem)) sd.warnings.push(`WARNING: scan failed to get metadata summary from ${path} PVID ${ls.label.pvId}`);
     return sd;
   } finally {
     dev.close();
@@ -106,6 +136,8 @@ export interface FoundVg {
   missing: Set<string>;
   /** Some copies carry an older seqno or differ (lvm2's "Inconsistent metadata"). */
   inconsistent: boolean;
+  /** lvm2's warnings about this VG (missing PVs, stale copies), printed when it is read. */
+  warnings: string[];
 }
 
 export interface VgProblem {
@@ -145,19 +177,26 @@ export class Scan {
         this.problems.push({ vgName: best.mda.vgName!, message: `Failed to read metadata of VG ${best.mda.vgName} from ${best.dev.path}: ${detail}` });
         continue;
       }
-      const inconsistent = copies.some((c) => c.mda.seqno !== best.mda.seqno || c.mda.text !== best.mda.text);
+      const warnings: string[] = [];
       const pvDevices = new Map<string, ScannedDevice>();
       const missing = new Set<string>();
       for (const pv of vg.pvs) {
         const d = this.byPvId.get(pv.id);
         if (d) pvDevices.set(pv.id, d);
-        else missing.add(pv.id);
+        else {
+          missing.add(pv.id);
+          warnings.push(`WARNING: Couldn't find device with uuid ${formatId(pv.id)}.`, `WARNING: VG ${vg.name} is missing PV ${formatId(pv.id)} (last written to ${pv.device || '[unknown]'}).`);
+        }
       }
+      const stale = copies.filter((c) => c.mda.seqno !== best.mda.seqno || c.mda.text !== best.mda.text);
+      for (const c of stale) warnings.push(`WARNING: ignoring metadata seqno ${c.mda.seqno} on ${c.dev.path} for seqno ${best.mda.seqno} on ${best.dev.path} for VG ${vg.name}.`);
+      if (stale.length) warnings.push(`WARNING: Inconsistent metadata found for VG ${vg.name}.`, 'See vgck --updatemetadata to correct inconsistency.');
+      const inconsistent = stale.length > 0;
       if (this.vgs.has(vg.name)) {
         this.problems.push({ vgName: vg.name, message: `Multiple VGs found with the same name: skipping ${vg.name}` });
         continue;
       }
-      this.vgs.set(vg.name, { vg, pvDevices, missing, inconsistent });
+      this.vgs.set(vg.name, { vg, pvDevices, missing, inconsistent, warnings });
       this.vgOrder.unshift(vg.name);
     }
   }

@@ -12,6 +12,7 @@ import { parseConfig, ConfigParseError } from '../../src/formats/config-text.ts'
 import { importVgText, MetadataError } from '../../src/formats/vg-text.ts';
 import { lvmCrc } from '../../src/formats/crc.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
+import type { BlockDevice, DeviceOpener } from '../../src/devices/device.ts';
 import { scanDevice, scanDevices } from '../../src/metadata/scan.ts';
 
 const SEED = 0x5eed1234;
@@ -190,6 +191,7 @@ function mutateText(rng: Rng, text: string): string {
   const toks = text.match(TOKEN_RE) ?? [text];
   const rounds = 1 + rng.int(4);
   for (let r = 0; r < rounds; r++) {
+    if (toks.length === 0) toks.push(rng.pick(INTERESTING_TOKENS));
     const i = rng.int(toks.length);
     switch (rng.int(9)) {
       case 0:
@@ -291,15 +293,70 @@ const DISK = 8 * 1024 * 1024;
 const HEAD_USED = 64 * 1024;
 for (const h of HEADS) assert.ok(h.subarray(HEAD_USED).every((b) => b === 0));
 
+class OversizedRead extends Error {}
+
+/**
+ * Memory disks that refuse (quickly) any single read longer than `maxRead` bytes and remember
+ * the longest one asked for: a corrupted header must not make the scanner read or allocate
+ * gigabytes.
+ */
+class GuardedDisks implements DeviceOpener {
+  readonly inner = new MemoryDisks();
+  longestRead = 0;
+  constructor(private readonly maxRead: number) {}
+  exists(path: string): boolean {
+    return this.inner.exists(path);
+  }
+  open(path: string): BlockDevice {
+    const dev = this.inner.open(path);
+    const self = this;
+    return {
+      path: dev.path,
+      size: dev.size,
+      writable: dev.writable,
+      read(offset: number, length: number): Uint8Array {
+        self.longestRead = Math.max(self.longestRead, length);
+        if (length > self.maxRead) throw new OversizedRead(`read of ${length} bytes at ${offset}`);
+        return dev.read(offset, length);
+      },
+      write: (o, d) => dev.write(o, d),
+      flush: () => dev.flush(),
+      close: () => dev.close(),
+    };
+  }
+}
+
+test('scanDevice: a committed slot larger than its metadata area is refused without reading it', () => {
+  // Found by the scan fuzzer below: the header's own size field (not the area size the label
+  // gives) bounds the slot, so a header claiming a huge area makes scanDevice allocate and read
+  // committed.size bytes (2 GiB took 70 s on a memory disk).
+  const real = REAL[0]!;
+  const ls = scanLabel(HEADS[0]!.subarray(0, 4 * SECTOR_SIZE));
+  const areaSize = ls.label!.metadataAreas[0]!.size;
+  const disks = new GuardedDisks(DISK);
+  disks.inner.add('/dev/big', DISK).write(0, HEADS[0]!.subarray(0, HEAD_USED));
+  const dev = disks.inner.disks.get('/dev/big')!;
+  const hdr = dev.read(real.mdaOffset, MDA_HEADER_SIZE);
+  const dv = new DataView(hdr.buffer);
+  dv.setBigUint64(32, 2n ** 40n, true); // mda size claimed by the header
+  dv.setBigUint64(48, 32n * 1024n * 1024n, true); // committed.size: 32 MiB, in an area of ~1 MiB
+  fixCrc(hdr, 0, 4);
+  dev.write(real.mdaOffset, hdr);
+  const sd = scanDevice(disks, '/dev/big');
+  assert.ok(sd.label);
+  assert.ok(sd.mdas[0]!.problem, 'the oversized slot should be reported as a problem');
+  assert.ok(disks.longestRead <= areaSize, `scanDevice read ${disks.longestRead} bytes at once from a ${areaSize}-byte metadata area`);
+});
+
 test('fuzz: scanDevice / scanDevices on memory disks with mutated headers', (t) => {
   const rng = new Rng(SEED + 4);
   const stats = new Map<string, number>();
   const n = fuzzLoop(BUDGET_MS.scan, (i) => {
-    const disks = new MemoryDisks();
+    const disks = new GuardedDisks(DISK);
     const paths = ['/dev/fz1', '/dev/fz2'];
-    HEADS.forEach((h, k) => disks.add(paths[k]!, DISK).write(0, h.subarray(0, HEAD_USED)));
+    HEADS.forEach((h, k) => disks.inner.add(paths[k]!, DISK).write(0, h.subarray(0, HEAD_USED)));
     const k = rng.int(2);
-    const dev = disks.disks.get(paths[k]!)!;
+    const dev = disks.inner.disks.get(paths[k]!)!;
     const real = REAL[k]!;
     const target = rng.int(3);
     if (target === 0) {
@@ -338,10 +395,14 @@ test('fuzz: scanDevice / scanDevices on memory disks with mutated headers', (t) 
       else if (sd.mdas.some((m) => m.problem)) outcome = 'mda-problem';
       const scan = timed(`scanDevices iteration ${i}`, () => scanDevices(disks, paths));
       if (scan.problems.length) outcome = 'vg-problem';
+      for (const pr of scan.problems) assert.ok(!/\b(TypeError|RangeError|ReferenceError|SyntaxError|Error):/.test(pr.message), `untyped error while importing: ${pr.message}`);
       for (const f of scan.all()) assert.ok(f.vg.name && f.vg.seqno >= 0);
+      // Oversized reads are refused by GuardedDisks (see the dedicated test above); count them here.
+      if (disks.longestRead > DISK) outcome = 'oversized-read-refused';
     } catch (e) {
       if (e instanceof assert.AssertionError) throw e;
-      assert.fail(`scanning threw on iteration ${i} (target ${['label', 'mda header', 'text'][target]}): ${(e as Error).stack}`);
+      if (e instanceof OversizedRead) outcome = 'oversized-read-refused';
+      else assert.fail(`scanning threw on iteration ${i} (target ${['label', 'mda header', 'text'][target]}): ${(e as Error).stack}`);
     }
     stats.set(outcome, (stats.get(outcome) ?? 0) + 1);
   });
