@@ -57,6 +57,11 @@ export class GoldenSession {
   readonly dir = mkdtempSync(join(tmpdir(), 'ulvm-golden-'));
   constructor(devices: string[], size = 25 * 1024 * 1024) {
     for (const d of devices) this.disks.add(d, size);
+    this.setDevices(devices);
+  }
+
+  /** Lists the devices ulvm may see, as the capture's global_filter did for lvm2. */
+  setDevices(devices: string[]): void {
     mkdirSync(join(this.dir, 'sys', 'devices'), { recursive: true });
     writeFileSync(join(this.dir, 'sys', 'devices', 'system.devices'), devices.map((d) => `IDTYPE=devname IDNAME=${d} DEVNAME=${d} PVID=.`).join('\n') + '\n');
   }
