@@ -167,6 +167,12 @@ export class Ctx {
   scan(refresh = false): Scan {
     if (!this.scanned || refresh) {
       this.scanned = scanDevices(this.opener, this.devicePaths());
+      // Copies that disagree while another command holds the VG's lock are a commit in progress,
+      // not damage: wait for it to finish so readers never see a half-written VG.
+      for (let tries = 0; tries < 500 && this.scanned.all().some((f) => f.inconsistent && this.locks.vgBusy(f.vg.name)); tries++) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        this.scanned = scanDevices(this.opener, this.devicePaths());
+      }
       if (!this.warned) {
         this.warned = true;
         for (const d of this.scanned.devices) {

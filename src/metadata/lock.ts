@@ -1,6 +1,6 @@
 // Serialises ulvm commands: a global lock for PV/VG creation and removal, one lock per VG for changes.
 // Lock files live under $ULVM_RUN_DIR/lock and follow lvm2's names (P_global, V_<vg>).
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +26,11 @@ export class Locks {
     } catch (e) {
       throw new LockError(`Failed to lock ${name}: ${(e as Error).message}`);
     }
+  }
+
+  /** Whether another command is holding a VG's lock right now (it may be mid-commit). */
+  vgBusy(name: string): boolean {
+    return !this.held.has(`V_${name}`) && existsSync(join(this.dir, `V_${name}.lock`));
   }
 
   global(): Promise<void> {

@@ -1,5 +1,5 @@
 // Values of the LV segment fields (lvm type SEGS).
-import { attrInt, attrString, segType } from '../model/types.ts';
+import { areaExtents, attrInt, attrString, segType } from '../model/types.ts';
 import type { Segment } from '../model/types.ts';
 import type { LvObject } from './objects.ts';
 import { chunkSize, isLvVisibleForReport, isThinPool, isThinVolume, lvByName, thinPoolOf, thinZero } from './lv-info.ts';
@@ -34,7 +34,7 @@ function areaTexts(lvo: LvObject, seg: Segment): AreaText[] {
   const vg = lvo.vgo.vg;
   return (areasOf(lvo, seg) ?? []).map((a) => {
     if (a.kind === 'pv') {
-      return { name: lvo.vgo.pvDevice.get(a.pvId) ?? '[unknown]', hidden: false, start: a.pe, len: seg.extentCount };
+      return { name: lvo.vgo.pvDevice.get(a.pvId) ?? '[unknown]', hidden: false, start: a.pe, len: areaExtents(seg) };
     }
     const sub = lvByName(vg, a.lv);
     let len = 0;

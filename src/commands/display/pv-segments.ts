@@ -1,6 +1,6 @@
 // A PV's extents as lvm2's pv_segment list sees them: runs that belong to one LV segment area,
 // and the free gaps between them. pvdisplay -m prints these; Allocated PE sums them.
-import { segType, type LogicalVolume, type PhysicalVolume, type Segment, type VolumeGroup } from '../../model/types.ts';
+import { areaExtents, type LogicalVolume, type PhysicalVolume, type Segment, type VolumeGroup } from '../../model/types.ts';
 
 export interface PvRun {
   /** First PE of the run. */
@@ -11,13 +11,8 @@ export interface PvRun {
   seg?: Segment;
 }
 
-/** Extents each area of a segment spans: striped segments divide the LV extents among stripes. */
-export function areaLen(seg: Segment): number {
-  const n = seg.areas?.length ?? 0;
-  const t = segType(seg);
-  if ((t === 'striped' || t === 'linear') && n > 1) return seg.extentCount / n;
-  return seg.extentCount;
-}
+/** Extents each area of a segment spans (kept under this name for the display code). */
+export const areaLen = areaExtents;
 
 function usedRuns(vg: VolumeGroup, pvId: string): PvRun[] {
   const runs: PvRun[] = [];
