@@ -6,8 +6,9 @@ import { maxMetadataSize } from '../formats/circular.ts';
 import { RAW_LOCN_IGNORED } from '../formats/mda-header.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 
+/** Metadata areas lvm2 counts: those whose header could be read. */
 export function mdaInfos(d: ScannedDevice): MdaInfo[] {
-  return d.mdas.map((m) => {
+  return d.mdas.filter((m) => m.header).map((m) => {
     const size = m.header?.size ?? m.size;
     const used = m.header?.committed.offset ? m.header.committed.size : 0;
     const free = Math.floor(Math.max(0, maxMetadataSize(size) - used) / 512) * 512;

@@ -94,9 +94,9 @@ export class Lab {
   }
 
   /** Runs a ulvm command in-process against the loop devices (or another opener). */
-  async ulvm(cmd: string, args: string[], stdin = '', opener: DeviceOpener = fileOpener): Promise<Result> {
+  async ulvm(cmd: string, args: string[], stdin = '', opener: DeviceOpener = fileOpener, devices: string[] = this.loops): Promise<Result> {
     const io = new BufferIo(stdin);
-    const rc = await runCommand(cmd, [...args, ...this.devicesArg], {
+    const rc = await runCommand(cmd, [...args, '--devices', devices.join(',')], {
       io,
       env: { ULVM_SYSTEM_DIR: join(this.dir, 'ulvm-sys'), ULVM_RUN_DIR: join(this.dir, 'ulvm-run'), TZ: 'UTC' },
       uid: 0,
