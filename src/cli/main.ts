@@ -8,6 +8,8 @@ import { fileOpener } from '../devices/file.ts';
 import { LockError } from '../metadata/lock.ts';
 
 export { BufferIo } from './io.ts';
+export { fileOpener } from '../devices/file.ts';
+export { MemoryDisks } from '../devices/memory.ts';
 export type { RunEnv } from '../commands/context.ts';
 
 function isFailure(x: object): x is { stdout: string; stderr: string; rc: number } {

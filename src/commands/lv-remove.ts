@@ -1,4 +1,5 @@
 // Removing LVs from a found VG in one commit per LV, as lvm2 does (shared by lvremove and vgremove).
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
@@ -20,7 +21,7 @@ export function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): number {
   let rc = 0;
   let current = found;
   for (const name of names) {
-    const vg = structuredClone(current.vg);
+    const vg = cloneVg(current.vg);
     const lv = vg.lvs.find((l) => l.name === name);
     if (!lv) {
       ctx.error(`Failed to find logical volume "${vg.name}/${name}"`);

@@ -1,4 +1,5 @@
 // lvcreate: linear and striped logical volumes.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail, splitLvName } from './select.ts';
@@ -57,7 +58,7 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   await ctx.locks.vg(vgName);
   const found = findVgOrFail(ctx, vgName);
-  const vg: VolumeGroup = structuredClone(found.vg);
+  const vg: VolumeGroup = cloneVg(found.vg);
   const name = lvName ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
   const pvs = pvSet(ctx, found, pvArgs);

@@ -1,4 +1,5 @@
 // lvrename: `lvrename VG OLD NEW` or `lvrename VG/OLD VG/NEW`.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail, splitLvName } from './select.ts';
@@ -25,7 +26,7 @@ export async function run(ctx: Ctx): Promise<number> {
   if (r) fail([r, `Run \`lvrename --help' for more information.`], 3);
   await ctx.locks.vg(vgName);
   const found = findVgOrFail(ctx, vgName);
-  const vg = structuredClone(found.vg);
+  const vg = cloneVg(found.vg);
   const lv = vg.lvs.find((l) => l.name === oldName);
   if (!lv) fail(`Existing logical volume "${oldName}" not found in volume group "${vgName}"`);
   if (vg.lvs.some((l) => l.name === newName)) fail(`Logical volume "${newName}" already exists in volume group "${vgName}"`);

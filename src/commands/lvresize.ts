@@ -1,4 +1,5 @@
 // lvextend, lvreduce, lvresize: change the size of a linear or striped LV.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { splitLvName } from './select.ts';
@@ -16,7 +17,7 @@ export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.vg(split.vg);
   const found = ctx.scan().get(split.vg);
   if (!found) fail([`Volume group "${split.vg}" not found`, `Cannot process volume group ${split.vg}`]);
-  const vg: VolumeGroup = structuredClone(found.vg);
+  const vg: VolumeGroup = cloneVg(found.vg);
   const lv = vg.lvs.find((l) => l.name === split.lv);
   if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`);
   const full = `${split.vg}/${split.lv}`;

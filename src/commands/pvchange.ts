@@ -1,4 +1,5 @@
 // pvchange -x y|n: allow or forbid allocation on physical volumes; --addtag/--deltag.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
@@ -33,7 +34,7 @@ export async function run(ctx: Ctx): Promise<number> {
       continue;
     }
     await ctx.locks.vg(f.vg.name);
-    const vg = structuredClone(ctx.scan(true).get(f.vg.name)!.vg);
+    const vg = cloneVg(ctx.scan(true).get(f.vg.name)!.vg);
     const pv = vg.pvs.find((p) => p.id === sd.label!.pvId)!;
     let changed = false;
     if (x !== undefined) {

@@ -1,4 +1,5 @@
 // vgchange: attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid); activation comes with the daemon.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
@@ -24,7 +25,7 @@ export async function run(ctx: Ctx): Promise<number> {
     }
     await ctx.locks.vg(name);
     const cur = ctx.scan(true).get(name)!;
-    const vg = structuredClone(cur.vg);
+    const vg = cloneVg(cur.vg);
     const x = ctx.opt('resizeable');
     if (x !== undefined) vg.status = x === 'y' ? [...new Set(['RESIZEABLE', ...vg.status])] : vg.status.filter((s) => s !== 'RESIZEABLE');
     for (const t of optAll(ctx.args, 'addtag')) if (!vg.tags.includes(t)) vg.tags.push(t);

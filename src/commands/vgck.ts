@@ -1,4 +1,5 @@
 // vgck: check VG metadata consistency (every copy readable, same seqno, structure valid).
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { formatId } from '../formats/uuid.ts';
 
@@ -22,7 +23,7 @@ export async function run(ctx: Ctx): Promise<number> {
     const bad = [...f.pvDevices.values()].filter((d) => d.mdas.some((m) => m.problem || (m.seqno !== undefined && m.seqno !== f.vg.seqno)));
     if (ctx.has('updatemetadata') && (bad.length || f.inconsistent)) {
       await ctx.locks.vg(name);
-      const vg = structuredClone(f.vg);
+      const vg = cloneVg(f.vg);
       for (const d of bad) ctx.warn(`WARNING: updating old metadata to ${f.vg.seqno + 1} on ${d.path} for VG ${name}.`);
       ctx.commit(vg, ctx.pvPaths(f), f.vg, { repair: true });
     }

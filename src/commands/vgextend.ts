@@ -1,4 +1,5 @@
 // vgextend: add physical volumes to a volume group.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { findVgOrFail } from './select.ts';
 import { addPvs, orphanPvsFor } from './vg-build.ts';
@@ -10,7 +11,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const found = findVgOrFail(ctx, name!);
   const devs = orphanPvsFor(ctx, pvArgs, name!);
   if (!devs) return 5;
-  const vg = structuredClone(found.vg);
+  const vg = cloneVg(found.vg);
   addPvs(vg, devs);
   ctx.commit(vg, [...ctx.pvPaths(found), ...devs.map((d) => d.path)], found.vg);
   ctx.print(`Volume group "${name}" successfully extended`);

@@ -1,4 +1,5 @@
 // vgreduce: remove unused physical volumes from a volume group.
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail } from './select.ts';
@@ -9,7 +10,7 @@ export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.global();
   await ctx.locks.vg(name!);
   const found = findVgOrFail(ctx, name!);
-  const vg = structuredClone(found.vg);
+  const vg = cloneVg(found.vg);
   const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && a.pvId === pvId)));
   let targets: string[];
   if (ctx.has('removemissing')) {
@@ -45,7 +46,7 @@ export async function run(ctx: Ctx): Promise<number> {
       rc = 5;
       continue;
     }
-    const before = structuredClone(vg);
+    const before = cloneVg(vg);
     vg.pvs = vg.pvs.filter((p) => p !== pv);
     ctx.commit(vg, ctx.pvPaths({ ...found, vg }), before);
     orphanPvs(ctx.opener, [path]);

@@ -1,4 +1,5 @@
 // vgrename: rename a volume group (by name or by VG uuid).
+import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { checkNewVgName } from './vgcreate.ts';
@@ -16,7 +17,7 @@ export async function run(ctx: Ctx): Promise<number> {
   if (ctx.scan().get(newName)) fail(`New volume group "${newName}" already exists`);
   await ctx.locks.vg(oldName);
   await ctx.locks.vg(newName);
-  const vg = structuredClone(found.vg);
+  const vg = cloneVg(found.vg);
   vg.name = newName;
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   ctx.print(`Volume group "${oldName}" successfully renamed to "${newName}"`);

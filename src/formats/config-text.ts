@@ -23,15 +23,24 @@ export class ConfigParseError extends Error {
   }
 }
 
-const PUNCT = new Set(['{', '}', '[', ']', ',', '=']);
+// Character codes the lexer branches on (it scans with charCodeAt and slices: metadata of a VG with
+// thousands of LVs is hundreds of KiB and is parsed on every command).
+const SP = 32, TAB = 9, NL = 10, VT = 11, FF = 12, CR = 13;
+const HASH = 35, EQ = 61, LBRACE = 123, RBRACE = 125, LBRACK = 91, RBRACK = 93, COMMA = 44;
+const DQ = 34, SQ = 39, BSL = 92, DOT = 46, PLUS = 43, MINUS = 45, D0 = 48, D9 = 57;
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f';
+function isSpaceCode(c: number): boolean {
+  return c === SP || (c >= TAB && c <= CR && (c === TAB || c === NL || c === VT || c === FF || c === CR));
+}
+
+function isPunctCode(c: number): boolean {
+  return c === LBRACE || c === RBRACE || c === LBRACK || c === RBRACK || c === COMMA || c === EQ;
 }
 
 type Tok =
   | { t: 'punct'; v: string; at: number }
   | { t: 'word'; v: string; at: number }
+  | { t: 'num'; v: string; at: number }
   | { t: 'str'; v: string; at: number }
   | { t: 'eof'; at: number };
 
@@ -44,93 +53,100 @@ class Lexer {
   }
   line(at: number): number {
     let n = 1;
-    for (let i = 0; i < at && i < this.end; i++) if (this.text[i] === '\n') n++;
+    for (let i = 0; i < at && i < this.end; i++) if (this.text.charCodeAt(i) === NL) n++;
     return n;
   }
   fail(at: number, detail: string): never {
     throw new ConfigParseError(at, this.line(at), detail);
   }
   private skip(): void {
+    const t = this.text;
     while (this.pos < this.end) {
-      const c = this.text[this.pos]!;
-      if (isSpace(c)) this.pos++;
-      else if (c === '#') {
-        while (this.pos < this.end && this.text[this.pos] !== '\n') this.pos++;
+      const c = t.charCodeAt(this.pos);
+      if (isSpaceCode(c)) this.pos++;
+      else if (c === HASH) {
+        const nl = t.indexOf('\n', this.pos);
+        this.pos = nl < 0 || nl > this.end ? this.end : nl;
       } else break;
     }
   }
   next(): Tok {
     this.skip();
+    const t = this.text;
     const at = this.pos;
-    if (this.pos >= this.end) return { t: 'eof', at };
-    const c = this.text[this.pos]!;
-    if (PUNCT.has(c)) {
+    if (at >= this.end) return { t: 'eof', at };
+    const c = t.charCodeAt(at);
+    if (isPunctCode(c)) {
       this.pos++;
-      return { t: 'punct', v: c, at };
+      return { t: 'punct', v: t[at]!, at };
     }
-    if (c === '"') {
-      let out = '';
-      this.pos++;
-      for (;;) {
-        if (this.pos >= this.end) this.fail(at, 'unterminated string');
-        const d = this.text[this.pos]!;
-        if (d === '"') break;
-        if (d === '\\' && this.pos + 1 < this.end) {
-          const e = this.text[this.pos + 1]!;
-          // Only \" and \\ are translated; other backslashes stay as written.
-          out += e === '"' || e === '\\' ? e : d + e;
-          this.pos += 2;
-          continue;
-        }
-        out += d;
-        this.pos++;
-      }
-      this.pos++;
-      return { t: 'str', v: out, at };
-    }
-    if (c === "'") {
-      const close = this.text.indexOf("'", this.pos + 1);
+    if (c === DQ) {
+      const close = t.indexOf('"', at + 1);
       if (close < 0 || close >= this.end) this.fail(at, 'unterminated string');
-      const v = this.text.slice(this.pos + 1, close);
+      for (let p = at + 1; p < close; p++) if (t.charCodeAt(p) === BSL) return this.escapedString(at);
       this.pos = close + 1;
-      return { t: 'str', v, at };
+      return { t: 'str', v: t.slice(at + 1, close), at };
     }
-    let w = '';
-    if (/[0-9+-]/.test(c)) {
+    if (c === SQ) {
+      const close = t.indexOf("'", at + 1);
+      if (close < 0 || close >= this.end) this.fail(at, 'unterminated string');
+      this.pos = close + 1;
+      return { t: 'str', v: t.slice(at + 1, close), at };
+    }
+    let p = at + 1;
+    if ((c >= D0 && c <= D9) || c === PLUS || c === MINUS) {
       // Numbers end at the first character that is not a digit or '.', as in libdm's lexer.
-      w += c;
-      this.pos++;
-      while (this.pos < this.end && /[0-9.]/.test(this.text[this.pos]!)) w += this.text[this.pos++];
-      return { t: 'word', v: w, at };
+      while (p < this.end) {
+        const d = t.charCodeAt(p);
+        if ((d >= D0 && d <= D9) || d === DOT) p++;
+        else break;
+      }
+      this.pos = p;
+      return { t: 'num', v: t.slice(at, p), at };
     }
-    while (this.pos < this.end) {
-      const d = this.text[this.pos]!;
-      if (isSpace(d) || d === '#' || d === '=' || d === '{' || d === '}') break;
-      w += d;
-      this.pos++;
+    while (p < this.end) {
+      const d = t.charCodeAt(p);
+      if (isSpaceCode(d) || d === HASH || d === EQ || d === LBRACE || d === RBRACE) break;
+      p++;
     }
-    return { t: 'word', v: w, at };
+    this.pos = p;
+    return { t: 'word', v: t.slice(at, p), at };
   }
-  peek(): Tok {
-    const save = this.pos;
-    const t = this.next();
-    this.pos = save;
-    return t;
+  /** A "..." string with backslashes: only \" and \\ are translated, others stay as written. */
+  private escapedString(at: number): Tok {
+    const t = this.text;
+    let out = '';
+    let p = at + 1;
+    for (;;) {
+      if (p >= this.end) this.fail(at, 'unterminated string');
+      const d = t.charCodeAt(p);
+      if (d === DQ) break;
+      if (d === BSL && p + 1 < this.end) {
+        const e = t.charCodeAt(p + 1);
+        out += e === DQ || e === BSL ? t[p + 1] : t.slice(p, p + 2);
+        p += 2;
+        continue;
+      }
+      out += t[p];
+      p++;
+    }
+    this.pos = p + 1;
+    return { t: 'str', v: out, at };
   }
 }
 
 function scalar(lx: Lexer, tok: Tok): ConfigScalar {
   if (tok.t === 'str') return { kind: 'string', value: tok.v };
-  if (tok.t !== 'word') lx.fail(tok.at, 'unexpected token');
+  if (tok.t !== 'word' && tok.t !== 'num') lx.fail(tok.at, 'unexpected token');
   const w = tok.v;
-  if (/^[+-]?[0-9]+$/.test(w)) {
+  if (tok.t === 'num' && /^[+-]?[0-9]+$/.test(w)) {
     // strtoll with base 0: a leading 0 means octal.
-    const neg = w.startsWith('-');
-    const digits = w.replace(/^[+-]/, '');
-    const v = digits.length > 1 && digits.startsWith('0') ? parseInt(digits, 8) : parseInt(digits, 10);
+    const neg = w.charCodeAt(0) === MINUS;
+    const digits = neg || w.charCodeAt(0) === PLUS ? w.slice(1) : w;
+    const v = digits.length > 1 && digits.charCodeAt(0) === D0 ? parseInt(digits, 8) : parseInt(digits, 10);
     return { kind: 'int', value: neg ? -v : v };
   }
-  if (/^[+-]?[0-9]*\.[0-9]+$/.test(w) || /^[+-]?[0-9]+\.[0-9]*$/.test(w)) return { kind: 'float', value: parseFloat(w) };
+  if (tok.t === 'num' && /^[+-]?([0-9]*\.[0-9]+|[0-9]+\.[0-9]*)$/.test(w)) return { kind: 'float', value: parseFloat(w) };
   return { kind: 'string', value: w };
 }
 

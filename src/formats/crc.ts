@@ -1,12 +1,6 @@
 // lvm2's checksum: reflected CRC-32 (poly 0xEDB88320) seeded with 0xF597A6CF and no final XOR.
 // Plain zlib/IEEE CRC-32 gives different values, so it is computed here.
-import * as zlib from 'node:zlib';
-
 export const LVM_INITIAL_CRC = 0xf597a6cf;
-
-// Node ≥ 20.15 has a native IEEE CRC-32; lvm2's variant is the same polynomial with a different
-// start and no final XOR, so it can be expressed through it. Elsewhere the table below is used.
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
 const TABLE = (() => {
   const t = new Uint32Array(256);
@@ -19,13 +13,9 @@ const TABLE = (() => {
 })();
 
 /** Continues a CRC over `buf`; pass the previous result to checksum split buffers (wrapped metadata). */
+// (zlib.crc32 could compute it too, but loading node:zlib costs a command ~10 ms of start-up,
+// more than the table needs for a whole VG's metadata.)
 export function lvmCrc(buf: Uint8Array, crc: number = LVM_INITIAL_CRC): number {
-  if (nativeCrc32 && buf.length > 64) return (nativeCrc32(buf, (crc ^ 0xffffffff) >>> 0) ^ 0xffffffff) >>> 0;
-  return tableCrc(buf, crc);
-}
-
-/** The table-driven reference implementation. */
-export function tableCrc(buf: Uint8Array, crc: number = LVM_INITIAL_CRC): number {
   let c = crc >>> 0;
   for (let i = 0; i < buf.length; i++) c = TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
   return c >>> 0;

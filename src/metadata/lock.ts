@@ -1,30 +1,66 @@
 // Serialises ulvm commands: a global lock for PV/VG creation and removal, one lock per VG for changes.
-// Lock files live under $ULVM_RUN_DIR/lock and follow lvm2's names (P_global, V_<vg>).
-import { existsSync, mkdirSync } from 'node:fs';
+// Lock files live under $ULVM_RUN_DIR/lock with lvm2's names (P_global, V_<vg>).
+//
+// Node has no flock(2), and lock libraries built on mkdir + mtime polling cost a command tens of
+// milliseconds of timers; here a lock is one exclusive create (O_EXCL) of a file holding the
+// owner's pid. A lock whose owner no longer runs is stale and is taken over.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
-import { writeFileSync } from 'node:fs';
 
 export class LockError extends Error {}
 
+const WAIT_MS = 5;
+const TIMEOUT_MS = 60_000;
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function ownerAlive(file: string): boolean {
+  let pid: number;
+  try {
+    pid = parseInt(readFileSync(file, 'utf8'), 10);
+  } catch {
+    return true; // vanished or being written: try again
+  }
+  if (!Number.isFinite(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class Locks {
-  private held = new Map<string, () => Promise<void>>();
+  private held = new Set<string>();
   constructor(private readonly dir: string) {}
 
-  private async take(name: string): Promise<void> {
+  private take(name: string): void {
     if (this.held.has(name)) return;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const file = join(this.dir, name);
-    writeFileSync(file, '', { flag: 'a', mode: 0o600 });
-    try {
-      const release = await lockfile.lock(file, {
-        realpath: false,
-        stale: 30000,
-        retries: { retries: 600, minTimeout: 5, maxTimeout: 100, factor: 1.5 },
-      });
-      this.held.set(name, release);
-    } catch (e) {
-      throw new LockError(`Failed to lock ${name}: ${(e as Error).message}`);
+    const file = join(this.dir, `${name}.lock`);
+    const deadline = Date.now() + TIMEOUT_MS;
+    for (;;) {
+      try {
+        const fd = openSync(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+        writeSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        this.held.add(name);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`Failed to lock ${name}: ${(e as Error).message}`);
+      }
+      if (!ownerAlive(file)) {
+        try {
+          unlinkSync(file);
+        } catch {
+          /* someone else removed it first */
+        }
+        continue;
+      }
+      if (Date.now() > deadline) throw new LockError(`Timed out waiting for lock ${name} in ${this.dir}.`);
+      sleep(WAIT_MS);
     }
   }
 
@@ -33,17 +69,22 @@ export class Locks {
     return !this.held.has(`V_${name}`) && existsSync(join(this.dir, `V_${name}.lock`));
   }
 
-  global(): Promise<void> {
-    return this.take('P_global');
+  async global(): Promise<void> {
+    this.take('P_global');
   }
 
-  vg(name: string): Promise<void> {
-    return this.take(`V_${name}`);
+  async vg(name: string): Promise<void> {
+    this.take(`V_${name}`);
   }
 
   async releaseAll(): Promise<void> {
-    const all = [...this.held.values()].reverse();
+    for (const name of [...this.held].reverse()) {
+      try {
+        unlinkSync(join(this.dir, `${name}.lock`));
+      } catch {
+        /* already gone */
+      }
+    }
     this.held.clear();
-    for (const r of all) await r().catch(() => undefined);
   }
 }

@@ -50,21 +50,27 @@ function summaryWarnings(path: string, mdaNum: number): string[] {
   return [`WARNING: scanning ${path} mda${mdaNum} failed to read metadata summary.`, `WARNING: repair VG metadata on ${path} with vgck --updatemetadata.`];
 }
 
-const decoder = new TextDecoder('latin1');
+/** Decoded texts by checksum and size: every PV of a VG carries the same copy, decode it once. */
+export type TextCache = Map<string, string>;
 
-function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader): string | string {
+function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader, cache: TextCache): string {
   const loc = h.committed;
   const pieces = layoutText(h.size, loc.offset, loc.size);
   const buf = new Uint8Array(loc.size);
   for (const p of pieces) buf.set(dev.read(mda.offset + p.offset, p.length), p.from);
   if (lvmCrc(buf) !== loc.checksum) throw new MetadataError(`Checksum error at offset ${mda.offset + loc.offset}`);
+  const key = `${loc.checksum}:${loc.size}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
   const nul = buf.indexOf(0);
-  return decoder.decode(buf.subarray(0, nul >= 0 ? nul : buf.length));
+  const text = Buffer.from(buf.buffer, buf.byteOffset, nul >= 0 ? nul : buf.length).toString('utf8');
+  cache.set(key, text);
+  return text;
 }
 
 const HEAD_RE = /^([^\s{]+) \{\nid = "([^"]*)"\nseqno = (\d+)\n/;
 
-export function scanDevice(opener: DeviceOpener, path: string): ScannedDevice {
+export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache = new Map()): ScannedDevice {
   const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [], warnings: [] };
   let dev: BlockDevice;
   try {
@@ -109,7 +115,7 @@ export function scanDevice(opener: DeviceOpener, path: string): ScannedDevice {
         continue;
       }
       try {
-        const text = readText(dev, m, h);
+        const text = readText(dev, m, h, cache);
         const mm = HEAD_RE.exec(text);
         if (!mm) throw new MetadataError(`Metadata on ${path} at ${l.offset + c.offset} has invalid VG name or header.`);
         m.text = text;
@@ -226,5 +232,6 @@ export class Scan {
 }
 
 export function scanDevices(opener: DeviceOpener, paths: string[]): Scan {
-  return new Scan(paths.map((p) => scanDevice(opener, p)));
+  const cache: TextCache = new Map();
+  return new Scan(paths.map((p) => scanDevice(opener, p, cache)));
 }

@@ -12,8 +12,17 @@ export function ctime(t: number): string {
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}\n`;
 }
 
-/** strftime("%Y-%m-%d %T %z") in local time. */
+let lastIso: [number, string] = [NaN, ''];
+
+/** strftime("%Y-%m-%d %T %z") in local time (LVs created together share a time: remember the last). */
 export function isoLocal(t: number): string {
+  if (lastIso[0] === t) return lastIso[1];
+  const s = isoLocalUncached(t);
+  lastIso = [t, s];
+  return s;
+}
+
+function isoLocalUncached(t: number): string {
   const d = new Date(t * 1000);
   const off = -d.getTimezoneOffset();
   const sign = off < 0 ? '-' : '+';

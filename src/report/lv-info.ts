@@ -7,8 +7,61 @@ export function hasFlag(lv: LogicalVolume, flag: string): boolean {
   return lv.status.includes(flag) || lv.flags.includes(flag);
 }
 
+/**
+ * Who refers to whom inside a VG, built once per VG: the relations below are asked for every LV
+ * of every report row, and scanning the VG each time made reports quadratic in the LV count.
+ */
+interface VgIndex {
+  byName: Map<string, LogicalVolume>;
+  /** cow_store name → the snapshot segment that names it. */
+  snapSegByCow: Map<string, Segment>;
+  /** origin name → its COW LVs, in VG order. */
+  cowsByOrigin: Map<string, LogicalVolume[]>;
+  poolData: Set<string>;
+  poolMeta: Set<string>;
+  thinOrigins: Set<string>;
+  externalOrigins: Set<string>;
+}
+
+const indexes = new WeakMap<LogicalVolume[], { count: number; index: VgIndex }>();
+
+function vgIndex(vg: VolumeGroup): VgIndex {
+  const cached = indexes.get(vg.lvs);
+  if (cached && cached.count === vg.lvs.length) return cached.index;
+  const ix: VgIndex = { byName: new Map(), snapSegByCow: new Map(), cowsByOrigin: new Map(), poolData: new Set(), poolMeta: new Set(), thinOrigins: new Set(), externalOrigins: new Set() };
+  for (const l of vg.lvs) if (!ix.byName.has(l.name)) ix.byName.set(l.name, l);
+  for (const l of vg.lvs) {
+    for (const s of l.segments) {
+      const t = segType(s);
+      if (t === 'snapshot') {
+        const cow = attrString(s, 'cow_store');
+        if (cow !== undefined && !ix.snapSegByCow.has(cow)) ix.snapSegByCow.set(cow, s);
+        const origin = attrString(s, 'origin');
+        const cowLv = cow !== undefined ? ix.byName.get(cow) : undefined;
+        if (origin !== undefined && cowLv) ix.cowsByOrigin.set(origin, [...(ix.cowsByOrigin.get(origin) ?? []), cowLv]);
+      }
+    }
+    const f = l.segments[0];
+    if (!f) continue;
+    const t = segType(f);
+    if (t === 'thin-pool') {
+      const d = attrString(f, 'pool');
+      const m = attrString(f, 'metadata');
+      if (d !== undefined) ix.poolData.add(d);
+      if (m !== undefined) ix.poolMeta.add(m);
+    } else if (t === 'thin') {
+      const o = attrString(f, 'origin');
+      const e = attrString(f, 'external_origin');
+      if (o !== undefined) ix.thinOrigins.add(o);
+      if (e !== undefined) ix.externalOrigins.add(e);
+    }
+  }
+  indexes.set(vg.lvs, { count: vg.lvs.length, index: ix });
+  return ix;
+}
+
 export function lvByName(vg: VolumeGroup, name: string): LogicalVolume | undefined {
-  return vg.lvs.find((l) => l.name === name);
+  return vgIndex(vg).byName.get(name);
 }
 
 function firstSeg(lv: LogicalVolume): Segment | undefined {
@@ -22,12 +75,7 @@ export function firstSegType(lv: LogicalVolume): string {
 
 /** The hidden `snapshotN` segment whose cow_store is this LV (lvm's find_snapshot). */
 export function snapshotSegOfCow(vg: VolumeGroup, lv: LogicalVolume): Segment | undefined {
-  for (const l of vg.lvs) {
-    for (const s of l.segments) {
-      if (segType(s) === 'snapshot' && attrString(s, 'cow_store') === lv.name) return s;
-    }
-  }
-  return undefined;
+  return vgIndex(vg).snapSegByCow.get(lv.name);
 }
 
 export function isCow(vg: VolumeGroup, lv: LogicalVolume): boolean {
@@ -46,15 +94,7 @@ export function originOfCow(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume |
 }
 
 export function cowsOfOrigin(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
-  const out: LogicalVolume[] = [];
-  for (const l of vg.lvs) {
-    for (const s of l.segments) {
-      if (segType(s) !== 'snapshot' || attrString(s, 'origin') !== lv.name) continue;
-      const cow = lvByName(vg, attrString(s, 'cow_store') ?? '');
-      if (cow) out.push(cow);
-    }
-  }
-  return out;
+  return vgIndex(vg).cowsByOrigin.get(lv.name) ?? [];
 }
 
 export function isOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
@@ -69,20 +109,12 @@ export function isThinVolume(lv: LogicalVolume): boolean {
   return firstSegType(lv) === 'thin';
 }
 
-function poolSegNaming(vg: VolumeGroup, key: string, name: string): Segment | undefined {
-  for (const l of vg.lvs) {
-    const s = firstSeg(l);
-    if (s && segType(s) === 'thin-pool' && attrString(s, key) === name) return s;
-  }
-  return undefined;
-}
-
 export function isThinPoolData(vg: VolumeGroup, lv: LogicalVolume): boolean {
-  return poolSegNaming(vg, 'pool', lv.name) !== undefined;
+  return vgIndex(vg).poolData.has(lv.name);
 }
 
 export function isThinPoolMetadata(vg: VolumeGroup, lv: LogicalVolume): boolean {
-  return poolSegNaming(vg, 'metadata', lv.name) !== undefined;
+  return vgIndex(vg).poolMeta.has(lv.name);
 }
 
 /** lvm marks a hidden LV named `*_pmspare` as the pool metadata spare when reading metadata. */
@@ -107,11 +139,11 @@ export function thinOriginOf(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume 
 }
 
 export function isThinOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
-  return vg.lvs.some((l) => isThinVolume(l) && attrString(l.segments[0]!, 'origin') === lv.name);
+  return vgIndex(vg).thinOrigins.has(lv.name);
 }
 
 export function isExternalOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
-  return vg.lvs.some((l) => isThinVolume(l) && attrString(l.segments[0]!, 'external_origin') === lv.name);
+  return vgIndex(vg).externalOrigins.has(lv.name);
 }
 
 /** lvm's lv_origin_lv: origin of a COW snapshot or of a thin snapshot. */
