@@ -5,11 +5,11 @@
 //
 // See bench/README.md for what is measured and how to read the table.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 
@@ -119,44 +119,10 @@ mkdirSync(ULVM_ENV.ULVM_RUN_DIR!);
 // modules that do not exist yet become stubs that throw when loaded, so a work-in-progress tree
 // still bundles.
 const ULVM_ROOT = join(WORK, 'ulvm');
-const BUNDLE = join(ULVM_ROOT, 'dist', 'ulvm.mjs');
+const BUNDLE = join(ULVM_ROOT, 'dist', 'ulvm.cjs');
 const ULVM_BIN = join(ULVM_ROOT, 'bin', 'ulvm');
-{
-  const { build } = await import('esbuild');
-  const stubMissing = {
-    name: 'stub-missing',
-    setup(b: import('esbuild').PluginBuild) {
-      b.onResolve({ filter: /^\.\.?\// }, async (a) => {
-        if ((a.pluginData as { inner?: boolean } | undefined)?.inner) return undefined;
-        const r = await b.resolve(a.path, { kind: a.kind, importer: a.importer, resolveDir: a.resolveDir, pluginData: { inner: true } });
-        return r.errors.length === 0 ? r : { path: resolve(a.resolveDir, a.path), namespace: 'missing' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'missing' }, (a) => ({ contents: `throw new Error(${JSON.stringify(`module not present: ${a.path}`)});`, loader: 'js' }));
-    },
-  };
-  await build({
-    absWorkingDir: REPO,
-    stdin: {
-      contents: "export * from './src/cli/main.ts';\nexport { fileOpener } from './src/devices/file.ts';\n",
-      resolveDir: REPO,
-      sourcefile: 'bench-entry.ts',
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: BUNDLE,
-    sourcemap: true,
-    minify: false,
-    logLevel: 'error',
-    plugins: [stubMissing],
-    banner: { js: "import { createRequire as __ulvmRequire } from 'node:module'; const require = __ulvmRequire(import.meta.url);" },
-  });
-  mkdirSync(dirname(ULVM_BIN), { recursive: true });
-  copyFileSync(join(REPO, 'bin', 'ulvm'), ULVM_BIN); // the real launcher: imports ../dist/ulvm.mjs
-  chmodSync(ULVM_BIN, 0o755);
-}
+// The same build as the product's (scripts/build.mjs: CommonJS bundle + code cache), plus a source map.
+must(process.execPath, [join(REPO, 'scripts', 'build.mjs'), '--out', ULVM_ROOT, '--map']);
 
 // ----- running the two tools -----------------------------------------------------------------------
 interface Sample {
@@ -245,7 +211,8 @@ writeFileSync(
   CHILD,
   `import { performance } from 'node:perf_hooks';
 const cfg = JSON.parse(process.argv[2]);
-const { runCommand, BufferIo, fileOpener } = await import(cfg.bundle);
+const { createRequire } = await import('node:module');
+const { runCommand, BufferIo, fileOpener } = createRequire(import.meta.url)(cfg.loader).loadBundle().exports;
 const out = { lvs: [], create: [], remove: [] };
 async function run(op, name, args, keep) {
   const io = new BufferIo();
@@ -275,7 +242,7 @@ interface LibResult {
 }
 function runLib(extraNodeArgs: string[] = [], ops = ['lvs', 'pair'], runs = RUNS): LibResult {
   const cfg = {
-    bundle: pathToFileURL(BUNDLE).href,
+    loader: join(ULVM_ROOT, 'bin', 'load.cjs'),
     devices: DEVICES,
     env: { ULVM_SYSTEM_DIR: ULVM_ENV.ULVM_SYSTEM_DIR, ULVM_RUN_DIR: ULVM_ENV.ULVM_RUN_DIR },
     runs,
@@ -456,11 +423,11 @@ if (PROFILE_DIR) {
   runLib(profArgs(join(PROFILE_DIR, 'lib-lvs')), ['lvs']);
   runLib(profArgs(join(PROFILE_DIR, 'lib-pair')), ['pair']);
   checkState(n, 'after profiling');
-  copyFileSync(BUNDLE, join(PROFILE_DIR, 'ulvm.mjs'));
-  copyFileSync(`${BUNDLE}.map`, join(PROFILE_DIR, 'ulvm.mjs.map'));
+  copyFileSync(BUNDLE, join(PROFILE_DIR, 'ulvm.cjs'));
+  copyFileSync(`${BUNDLE}.map`, join(PROFILE_DIR, 'ulvm.cjs.map'));
 
   const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')));
-  const bundleUrl = pathToFileURL(BUNDLE).href;
+  const bundleUrl = BUNDLE;
   interface CallFrame {
     functionName: string;
     url: string;
@@ -484,7 +451,7 @@ if (PROFILE_DIR) {
         const f = e.originalSource.startsWith('file:') ? fileURLToPath(e.originalSource) : resolve(dirname(BUNDLE), e.originalSource);
         return { loc: `${relative(REPO, f)}:${(e.originalLine ?? 0) + 1}`, src: true };
       }
-      return { loc: `dist/ulvm.mjs:${cf.lineNumber + 1}`, src: true };
+      return { loc: `dist/ulvm.cjs:${cf.lineNumber + 1}`, src: true };
     }
     return { loc: cf.url ? `${cf.url}:${cf.lineNumber + 1}` : '(native/vm)', src: false };
   };

@@ -1,23 +1,36 @@
 // Build: one CommonJS bundle (the CommonJS loader starts several times faster than the ESM loader
 // for a file this size) plus a V8 code cache made by running a few commands, so a command starts
 // without compiling ulvm first. bin/ulvm uses the cache when this Node accepts it.
+//   node scripts/build.mjs                     → dist/ in this repository
+//   node scripts/build.mjs --out DIR [--map]   → DIR/dist and DIR/bin (benchmarks, profiling)
 import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist');
+const argv = process.argv.slice(2);
+const outAt = argv.indexOf('--out');
+const root = outAt >= 0 ? resolve(argv[outAt + 1]) : resolve('.');
+const repo = resolve(new URL('..', import.meta.url).pathname);
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+if (root !== repo) {
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  for (const f of ['ulvm', 'load.cjs', 'package.json']) copyFileSync(join(repo, 'bin', f), join(root, 'bin', f));
+}
 await build({
+  absWorkingDir: repo,
   entryPoints: ['src/cli/main.ts'],
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  outfile: 'dist/ulvm.cjs',
-  sourcemap: false,
-  minifyWhitespace: true,
-  minifySyntax: true,
+  outfile: join(dist, 'ulvm.cjs'),
+  sourcemap: argv.includes('--map'),
+  // Full minification: less source to read and hash, a smaller code cache to deserialise.
+  minify: true,
   logLevel: 'warning',
 });
-const r = spawnSync(process.execPath, ['scripts/code-cache.cjs'], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [join(repo, 'scripts', 'code-cache.cjs'), join(root, 'bin', 'load.cjs')], { stdio: 'inherit' });
 if (r.status !== 0) console.warn('ulvm build: no code cache made; commands will compile at start-up');

@@ -1,5 +1,5 @@
 // Warms the bundle on in-memory disks (pvcreate … lvs, lvremove) and saves V8's code cache.
-const { loadBundle, CACHE } = require('../bin/load.cjs');
+const { loadBundle, CACHE } = require(process.argv[2] || '../bin/load.cjs');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');

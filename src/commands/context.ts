@@ -1,6 +1,6 @@
 // What every command handler gets: parsed arguments, streams, prompts, configuration, devices,
 // the scan of those devices, locks, and the one way to commit a VG (archive, write, backup).
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Io } from '../cli/io.ts';
 import { type ParsedArgs, count, has, opt, optAll } from '../cli/parsed.ts';
 import type { DeviceOpener } from '../devices/device.ts';
@@ -9,6 +9,7 @@ import { Config } from '../metadata/config.ts';
 import { readDevicesFile, writeDevicesFile, type DeviceEntry } from '../metadata/devices-file.ts';
 import { scanDevices, type Scan, type FoundVg } from '../metadata/scan.ts';
 import { Locks } from '../metadata/lock.ts';
+import { ParsedCache } from '../metadata/parsed-cache.ts';
 import { commitVg } from '../metadata/commit.ts';
 import { writeArchive, writeBackup } from '../metadata/backup.ts';
 import { textHeader } from '../metadata/stamp.ts';
@@ -43,6 +44,7 @@ export class Ctx {
   readonly config: Config;
   readonly locks: Locks;
   private scanned?: Scan;
+  private readonly parsedCache: ParsedCache;
   private extra: string[] = [];
   private writes = 0;
 
@@ -55,6 +57,7 @@ export class Ctx {
     this.paths = systemPaths(run.env, run.uid);
     this.config = Config.load(this.paths.configFile, optAll(args, 'config'));
     this.locks = new Locks(this.paths.lockDir);
+    this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
   }
 
   get opener(): DeviceOpener {
@@ -166,12 +169,12 @@ export class Ctx {
   /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
     if (!this.scanned || refresh) {
-      this.scanned = scanDevices(this.opener, this.devicePaths());
+      this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
       // Copies that disagree while another command holds the VG's lock are a commit in progress,
       // not damage: wait for it to finish so readers never see a half-written VG.
       for (let tries = 0; tries < 500 && this.scanned.all().some((f) => f.inconsistent && this.locks.vgBusy(f.vg.name)); tries++) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        this.scanned = scanDevices(this.opener, this.devicePaths());
+        this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
       }
       if (!this.warned) {
         this.warned = true;
@@ -200,7 +203,8 @@ export class Ctx {
     vg.seqno = old ? old.seqno + 1 : 1;
     const t = this.now();
     if (old) this.archive(old);
-    commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
+    const done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
+    this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
     this.backup(vg);
   }

@@ -1,6 +1,6 @@
 // VG text metadata: export byte-identical to lvm2's raw (on-disk) and file (backup) layouts, and import.
 import type { Area, LogicalVolume, PhysicalVolume, Segment, VolumeGroup } from '../model/types.ts';
-import { segType, isVisible } from '../model/types.ts';
+import { segType, isVisible, lvIsVisible } from '../model/types.ts';
 import { formatId, parseId } from './uuid.ts';
 import { type ConfigNode, type ConfigScalar, type ConfigValue, findNode, parseConfig, quote } from './config-text.ts';
 
@@ -250,8 +250,11 @@ function printVgSection(o: Out, vg: VolumeGroup, header: TextHeader): void {
   if (vg.lvs.length) {
     o.line('logical_volumes {');
     o.indent++;
-    for (const lv of vg.lvs) if (isVisible(lv)) printLv(o, vg, lv, header, pvNames);
-    for (const lv of vg.lvs) if (!isVisible(lv)) printLv(o, vg, lv, header, pvNames);
+    // Only a VG with snapshots needs the full rule; the VISIBLE flag decides everywhere else.
+    const hasSnapshots = vg.lvs.some((l) => l.segments.some((s) => segType(s) === 'snapshot'));
+    const visible = vg.lvs.map((lv) => (hasSnapshots ? lvIsVisible(vg, lv) : isVisible(lv)));
+    vg.lvs.forEach((lv, i) => visible[i] && printLv(o, vg, lv, header, pvNames));
+    vg.lvs.forEach((lv, i) => !visible[i] && printLv(o, vg, lv, header, pvNames));
     o.indent--;
     o.line('}');
     o.nl();

@@ -59,7 +59,13 @@ export interface CommitOptions {
 }
 
 /** Writes `vg` (whose seqno the caller has already raised) to every metadata area of the given PV devices. */
-export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader, opts: { repair?: boolean } = {}): void {
+/** What was committed: the metadata text's checksum and size (NUL included), as the mda headers record them. */
+export interface Committed {
+  checksum: number;
+  size: number;
+}
+
+export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader, opts: { repair?: boolean } = {}): Committed {
   const text = encodeText(exportVgRaw(vg, header));
   const pvs = devicePaths.map((p) => openPv(opener, p, opts.repair));
   try {
@@ -84,18 +90,18 @@ export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: str
     }
     if (plans.length === 0) throw new CommitError(`No metadata areas available to write volume group ${vg.name}.`);
     for (const pv of pvs) pv.dev.flush();
-    // 2. precommit.
+    // 2. precommit (readers ignore slot 1, so it needs no flush of its own before the commit).
     for (const p of plans) {
       const hdr: MdaHeader = { ...p.h.header, precommitted: { offset: p.start, size: text.length, checksum, flags: 0 } };
       p.pv.dev.write(p.h.offset, encodeMdaHeader(hdr));
     }
-    for (const pv of pvs) pv.dev.flush();
     // 3. commit.
     for (const p of plans) {
       const hdr: MdaHeader = { ...p.h.header, committed: { offset: p.start, size: text.length, checksum, flags: 0 }, precommitted: EMPTY_LOCN };
       p.pv.dev.write(p.h.offset, encodeMdaHeader(hdr));
     }
     for (const pv of pvs) pv.dev.flush();
+    return { checksum, size: text.length };
   } finally {
     for (const pv of pvs) pv.dev.close();
   }

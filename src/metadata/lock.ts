@@ -2,9 +2,10 @@
 // Lock files live under $ULVM_RUN_DIR/lock with lvm2's names (P_global, V_<vg>).
 //
 // Node has no flock(2), and lock libraries built on mkdir + mtime polling cost a command tens of
-// milliseconds of timers; here a lock is one exclusive create (O_EXCL) of a file holding the
-// owner's pid. A lock whose owner no longer runs is stale and is taken over.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+// milliseconds of timers; here a lock is a file holding the owner's pid, put in place with
+// link(2), which fails if the lock exists and never shows the file without its pid. A lock whose
+// owner no longer runs is stale and is taken over.
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class LockError extends Error {}
@@ -41,26 +42,32 @@ export class Locks {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const file = join(this.dir, `${name}.lock`);
     const deadline = Date.now() + TIMEOUT_MS;
-    for (;;) {
-      try {
-        const fd = openSync(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-        writeSync(fd, `${process.pid}\n`);
-        closeSync(fd);
-        this.held.add(name);
-        return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`Failed to lock ${name}: ${(e as Error).message}`);
-      }
-      if (!ownerAlive(file)) {
+    const mine = `${file}.${process.pid}`;
+    writeFileSync(mine, `${process.pid}\n`, { mode: 0o600 });
+    try {
+      for (;;) {
         try {
-          unlinkSync(file);
-        } catch {
-          /* someone else removed it first */
+          linkSync(mine, file);
+          this.held.add(name);
+          return;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`Failed to lock ${name}: ${(e as Error).message}`);
         }
-        continue;
+        if (!ownerAlive(file)) {
+          try {
+            unlinkSync(file);
+          } catch {
+            /* someone else removed it first */
+          }
+          // Two waiters may both have judged it stale: stagger their retries.
+          sleep(1 + (process.pid % 7));
+          continue;
+        }
+        if (Date.now() > deadline) throw new LockError(`Timed out waiting for lock ${name} in ${this.dir}.`);
+        sleep(WAIT_MS);
       }
-      if (Date.now() > deadline) throw new LockError(`Timed out waiting for lock ${name} in ${this.dir}.`);
-      sleep(WAIT_MS);
+    } finally {
+      unlinkSync(mine);
     }
   }
 

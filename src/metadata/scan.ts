@@ -9,6 +9,7 @@ import { ConfigParseError } from '../formats/config-text.ts';
 import type { VolumeGroup } from '../model/types.ts';
 import { PV_MIN_SIZE_SECTORS } from '../model/layout.ts';
 import { formatId } from '../formats/uuid.ts';
+import type { ParsedCache } from './parsed-cache.ts';
 
 export interface ScannedMda {
   /** Absolute byte offset of the mda header. */
@@ -50,21 +51,25 @@ function summaryWarnings(path: string, mdaNum: number): string[] {
   return [`WARNING: scanning ${path} mda${mdaNum} failed to read metadata summary.`, `WARNING: repair VG metadata on ${path} with vgck --updatemetadata.`];
 }
 
-/** Decoded texts by checksum and size: every PV of a VG carries the same copy, decode it once. */
-export type TextCache = Map<string, string>;
+/**
+ * Texts already verified in this scan, by checksum and size: every PV of a VG carries the same
+ * copy, so the others are checked by comparing bytes (memcmp) instead of running the CRC again,
+ * and decoded once.
+ */
+export type TextCache = Map<string, { bytes: Buffer; text: string }>;
 
 function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader, cache: TextCache): string {
   const loc = h.committed;
   const pieces = layoutText(h.size, loc.offset, loc.size);
-  const buf = new Uint8Array(loc.size);
+  const buf = Buffer.alloc(loc.size);
   for (const p of pieces) buf.set(dev.read(mda.offset + p.offset, p.length), p.from);
-  if (lvmCrc(buf) !== loc.checksum) throw new MetadataError(`Checksum error at offset ${mda.offset + loc.offset}`);
   const key = `${loc.checksum}:${loc.size}`;
   const known = cache.get(key);
-  if (known !== undefined) return known;
+  if (known && known.bytes.equals(buf)) return known.text;
+  if (lvmCrc(buf) !== loc.checksum) throw new MetadataError(`Checksum error at offset ${mda.offset + loc.offset}`);
   const nul = buf.indexOf(0);
-  const text = Buffer.from(buf.buffer, buf.byteOffset, nul >= 0 ? nul : buf.length).toString('utf8');
-  cache.set(key, text);
+  const text = buf.toString('utf8', 0, nul >= 0 ? nul : buf.length);
+  cache.set(key, { bytes: buf, text });
   return text;
 }
 
@@ -158,7 +163,10 @@ export class Scan {
   /** VG names in the order lvm2's cache lists them (last found first). */
   readonly vgOrder: string[] = [];
 
-  constructor(readonly devices: ScannedDevice[]) {
+  constructor(
+    readonly devices: ScannedDevice[],
+    private readonly parsed?: ParsedCache,
+  ) {
     for (const d of devices) if (d.label && !this.byPvId.has(d.label.pvId)) this.byPvId.set(d.label.pvId, d);
     this.assemble();
   }
@@ -177,7 +185,7 @@ export class Scan {
       const best = copies.reduce((a, b) => (b.mda.seqno! > a.mda.seqno! ? b : a));
       let vg: VolumeGroup;
       try {
-        vg = importVgText(best.mda.text!).vg;
+        vg = this.parsed ? this.parsed.get(best.mda, () => importVgText(best.mda.text!).vg) : importVgText(best.mda.text!).vg;
       } catch (e) {
         const detail = e instanceof ConfigParseError || e instanceof MetadataError ? e.message : String(e);
         this.problems.push({ vgName: best.mda.vgName!, message: `Failed to read metadata of VG ${best.mda.vgName} from ${best.dev.path}: ${detail}` });
@@ -231,7 +239,7 @@ export class Scan {
   }
 }
 
-export function scanDevices(opener: DeviceOpener, paths: string[]): Scan {
+export function scanDevices(opener: DeviceOpener, paths: string[], parsed?: ParsedCache): Scan {
   const cache: TextCache = new Map();
-  return new Scan(paths.map((p) => scanDevice(opener, p, cache)));
+  return new Scan(paths.map((p) => scanDevice(opener, p, cache)), parsed);
 }

@@ -106,3 +106,21 @@ export function isVisible(lv: LogicalVolume): boolean {
 export function areaExtents(seg: Segment): number {
   return segType(seg) === 'striped' && seg.areas?.length ? seg.extentCount / seg.areas.length : seg.extentCount;
 }
+
+/**
+ * lvm2's lv_is_visible: the LV holding a snapshot segment is internal; a COW store is visible when
+ * its origin is; anything else by its VISIBLE flag. Decides, among other things, which of the two
+ * groups an LV is printed in when metadata is written.
+ */
+export function lvIsVisible(vg: VolumeGroup, lv: LogicalVolume, depth = 0): boolean {
+  if (lv.segments.some((s) => segType(s) === 'snapshot')) return false;
+  if (depth < 8) {
+    for (const l of vg.lvs)
+      for (const s of l.segments)
+        if (segType(s) === 'snapshot' && attrString(s, 'cow_store') === lv.name) {
+          const origin = vg.lvs.find((o) => o.name === attrString(s, 'origin'));
+          if (origin) return lvIsVisible(vg, origin, depth + 1);
+        }
+  }
+  return isVisible(lv);
+}
