@@ -172,8 +172,16 @@ export class Ctx {
       this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
       // Copies that disagree while another command holds the VG's lock are a commit in progress,
       // not damage: wait for it to finish so readers never see a half-written VG.
-      for (let tries = 0; tries < 500 && this.scanned.all().some((f) => f.inconsistent && this.locks.vgBusy(f.vg.name)); tries++) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      // The lock may also have been released between our read and our look at it: then one more
+      // scan tells a finished commit from real damage.
+      let rescannedFree = false;
+      for (let tries = 0; tries < 500; tries++) {
+        const odd = this.scanned.all().filter((f) => f.inconsistent);
+        if (!odd.length) break;
+        const busy = odd.some((f) => this.locks.vgBusy(f.vg.name));
+        if (!busy && rescannedFree) break;
+        if (busy) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        else rescannedFree = true;
         this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
       }
       if (!this.warned) {
@@ -213,7 +221,7 @@ export class Ctx {
   archive(old: VolumeGroup): void {
     if (!this.config.int('backup/archive', 1)) return;
     this.verbose(1, `Archiving volume group "${old.name}" metadata (seqno ${old.seqno}).`);
-    writeArchive(this.paths.archiveDir, old, textHeader(`Created *before* executing '${this.cmdline}'`, this.now()), this.config.int('backup/retain_min', 10), this.config.int('backup/retain_days', 30));
+    writeArchive(this.paths.archiveDir, old, textHeader(`Created *before* executing '${this.cmdline}'`, this.now()), this.config.int('backup/retain_min', 10), this.config.int('backup/retain_days', 30), this.paths.backupDir);
   }
 
   backup(vg: VolumeGroup): void {

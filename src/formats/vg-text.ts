@@ -302,6 +302,26 @@ export function exportVgFile(vg: VolumeGroup, header: TextHeader): string {
   return o.lines.join('\n') + '\n';
 }
 
+/** The header block of a backup/archive file (everything before the VG section). */
+export function fileHeaderText(header: TextHeader): string {
+  const o = new Out('file');
+  printHeader(o, header);
+  return o.lines.join('\n') + '\n';
+}
+
+/**
+ * Reuses the VG section of an existing backup file of the same VG (same id and seqno) under a new
+ * header: the section depends only on the VG, so re-exporting it would print the same bytes.
+ * Returns undefined when `file` does not hold that VG.
+ */
+export function reheadVgFile(file: string, vg: VolumeGroup, header: TextHeader): string | undefined {
+  const start = file.indexOf(`\n${vg.name} {\n`);
+  if (start < 0) return undefined;
+  const section = file.slice(start + 1);
+  if (!section.startsWith(`${vg.name} {\n\tid = "${formatId(vg.id)}"\n\tseqno = ${vg.seqno}\n`)) return undefined;
+  return fileHeaderText(header) + section;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Import
 

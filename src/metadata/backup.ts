@@ -1,7 +1,7 @@
 // Metadata backup (latest per VG) and archive (history before each change), as lvm2 keeps them.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportVgFile, type TextHeader } from '../formats/vg-text.ts';
+import { exportVgFile, reheadVgFile, type TextHeader } from '../formats/vg-text.ts';
 import type { VolumeGroup } from '../model/types.ts';
 
 function writeDurably(dir: string, name: string, text: string): void {
@@ -31,7 +31,7 @@ export function writeBackup(dir: string, vg: VolumeGroup, header: TextHeader): s
 }
 
 /** `<vg>_NNNNN-<rand>.vg`, index one above the highest present; old ones pruned like lvm2's retain_min/retain_days. */
-export function writeArchive(dir: string, vg: VolumeGroup, header: TextHeader, retainMin = 10, retainDays = 30): string {
+export function writeArchive(dir: string, vg: VolumeGroup, header: TextHeader, retainMin = 10, retainDays = 30, backupDir?: string): string {
   let max = -1;
   const mine: { name: string; index: number }[] = [];
   let names: string[] = [];
@@ -49,7 +49,16 @@ export function writeArchive(dir: string, vg: VolumeGroup, header: TextHeader, r
     max = Math.max(max, index);
   }
   const name = `${vg.name}_${String(max + 1).padStart(5, '0')}-${Math.floor(Math.random() * 2147483647)}.vg`;
-  writeDurably(dir, name, exportVgFile(vg, header));
+  // The previous command's backup usually holds exactly this VG: reuse its text under the archive's header.
+  let text: string | undefined;
+  if (backupDir) {
+    try {
+      text = reheadVgFile(readFileSync(join(backupDir, vg.name), 'utf8'), vg, header);
+    } catch {
+      text = undefined;
+    }
+  }
+  writeDurably(dir, name, text ?? exportVgFile(vg, header));
   mine.sort((a, b) => a.index - b.index);
   const cutoff = Date.now() - retainDays * 86400 * 1000;
   let count = mine.length + 1;

@@ -60,3 +60,13 @@ test('lvm2 on-disk text with snapshot and thin segments prints back byte for byt
   });
   assert.equal(out, text);
 });
+
+test('an archive made from the last backup equals a fresh export of the same VG', async () => {
+  const { exportVgFile, reheadVgFile } = await import('../../src/formats/vg-text.ts');
+  const vg = importVgText(readFileSync(new URL('../fixtures/refvgg-raw.txt', import.meta.url), 'utf8')).vg;
+  const backup = exportVgFile(vg, textHeader(`Created *after* executing 'lvcreate x'`, 1_700_000_000));
+  const h = textHeader(`Created *before* executing 'lvremove y'`, 1_700_000_100);
+  assert.equal(reheadVgFile(backup, vg, h), exportVgFile(vg, h));
+  assert.equal(reheadVgFile(backup, { ...vg, seqno: vg.seqno + 1 }, h), undefined, 'another seqno is not reused');
+  assert.equal(reheadVgFile(backup, { ...vg, id: 'x'.repeat(32) }, h), undefined, 'another VG is not reused');
+});

@@ -25,17 +25,25 @@ function words(s: string): string[] {
  */
 export function optionByGrammarName(word: string): OptionSpec {
   const name = word.replace(/^--/, '');
-  if (name === 'uuidstr') return mustFind((o) => o.id === 'uuidstr', word);
-  if (name === 'uuid') return mustFind((o) => o.id === 'uuid', word);
-  if (name.endsWith('_long')) {
-    const base = name.slice(0, -'_long'.length);
-    return mustFind((o) => o.long === base && o.short === '', word);
-  }
-  return mustFind((o) => o.long === name && !o.id.endsWith('_long'), word);
+  if (name === 'uuidstr') return mustFind('id:uuidstr', word);
+  if (name === 'uuid') return mustFind('id:uuid', word);
+  if (name.endsWith('_long')) return mustFind(`long-only:${name.slice(0, -'_long'.length)}`, word);
+  return mustFind(`long:${name}`, word);
 }
 
-function mustFind(pred: (o: OptionSpec) => boolean, word: string): OptionSpec {
-  const o = OPTIONS.find(pred);
+let byKey: Map<string, OptionSpec> | undefined;
+
+/** Options by the keys the grammar names them with, built once (the table has ~200 entries). */
+function mustFind(key: string, word: string): OptionSpec {
+  if (!byKey) {
+    byKey = new Map();
+    for (const o of OPTIONS) {
+      if (!byKey.has(`id:${o.id}`)) byKey.set(`id:${o.id}`, o);
+      if (o.short === '' && !byKey.has(`long-only:${o.long}`)) byKey.set(`long-only:${o.long}`, o);
+      if (!o.id.endsWith('_long') && !byKey.has(`long:${o.long}`)) byKey.set(`long:${o.long}`, o);
+    }
+  }
+  const o = byKey.get(key);
   if (!o) throw new Error(`grammar: unknown option ${word}`);
   return o;
 }
@@ -69,24 +77,32 @@ function isPosName(w: string): boolean {
 }
 
 /** Adds OO:-style options, skipping ones already present (as lvm2 does). */
+/** Ids already in an option list (definitions list dozens of options; avoids rescanning them). */
+const present = new WeakMap<OptArg[], Set<string>>();
+
 function addOptional(list: OptArg[], text: string): void {
+  let ids = present.get(list);
+  if (!ids) present.set(list, (ids = new Set(list.map((a) => a.opt))));
   const ws = words(text);
   let last: OptArg | undefined;
+  let lastHasValue = false;
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i];
     if (w.startsWith('--')) {
       const spec = optionByGrammarName(w);
-      if (w !== '--uuidstr' && list.some((a) => a.opt === spec.id)) {
+      if (w !== '--uuidstr' && ids.has(spec.id)) {
         last = undefined;
         if (spec.val) i++;
         continue;
       }
       last = { opt: spec.id, def: newArgDef() };
+      lastHasValue = !!spec.val;
       list.push(last);
+      ids.add(spec.id);
     } else if (w.startsWith('OO_')) {
       addOptional(list, ooSet(w));
       last = undefined;
-    } else if (last && OPTIONS.find((o) => o.id === last?.opt)?.val) {
+    } else if (last && lastHasValue) {
       last.def = parseArgDef(w, true);
     } else {
       throw new Error(`grammar: cannot parse ${w} in ${text}`);
