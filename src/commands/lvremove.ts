@@ -1,6 +1,6 @@
 // lvremove: remove logical volumes (VG/LV arguments, or a VG for all its LVs).
 import type { Ctx } from './context.ts';
-import { splitLvName } from './select.ts';
+import { splitLvName, findVgOrSay } from './select.ts';
 import { lvSelectable, removeLvs } from './lv-remove.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -9,10 +9,8 @@ export async function run(ctx: Ctx): Promise<number> {
   for (const arg of ctx.args.positionals) {
     const s = splitLvName(arg);
     const vgName = s ? s.vg : arg.replace(/^\/dev\//, '');
-    const f = ctx.scan().get(vgName);
+    const f = findVgOrSay(ctx, vgName);
     if (!f) {
-      ctx.error(`Volume group "${vgName}" not found`);
-      ctx.error(`Cannot process volume group ${vgName}`);
       rc = 5;
       continue;
     }

@@ -4,7 +4,7 @@ import { optAll } from '../cli/parsed.ts';
 import { renderReport, type ReportKind, type ReportOptions } from '../report/report.ts';
 import type { ReportInput } from '../report/rows.ts';
 import { lvObjects, pvObjects, vgObject } from './objects.ts';
-import { splitLvName } from './select.ts';
+import { splitLvName, findVgOrSay } from './select.ts';
 import type { LvObject, VgObject } from '../report/objects.ts';
 
 export function reportOptions(ctx: Ctx): ReportOptions {
@@ -58,10 +58,8 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
   for (const a of names) {
     const s = kind === 'lvs' ? splitLvName(a) : undefined;
     const vgName = s ? s.vg : a.replace(/^\/dev\//, '').replace(/\/$/, '');
-    const f = scan.get(vgName);
+    const f = findVgOrSay(ctx, vgName);
     if (!f) {
-      ctx.error(`Volume group "${vgName}" not found`);
-      ctx.error(`Cannot process volume group ${vgName}`);
       rc = 5;
       continue;
     }

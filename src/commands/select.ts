@@ -18,9 +18,18 @@ export function splitLvName(arg: string): { vg: string; lv: string } | undefined
   return { vg: parts[0], lv: parts[1] };
 }
 
+export const vgNotFound = (name: string): string[] => [`Volume group "${name}" not found`, `Cannot process volume group ${name}`];
+
 export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
   const f = ctx.scan().get(name);
-  if (!f) fail([`Volume group "${name}" not found`, `Cannot process volume group ${name}`]);
+  if (!f) fail(vgNotFound(name));
+  return f;
+}
+
+/** For commands that go on with the other VGs named: prints lvm2's two lines and returns undefined. */
+export function findVgOrSay(ctx: Ctx, name: string, refresh = false): FoundVg | undefined {
+  const f = ctx.scan(refresh).get(name);
+  if (!f) for (const l of vgNotFound(name)) ctx.error(l);
   return f;
 }
 

@@ -1,4 +1,5 @@
 // vgcfgbackup: write VG metadata to the backup directory, or to a file with -f.
+import { findVgOrSay } from './select.ts';
 import type { Ctx } from './context.ts';
 import { writeFileSync } from 'node:fs';
 import { exportVgFile } from '../formats/vg-text.ts';
@@ -14,10 +15,8 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   let rc = 0;
   for (const name of names) {
-    const f = scan.get(name);
+    const f = findVgOrSay(ctx, name);
     if (!f) {
-      ctx.error(`Volume group "${name}" not found`);
-      ctx.error(`Cannot process volume group ${name}`);
       rc = 5;
       continue;
     }

@@ -1,4 +1,5 @@
 // vgchange: attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid); activation comes with the daemon.
+import { findVgOrSay } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -11,10 +12,8 @@ export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
   let rc = 0;
   for (const name of names) {
-    const f = scan.get(name);
+    const f = findVgOrSay(ctx, name);
     if (!f) {
-      ctx.error(`Volume group "${name}" not found`);
-      ctx.error(`Cannot process volume group ${name}`);
       rc = 5;
       continue;
     }

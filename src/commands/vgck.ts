@@ -1,4 +1,5 @@
 // vgck: check VG metadata consistency (every copy readable, same seqno, structure valid).
+import { findVgOrSay } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { formatId } from '../formats/uuid.ts';
@@ -9,10 +10,8 @@ export async function run(ctx: Ctx): Promise<number> {
   if (scan.problems.length) rc = 5;
   const names = ctx.args.positionals.length ? ctx.args.positionals : scan.vgNames();
   for (const name of names) {
-    const f = scan.get(name);
+    const f = findVgOrSay(ctx, name);
     if (!f) {
-      ctx.error(`Volume group "${name}" not found`);
-      ctx.error(`Cannot process volume group ${name}`);
       rc = 5;
       continue;
     }

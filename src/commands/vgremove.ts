@@ -2,6 +2,7 @@
 import type { Ctx } from './context.ts';
 import { orphanPvs } from '../metadata/commit.ts';
 import { lvSelectable, removeLvs } from './lv-remove.ts';
+import { findVgOrSay } from './select.ts';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,10 +11,8 @@ export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.global();
   for (const name of ctx.args.positionals) {
     await ctx.locks.vg(name);
-    const found = ctx.scan(true).get(name);
+    const found = findVgOrSay(ctx, name, true);
     if (!found) {
-      ctx.error(`Volume group "${name}" not found`);
-      ctx.error(`Cannot process volume group ${name}`);
       rc = 5;
       continue;
     }

@@ -2,6 +2,7 @@
 // with thin pools moved to the front, hidden LVs only with -a or when named. Names that match
 // nothing are reported after their VG has been processed.
 import type { Ctx } from '../context.ts';
+import { vgNotFound } from '../select.ts';
 import { vgObject } from '../objects.ts';
 import type { FoundVg } from '../../metadata/scan.ts';
 import type { VgObject } from '../../report/objects.ts';
@@ -85,8 +86,7 @@ export function eachLv(ctx: Ctx, allowExported: boolean, fn: (vgo: VgObject, lv:
   for (const { name, f } of targets) {
     const wanted = args.lvs.get(name) ?? (everything && !args.tags.length ? 'all' : []);
     if (!f) {
-      ctx.error(`Volume group "${name}" not found`);
-      ctx.error(`Cannot process volume group ${name}`);
+      for (const l of vgNotFound(name)) ctx.error(l);
       rc = 5;
       continue;
     }

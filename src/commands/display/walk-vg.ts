@@ -3,6 +3,7 @@
 // others are still processed.
 import type { Ctx } from '../context.ts';
 import type { FoundVg } from '../../metadata/scan.ts';
+import { findVgOrSay } from '../select.ts';
 
 /** skip_dev_dir for a VG argument: `/dev/vg` names the VG `vg`. */
 export function stripDevDir(arg: string): string {
@@ -38,10 +39,8 @@ export function eachVg(ctx: Ctx, fn: (f: FoundVg) => void): number {
   }
   let rc = 0;
   for (const name of names) {
-    const f = scan.get(name);
+    const f = findVgOrSay(ctx, name);
     if (!f) {
-      ctx.error(`Volume group "${name}" not found`);
-      ctx.error(`Cannot process volume group ${name}`);
       rc = 5;
       continue;
     }
