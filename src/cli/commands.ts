@@ -35,4 +35,7 @@ export const COMMANDS: Record<string, Loader> = {
   vgcfgrestore: () => import('../commands/vgcfgrestore.ts'),
   lvmdevices: () => import('../commands/lvmdevices.ts'),
   demo: () => import('../commands/demo.ts'),
+  daemon: () => import('../commands/daemon.ts'),
+  dmsetup: () => import('../commands/dmsetup.ts'),
+  lvchange: () => import('../commands/lvchange.ts'),
 };

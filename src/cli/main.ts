@@ -1,11 +1,13 @@
 // Entry point: `ulvm <command> ...`, `lvm <command> ...`, or a symlink named like an lvm2 command.
 import { basename } from 'node:path';
+import { realpathSync } from 'node:fs';
 import { COMMANDS } from './commands.ts';
 import { ProcessIo, type Io } from './io.ts';
 import { parseCommandLine } from './grammar.ts';
 import { Ctx, CmdError, type RunEnv } from '../commands/context.ts';
 import { fileOpener } from '../devices/file.ts';
 import { LockError } from '../metadata/lock.ts';
+import { ActivationError } from '../activation/activator.ts';
 
 export { BufferIo } from './io.ts';
 export { fileOpener } from '../devices/file.ts';
@@ -35,13 +37,14 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
   try {
     const mod = await load();
+    if (!ULVM_COMMANDS.has(name)) await ctx.loadActivation();
     return await mod.run(ctx);
   } catch (e) {
     if (e instanceof CmdError) {
       for (const l of e.lines) io.err(`  ${l}\n`);
       return e.rc;
     }
-    if (e instanceof LockError) {
+    if (e instanceof LockError || e instanceof ActivationError) {
       io.err(`  ${e.message}\n`);
       return 5;
     }
@@ -52,7 +55,7 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   }
 }
 
-const ULVM_COMMANDS = new Set(['demo']);
+const ULVM_COMMANDS = new Set(['demo', 'daemon', 'dmsetup']);
 
 const SELF_NAMES = new Set(['ulvm', 'lvm', 'ulvm.mjs', 'main.ts']);
 
@@ -70,6 +73,7 @@ export async function runFromProcess(): Promise<void> {
     uid: process.getuid?.() ?? 0,
     cwd: process.cwd(),
     opener: fileOpener,
+    self: [process.execPath, realpathSync(process.argv[1] ?? 'ulvm')],
   };
   process.exitCode = await runCommand(name, args, env);
 }

@@ -9,6 +9,9 @@ import { Config } from '../metadata/config.ts';
 import { readDevicesFile, writeDevicesFile, type DeviceEntry } from '../metadata/devices-file.ts';
 import { scanDevices, type Scan, type FoundVg } from '../metadata/scan.ts';
 import { Locks } from '../metadata/lock.ts';
+import { fileOpener } from '../devices/file.ts';
+import { DaemonClient } from '../daemon/client.ts';
+import { noActivation, type ActiveLv, type Activator } from '../activation/activator.ts';
 import { ParsedCache } from '../metadata/parsed-cache.ts';
 import { commitVg } from '../metadata/commit.ts';
 import { writeArchive, writeBackup } from '../metadata/backup.ts';
@@ -30,6 +33,10 @@ export function fail(msg: string | string[], rc = 5): never {
 }
 
 export interface RunEnv {
+  /** Where active LVs live: the daemon by default for real devices; tests may keep them in-process. */
+  activator?: Activator;
+  /** argv that runs this ulvm (node + bin/ulvm), used to start the daemon on demand. */
+  self?: string[];
   io: Io;
   env: Record<string, string | undefined>;
   uid: number;
@@ -45,6 +52,8 @@ export class Ctx {
   readonly locks: Locks;
   private scanned?: Scan;
   private readonly parsedCache: ParsedCache;
+  private active?: ActiveLv[];
+  readonly activator: Activator;
   private extra: string[] = [];
   private writes = 0;
 
@@ -58,6 +67,24 @@ export class Ctx {
     this.config = Config.load(this.paths.configFile, optAll(args, 'config'));
     this.locks = new Locks(this.paths.lockDir);
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
+    // The CLI (which knows how to start itself) uses the daemon; library callers pass an activator
+    // (an in-process ActivationEngine, say) or get none.
+    this.activator = run.activator ?? (run.opener === fileOpener && run.self ? new DaemonClient(this.paths.runDir, run.self, run.env) : noActivation);
+  }
+
+  /** Activation is off with --driverloaded n, as lvm2's is without device-mapper. */
+  get activationDisabled(): boolean {
+    return this.opt('driverloaded') === 'n';
+  }
+
+  /** What is active right now (asked once per command; refreshed after activation changes). */
+  async loadActivation(): Promise<ActiveLv[]> {
+    this.active = this.activationDisabled ? [] : await this.activator.status();
+    return this.active;
+  }
+
+  activeLv(vgId: string, lvId: string): ActiveLv | undefined {
+    return this.active?.find((a) => a.vgId === vgId && a.lvId === lvId);
   }
 
   get opener(): DeviceOpener {

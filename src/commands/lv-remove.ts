@@ -17,7 +17,7 @@ export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
   return vg ? snapshotOf(vg, lv.name) !== undefined : false;
 }
 
-export function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): number {
+export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Promise<number> {
   let rc = 0;
   let current = found;
   for (const name of names) {
@@ -27,6 +27,20 @@ export function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): number {
       ctx.error(`Failed to find logical volume "${vg.name}/${name}"`);
       rc = 5;
       continue;
+    }
+    const active = ctx.activationDisabled ? undefined : ctx.activeLv(vg.id, lv.id);
+    if (active) {
+      if (active.openCount > 0) {
+        ctx.error(`Logical volume ${vg.name}/${name} contains a filesystem in use.`);
+        rc = 5;
+        continue;
+      }
+      if (!ctx.has('force') && !ctx.prompt(`Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: `)) {
+        ctx.error(`Logical volume ${vg.name}/${name} not removed.`);
+        rc = 5;
+        continue;
+      }
+      await ctx.activator.deactivate(vg.name, [name]);
     }
     const drop = new Set([lv.name]);
     const snap = snapshotOf(vg, lv.name);

@@ -12,6 +12,7 @@ import { nodename } from '../metadata/stamp.ts';
 import { displaySize } from '../report/units.ts';
 import { mapLvRange } from '../mapper/extent-map.ts';
 import { wipeSignatures } from './wipe.ts';
+import { activateLvs, canActivate } from './activate.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 
 function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefined {
@@ -116,6 +117,10 @@ export async function run(ctx: Ctx): Promise<number> {
     }
   }
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  if (!noActivate && canActivate(ctx)) {
+    ctx.verbose(1, `Activating logical volume ${vgName}/${name}.`);
+    await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+  }
   if (noActivate) ctx.warn(`WARNING: Logical volume ${vgName}/${name} not zeroed.`);
   else if (ctx.opt('zero') !== 'n') {
     ctx.verbose(1, `Initializing 4.00 KiB of logical volume ${vgName}/${name} with value 0.`);

@@ -28,7 +28,7 @@ export async function run(ctx: Ctx): Promise<number> {
   for (const [vgName, names] of byVg) {
     await ctx.locks.vg(vgName);
     const f = ctx.scan(true).get(vgName)!;
-    if (removeLvs(ctx, f, names) !== 0) rc = 5;
+    if ((await removeLvs(ctx, f, names)) !== 0) rc = 5;
   }
   return rc;
 }

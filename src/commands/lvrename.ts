@@ -5,6 +5,7 @@ import { fail } from './context.ts';
 import { findVgOrFail, splitLvName } from './select.ts';
 import { lvNameRestriction, nameProblem } from '../model/names.ts';
 import { attrString, segType } from '../model/types.ts';
+import { reloadVg } from './activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const p = ctx.args.positionals;
@@ -40,6 +41,7 @@ export async function run(ctx: Ctx): Promise<number> {
       for (const a of s.areas ?? []) if (a.kind === 'lv' && a.lv === oldName) a.lv = newName;
     }
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  await reloadVg(ctx, vgName, ctx.pvPaths(found));
   ctx.print(`Renamed "${oldName}" to "${newName}" in volume group "${vgName}"`);
   return 0;
 }

@@ -8,6 +8,7 @@ import { allocate, appendSegments, freeExtents, truncateLv } from '../model/allo
 import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
 import { displaySize } from '../report/units.ts';
 import { activationOf } from './objects.ts';
+import { reloadVg } from './activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
@@ -103,6 +104,7 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   const now = lvExtents(lv);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  await reloadVg(ctx, split.vg, ctx.pvPaths(found));
   ctx.print(`Size of logical volume ${full} changed from ${oldSize} to ${displaySize(now * vg.extentSize)} (${now} extents).`);
   ctx.print(`Logical volume ${full} successfully resized.`);
   return 0;

@@ -69,9 +69,15 @@ export function pvObjects(scan: Scan, all: boolean): PvObject[] {
   return out;
 }
 
-export function activationOf(ctx: Ctx, _vg: VolumeGroup, _lv: LogicalVolume): LvActivation {
-  if (ctx.opt('driverloaded') === 'n') return { state: 'unknown' };
-  return { state: 'inactive' };
+export function activationOf(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume): LvActivation {
+  if (ctx.activationDisabled) return { state: 'unknown' };
+  const a = ctx.activeLv(vg.id, lv.id);
+  if (!a) return { state: 'inactive' };
+  // The kernel's read-ahead for dm devices: 256 sectors, more for stripes (two full stripe rows).
+  const seg = lv.segments[0];
+  const stripes = seg?.areas?.length ?? 1;
+  const readAhead = stripes > 1 ? Math.max(256, 2 * stripes * (seg?.stripeSize ?? 128)) : 256;
+  return { state: a.suspended ? 'suspended' : 'active', openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead };
 }
 
 export function lvObjects(ctx: Ctx, vgo: VgObject): LvObject[] {

@@ -2,9 +2,9 @@
 import { findVgOrSay } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
 import { generateId } from '../formats/uuid.ts';
+import { activatableLvs, activateLvs, canActivate } from './activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const scan = ctx.scan();
@@ -18,8 +18,12 @@ export async function run(ctx: Ctx): Promise<number> {
       continue;
     }
     if (act !== undefined) {
-      if (act.endsWith('n')) ctx.print(`0 logical volume(s) in volume group "${name}" now active`);
-      else fail(`Activation of ${name} needs ulvm's activation daemon, which this version does not have yet.`);
+      if (!ctx.activationDisabled) {
+        if (act.endsWith('n')) await ctx.activator.deactivate(name, f.vg.lvs.map((l) => l.name));
+        else if (canActivate(ctx)) await activateLvs(ctx, f, activatableLvs(f));
+      }
+      const active = (await ctx.loadActivation()).filter((a) => a.vgId === f.vg.id).length;
+      ctx.print(`${active} logical volume(s) in volume group "${name}" now active`);
       continue;
     }
     await ctx.locks.vg(name);

@@ -23,7 +23,7 @@ export async function run(ctx: Ctx): Promise<number> {
         rc = 5;
         continue;
       }
-      const r = removeLvs(ctx, found, visible.map((l) => l.name));
+      const r = await removeLvs(ctx, found, visible.map((l) => l.name));
       if (r !== 0) {
         ctx.error(`Volume group "${name}" not removed`);
         rc = 5;

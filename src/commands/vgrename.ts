@@ -4,6 +4,7 @@ import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { checkNewVgName } from './vgcreate.ts';
 import { parseId } from '../formats/uuid.ts';
+import { reloadVg } from './activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [oldArg, newName] = ctx.args.positionals as [string, string];
@@ -20,6 +21,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const vg = cloneVg(found.vg);
   vg.name = newName;
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  await reloadVg(ctx, oldName, ctx.pvPaths(found));
   ctx.print(`Volume group "${oldName}" successfully renamed to "${newName}"`);
   return 0;
 }

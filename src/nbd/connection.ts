@@ -15,6 +15,8 @@ export interface NbdExport {
   description?: string;
   target: BlockTarget;
   readOnly: boolean;
+  /** Clients currently in the transmission phase on this export (the LV's open count). */
+  users?: number;
 }
 
 export interface ExportTable {
@@ -58,7 +60,15 @@ export class NbdConnection {
   async serve(): Promise<void> {
     try {
       const exp = await this.handshake();
-      if (exp) await this.transmission(exp);
+      if (exp) {
+        exp.users = (exp.users ?? 0) + 1;
+        try {
+          await this.transmission(exp);
+        } finally {
+          await this.drain();
+          exp.users = Math.max(0, (exp.users ?? 1) - 1);
+        }
+      }
     } catch (e) {
       if (!(e instanceof ConnectionClosed)) this.log(`nbd: dropping client: ${(e as Error).message}`);
     } finally {

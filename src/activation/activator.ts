@@ -1,0 +1,47 @@
+// Activation: which LVs have a live mapped device, as the kernel's device-mapper keeps them for
+// lvm2. The activation daemon keeps them for ulvm (and serves them over NBD); library users and
+// tests can keep them in-process. Commands talk to either through this interface.
+export interface ActiveLv {
+  vgId: string;
+  vgName: string;
+  lvId: string;
+  lvName: string;
+  /** Device numbers in the style of the kernel's (major 253, minors in activation order). */
+  major: number;
+  minor: number;
+  openCount: number;
+  readOnly: boolean;
+  suspended: boolean;
+  /** dmsetup-style table lines (`0 40960 linear /dev/loop0 2048`). */
+  table: string[];
+  /** NBD export name, when served. */
+  exportName?: string;
+}
+
+export interface ActivateRequest {
+  vgName: string;
+  lvNames: string[];
+  /** PV devices of the VG (the daemon scans them itself). */
+  devices: string[];
+  readOnly?: boolean;
+}
+
+export interface Activator {
+  status(): Promise<ActiveLv[]>;
+  activate(req: ActivateRequest): Promise<void>;
+  deactivate(vgName: string, lvNames: string[]): Promise<void>;
+  /** Re-reads the VG and switches active LVs to their new tables (suspend, load, resume). */
+  reload(vgName: string, devices: string[]): Promise<void>;
+}
+
+export class ActivationError extends Error {}
+
+/** No activation available (library use on devices no daemon can open): everything is inactive. */
+export const noActivation: Activator = {
+  status: async () => [],
+  activate: async () => {
+    throw new ActivationError('Activation is not available for these devices (no ulvm daemon can open them).');
+  },
+  deactivate: async () => undefined,
+  reload: async () => undefined,
+};

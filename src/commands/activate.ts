@@ -1,0 +1,25 @@
+// Activation helpers shared by lvcreate, lvchange, vgchange, lvremove and the resize commands.
+import type { Ctx } from './context.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+import { noActivation } from '../activation/activator.ts';
+import { isVisible } from '../model/types.ts';
+
+/** Names of the LVs `vgchange -ay` brings up: the visible ones (ulvm maps linear and striped LVs). */
+export function activatableLvs(found: FoundVg): string[] {
+  return found.vg.lvs.filter((l) => isVisible(l)).map((l) => l.name);
+}
+
+export function canActivate(ctx: Ctx): boolean {
+  return !ctx.activationDisabled && ctx.activator !== noActivation;
+}
+
+export async function activateLvs(ctx: Ctx, found: FoundVg, names: string[], readOnly = false): Promise<void> {
+  if (!names.length) return;
+  await ctx.activator.activate({ vgName: found.vg.name, lvNames: names, devices: ctx.pvPaths(found, true), ...(readOnly ? { readOnly } : {}) });
+}
+
+/** After a metadata change: active LVs of the VG switch to their new tables. */
+export async function reloadVg(ctx: Ctx, vgName: string, devices: string[]): Promise<void> {
+  if (ctx.activationDisabled) return;
+  await ctx.activator.reload(vgName, devices);
+}

@@ -1,0 +1,40 @@
+// `ulvm daemon start|stop|status|run`: the activation daemon of this run directory.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { DaemonClient } from '../daemon/client.ts';
+import { daemonPaths } from '../daemon/paths.ts';
+import { runDaemon } from '../daemon/server.ts';
+
+export async function run(ctx: Ctx): Promise<number> {
+  const [action = 'status'] = ctx.args.positionals;
+  const client = ctx.activator instanceof DaemonClient ? ctx.activator : new DaemonClient(ctx.paths.runDir, ctx.run.self, ctx.run.env);
+  const p = daemonPaths(ctx.paths.runDir);
+  switch (action) {
+    case 'run': {
+      const port = ctx.config.int('daemon/nbd_tcp_port', -1);
+      await runDaemon(ctx.paths.runDir, port >= 0 ? { tcpPort: port } : {});
+      // The daemon lives on in its servers; this command returns to the event loop.
+      await new Promise(() => undefined);
+      return 0;
+    }
+    case 'start':
+      await client.start();
+      ctx.output(`  ulvm daemon running in ${ctx.paths.runDir}\n  NBD exports on nbd+unix:///VG/LV?socket=${p.nbd}\n`);
+      return 0;
+    case 'stop':
+      ctx.output((await client.stop()) ? '  ulvm daemon stopped\n' : '  ulvm daemon is not running\n');
+      return 0;
+    case 'status': {
+      if (!(await client.running())) {
+        ctx.output(`  ulvm daemon is not running (run dir ${ctx.paths.runDir})\n`);
+        return 3;
+      }
+      const active = await client.status();
+      ctx.output(`  ulvm daemon running in ${ctx.paths.runDir}, ${active.length} active logical volume(s)\n`);
+      for (const a of active) ctx.output(`  ${a.vgName}/${a.lvName}  open ${a.openCount}  nbd+unix:///${a.exportName ?? ''}?socket=${p.nbd}\n`);
+      return 0;
+    }
+    default:
+      return fail(`Unknown daemon action "${action}": use start, stop, status or run.`, 3);
+  }
+}

@@ -1,0 +1,112 @@
+// The activation daemon: one per $ULVM_RUN_DIR. It keeps active LVs mapped, serves them over NBD,
+// takes requests on a control socket only its owner may use, and re-activates what was active
+// when it is restarted after a crash.
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { ActivationEngine } from '../activation/engine.ts';
+import type { ActivateRequest } from '../activation/activator.ts';
+import { NbdServer } from '../nbd/server.ts';
+import { daemonPaths } from './paths.ts';
+
+export interface ControlRequest {
+  id: number;
+  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'stop' | 'ping';
+  req?: ActivateRequest;
+  vgName?: string;
+  lvNames?: string[];
+  devices?: string[];
+}
+
+export async function runDaemon(runDir: string, opts: { tcpPort?: number } = {}): Promise<void> {
+  const p = daemonPaths(runDir);
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  chmodSync(runDir, 0o700);
+  const log = (msg: string) => {
+    try {
+      appendFileSync(p.log, `${new Date().toISOString()} ${msg}\n`);
+    } catch {
+      /* logging must not take the daemon down */
+    }
+  };
+  const nbd = new NbdServer(log);
+  const save = () => {
+    const tmp = `${p.state}.tmp`;
+    writeFileSync(tmp, JSON.stringify(engine.saved()));
+    renameSync(tmp, p.state);
+  };
+  const engine = new ActivationEngine(undefined, nbd, save);
+  // A restart after a crash: bring back what was active.
+  let previous: ActivateRequest[] = [];
+  try {
+    previous = JSON.parse(readFileSync(p.state, 'utf8')) as ActivateRequest[];
+  } catch {
+    previous = [];
+  }
+  for (const r of previous) {
+    try {
+      await engine.activate(r);
+      log(`re-activated ${r.vgName}/${r.lvNames.join(',')}`);
+    } catch (e) {
+      log(`could not re-activate ${r.vgName}/${r.lvNames.join(',')}: ${(e as Error).message}`);
+    }
+  }
+  await nbd.listen({ path: p.nbd });
+  chmodSync(p.nbd, 0o600);
+  if (opts.tcpPort !== undefined) await nbd.listen({ port: opts.tcpPort, host: '127.0.0.1' });
+
+  let stopping = false;
+  const control = createServer((sock: Socket) => {
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        void handle(sock, line);
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  const handle = async (sock: Socket, line: string) => {
+    let r: ControlRequest;
+    try {
+      r = JSON.parse(line) as ControlRequest;
+    } catch {
+      sock.write(JSON.stringify({ id: -1, ok: false, error: 'bad request' }) + '\n');
+      return;
+    }
+    try {
+      let result: unknown = null;
+      if (r.op === 'status') result = await engine.status();
+      else if (r.op === 'activate') await engine.activate(r.req!);
+      else if (r.op === 'deactivate') await engine.deactivate(r.vgName!, r.lvNames ?? []);
+      else if (r.op === 'reload') await engine.reload(r.vgName!, r.devices ?? []);
+      else if (r.op === 'stop') stopping = true;
+      sock.write(JSON.stringify({ id: r.id, ok: true, result }) + '\n');
+      if (stopping) setImmediate(() => void shutdown());
+    } catch (e) {
+      sock.write(JSON.stringify({ id: r.id, ok: false, error: (e as Error).message }) + '\n');
+    }
+  };
+  rmSync(p.control, { force: true });
+  await new Promise<void>((resolve) => control.listen(p.control, () => resolve()));
+  chmodSync(p.control, 0o600);
+  writeFileSync(p.pid, `${process.pid}\n`);
+  log(`started, pid ${process.pid}`);
+
+  const shutdown = async () => {
+    log('stopping');
+    control.close();
+    await nbd.close();
+    await engine.closeAll();
+    // A clean stop deactivates everything: nothing to bring back.
+    rmSync(p.state, { force: true });
+    rmSync(p.pid, { force: true });
+    rmSync(p.control, { force: true });
+    rmSync(p.nbd, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
