@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runCommand } from '../../src/cli/main.ts';
 import { BufferIo } from '../../src/cli/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
+import type { Activator } from '../../src/activation/activator.ts';
 
 export const GOLDEN = '/work/shared/reference/golden';
 export const goldenDir = (): string => process.env.ULVM_GOLDEN_DIR ?? join(new URL('../../..', import.meta.url).pathname, 'shared/reference/golden');
@@ -55,6 +56,8 @@ export function normalise(s: string): string {
 export class GoldenSession {
   readonly disks = new MemoryDisks();
   readonly dir = mkdtempSync(join(tmpdir(), 'ulvm-golden-'));
+  /** In-process activation (the VM transcripts come from a kernel with device-mapper). */
+  activator?: Activator;
   constructor(devices: string[], size = 25 * 1024 * 1024) {
     for (const d of devices) this.disks.add(d, size);
     this.setDevices(devices);
@@ -73,6 +76,7 @@ export class GoldenSession {
     if (name === 'lvm') [name, ...args] = args as [string, ...string[]];
     const io = new BufferIo(sp.stdin);
     const rc = await runCommand(name, args, {
+      ...(this.activator ? { activator: this.activator } : {}),
       io,
       env: { ULVM_SYSTEM_DIR: join(this.dir, 'sys'), ULVM_RUN_DIR: join(this.dir, 'run'), TZ: 'UTC' },
       uid: 0,
