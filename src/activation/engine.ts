@@ -34,7 +34,14 @@ function tableLines(t: Table): string[] {
 
 export class ActivationEngine implements Activator {
   private readonly entries = new Map<string, Entry>();
-  private nextMinor = 0;
+
+  /** Like the kernel's dm minors: the lowest number not in use. */
+  private freeMinor(): number {
+    const used = new Set([...this.entries.values()].map((e) => e.minor));
+    let m = 0;
+    while (used.has(m)) m++;
+    return m;
+  }
 
   constructor(
     private readonly opener: DeviceOpener = fileOpener,
@@ -75,7 +82,7 @@ export class ActivationEngine implements Activator {
       const readOnly = !!req.readOnly || !lv.status.includes('WRITE');
       const opened = await openLv(f, name, { opener: this.opener, readOnly });
       const exp: NbdExport = { name: `${f.vg.name}/${lv.name}`, description: `ulvm logical volume ${f.vg.name}/${lv.name}`, target: opened.device, readOnly };
-      this.entries.set(key, { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name, devices: req.devices, minor: this.nextMinor++, readOnly, opened, exp });
+      this.entries.set(key, { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name, devices: req.devices, minor: this.freeMinor(), readOnly, opened, exp });
       this.nbd?.add(exp);
     }
     this.onChange();

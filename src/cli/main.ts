@@ -38,7 +38,11 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   try {
     const mod = await load();
     if (!ULVM_COMMANDS.has(name)) await ctx.loadActivation();
-    return await mod.run(ctx);
+    try {
+      return await mod.run(ctx);
+    } finally {
+      ctx.flushBackups();
+    }
   } catch (e) {
     if (e instanceof CmdError) {
       for (const l of e.lines) io.err(`  ${l}\n`);

@@ -241,7 +241,16 @@ export class Ctx {
     const done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
     this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
-    this.backup(vg);
+    // As lvm2 does, the backup is written once the command has finished with the VG.
+    this.pendingBackups.set(vg.name, vg);
+  }
+
+  private pendingBackups = new Map<string, VolumeGroup>();
+
+  /** Writes the backups of the VGs this command committed (called when the command ends). */
+  flushBackups(): void {
+    for (const vg of this.pendingBackups.values()) this.backup(vg);
+    this.pendingBackups.clear();
   }
 
   /** Keeps the metadata as it was before this command changed it. */

@@ -1,5 +1,6 @@
 // Removing LVs from a found VG in one commit per LV, as lvm2 does (shared by lvremove and vgremove).
 import { cloneVg } from '../model/clone.ts';
+import { dmName } from '../model/names.ts';
 import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
@@ -40,8 +41,10 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
         rc = 5;
         continue;
       }
+      ctx.verbose(1, `Removing ${dmName(vg.name, name)} (${active.major}:${active.minor})`);
       await ctx.activator.deactivate(vg.name, [name]);
     }
+    ctx.verbose(1, `Releasing logical volume "${name}"`);
     const drop = new Set([lv.name]);
     const snap = snapshotOf(vg, lv.name);
     if (snap) drop.add(snap.name);

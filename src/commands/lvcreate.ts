@@ -13,6 +13,7 @@ import { displaySize } from '../report/units.ts';
 import { mapLvRange } from '../mapper/extent-map.ts';
 import { wipeSignatures } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
+import { dmName } from '../model/names.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 
 function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefined {
@@ -39,6 +40,19 @@ export async function run(ctx: Ctx): Promise<number> {
     lvName = split.lv;
   }
   const type = ctx.opt('type');
+  if (ctx.has('snapshot') || type === 'snapshot') {
+    // Classic snapshots come with their copy-on-write target; refuse rather than make a plain LV.
+    const origin = split?.lv ?? target;
+    const f = findVgOrFail(ctx, vgName);
+    if (!f.vg.lvs.some((l) => l.name === origin)) fail(`Snapshot origin LV ${origin} not found in Volume group ${vgName}.`);
+    fail('Snapshots are not supported by this version of ulvm yet.');
+  }
+  const pool = ctx.opt('thinpool');
+  if (pool !== undefined || ctx.has('virtualsize') || ctx.has('thin') || (type && type.startsWith('thin'))) {
+    const f = findVgOrFail(ctx, vgName);
+    if (pool !== undefined && !f.vg.lvs.some((l) => l.name === pool.replace(/^.*\//, ''))) fail(`Pool ${pool.replace(/^.*\//, '')} not found in Volume group ${vgName}.`);
+    fail('Thin provisioning is not supported by this version of ulvm yet.');
+  }
   if (type && !['linear', 'striped'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
   if (lvName !== undefined) {
     const p = nameProblem(lvName);
@@ -107,19 +121,32 @@ export async function run(ctx: Ctx): Promise<number> {
   vg.lvs.push(lv);
   ctx.verbose(1, `Creating logical volume ${name}`);
   const noActivate = ctx.opt('activate') === 'n' || ctx.opt('driverloaded') === 'n';
-  if (!noActivate && ctx.opt('wipesignatures') !== 'n') {
-    // lvm2 wipes known signatures at the start of the new LV (asking first) before committing.
-    const first = mapLvRange(vg, lv, 0, 68 * 1024)[0]!;
-    const path = found.pvDevices.get(first.pv.id)!.path;
-    if (wipeSignatures(ctx, ctx.opener, path, `/dev/${vgName}/${name}`, first.offset) === 'refused') {
-      ctx.error(`Failed to wipe signatures on logical volume ${vgName}/${name}.`);
-      fail('Aborting. Failed to wipe start of new LV.');
-    }
-  }
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   if (!noActivate && canActivate(ctx)) {
     ctx.verbose(1, `Activating logical volume ${vgName}/${name}.`);
+    ctx.verbose(1, `activation/volume_list configuration setting not defined: Checking only host tags for ${vgName}/${name}.`);
     await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+    const a = (await ctx.loadActivation()).find((x) => x.vgId === vg.id && x.lvId === lv.id);
+    if (a) {
+      const dm = dmName(vgName, name);
+      ctx.verbose(1, `Creating ${dm}`);
+      ctx.verbose(1, `Loading table for ${dm} (${a.major}:${a.minor}).`);
+      ctx.verbose(1, `Resuming ${dm} (${a.major}:${a.minor}).`);
+    }
+  }
+  if (!noActivate && ctx.opt('wipesignatures') !== 'n') {
+    // lvm2 wipes known signatures at the start of the new LV, asking first; a refusal takes the LV away again.
+    ctx.verbose(1, `Wiping known signatures on logical volume ${vgName}/${name}.`);
+    const first = mapLvRange(vg, lv, 0, 68 * 1024)[0]!;
+    const path = found.pvDevices.get(first.pv.id)!.path;
+    if (wipeSignatures(ctx, ctx.opener, path, `/dev/${vgName}/${name}`, first.offset) === 'refused') {
+      if (canActivate(ctx)) await ctx.activator.deactivate(vgName, [name]);
+      const undo = cloneVg(vg);
+      undo.lvs = undo.lvs.filter((l) => l.name !== name);
+      ctx.commit(undo, ctx.pvPaths(found), vg);
+      ctx.error(`Failed to wipe signatures on logical volume ${vgName}/${name}.`);
+      fail('Aborting. Failed to wipe start of new LV.');
+    }
   }
   if (noActivate) ctx.warn(`WARNING: Logical volume ${vgName}/${name} not zeroed.`);
   else if (ctx.opt('zero') !== 'n') {

@@ -31,7 +31,11 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   await ctx.locks.global();
   await ctx.locks.vg(name);
-  if (ctx.scan().get(name)) fail(`A volume group called ${name} already exists.`);
+  const existing = ctx.scan().get(name);
+  // lvm2 finds /dev/<vg> first when the VG has active LVs; ulvm's active LVs play that part.
+  if (existing && (await ctx.loadActivation()).some((a) => a.vgId === existing.vg.id))
+    fail([`/dev/${name}: already exists in filesystem`, `Run \`vgcreate --help' for more information.`], 3);
+  if (existing) fail(`A volume group called ${name} already exists.`);
   const devs = orphanPvsFor(ctx, pvArgs, name);
   if (!devs) return 5;
   const vg: VolumeGroup = {

@@ -25,7 +25,6 @@ export async function run(ctx: Ctx): Promise<number> {
       }
       const r = await removeLvs(ctx, found, visible.map((l) => l.name));
       if (r !== 0) {
-        ctx.error(`Volume group "${name}" not removed`);
         rc = 5;
         continue;
       }

@@ -50,7 +50,10 @@ export function normalise(s: string): string {
   return s
     .replace(/[0-9A-Za-z]{6}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{6}/g, 'UUID')
     .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}/g, 'TIME')
-    .replace(/(LV Creation host, time )\S+,/g, '$1HOST,');
+    .replace(/(LV Creation host, time )\S+,/g, '$1HOST,')
+    // -v names metadata sequence numbers and the backup directory, which differ between runs.
+    .replace(/\(seqno \d+\)/g, '(seqno N)')
+    .replace(/Creating volume group backup "[^"]*\/backup\//g, 'Creating volume group backup "BACKUP/');
 }
 
 export class GoldenSession {
