@@ -4,6 +4,7 @@ import type { DeviceOpener } from '../devices/device.ts';
 import { fileOpener } from '../devices/file.ts';
 import { scanDevices, type FoundVg } from '../metadata/scan.ts';
 import { openLv, type OpenedLv } from '../mapper/open-lv.ts';
+import type { MappedDevice } from '../mapper/mapped-device.ts';
 import type { Table } from '../mapper/table.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
@@ -22,6 +23,15 @@ interface Entry {
 }
 
 export const DM_MAJOR = 253;
+
+/** Someone else showing active LVs (the daemon's FUSE device tree); keyed by `<vg id>/<lv id>`. */
+export interface ActivationObserver {
+  shown(key: string, vgName: string, lvName: string, target: MappedDevice, readOnly: boolean): void;
+  hidden(key: string): void;
+  resized(key: string): void;
+  /** Opens of the LV through the observer (they count in the LV's open count). */
+  opens(key: string): number;
+}
 
 function tableLines(t: Table): string[] {
   return t.lines.map((l) => {
@@ -47,7 +57,12 @@ export class ActivationEngine implements Activator {
     private readonly opener: DeviceOpener = fileOpener,
     private readonly nbd?: NbdServer,
     private readonly onChange: () => void = () => undefined,
+    private readonly observer?: ActivationObserver,
   ) {}
+
+  private opens(key: string, e: Entry): number {
+    return (e.exp.users ?? 0) + (this.observer?.opens(key) ?? 0);
+  }
 
   private found(vgName: string, devices: string[]): FoundVg {
     const f = scanDevices(this.opener, devices).get(vgName);
@@ -57,14 +72,14 @@ export class ActivationEngine implements Activator {
   }
 
   async status(): Promise<ActiveLv[]> {
-    return [...this.entries.values()].map((e) => ({
+    return [...this.entries].map(([key, e]) => ({
       vgId: e.vgId,
       vgName: e.vgName,
       lvId: e.lvId,
       lvName: e.lvName,
       major: DM_MAJOR,
       minor: e.minor,
-      openCount: e.exp.users ?? 0,
+      openCount: this.opens(key, e),
       readOnly: e.readOnly,
       suspended: e.opened.device.isSuspended,
       table: tableLines(e.opened.device.table as Table),
@@ -84,6 +99,7 @@ export class ActivationEngine implements Activator {
       const exp: NbdExport = { name: `${f.vg.name}/${lv.name}`, description: `ulvm logical volume ${f.vg.name}/${lv.name}`, target: opened.device, readOnly };
       this.entries.set(key, { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name, devices: req.devices, minor: this.freeMinor(), readOnly, opened, exp });
       this.nbd?.add(exp);
+      this.observer?.shown(key, f.vg.name, lv.name, opened.device, readOnly);
     }
     this.onChange();
   }
@@ -91,8 +107,9 @@ export class ActivationEngine implements Activator {
   async deactivate(vgName: string, lvNames: string[]): Promise<void> {
     for (const [key, e] of this.entries) {
       if (e.vgName !== vgName || !lvNames.includes(e.lvName)) continue;
-      if ((e.exp.users ?? 0) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+      if (this.opens(key, e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
       this.nbd?.remove(e.exp.name);
+      this.observer?.hidden(key);
       await e.opened.device.suspend();
       await e.opened.close();
       this.entries.delete(key);
@@ -105,13 +122,14 @@ export class ActivationEngine implements Activator {
     // A renamed VG is found through the id of its active LVs.
     const byId = f ?? scanDevices(this.opener, devices).all().find((x) => [...this.entries.values()].some((e) => e.vgId === x.vg.id && e.vgName === vgName));
     if (!byId) return;
-    for (const e of this.entries.values()) {
+    for (const [key, e] of this.entries) {
       if (e.vgId !== byId.vg.id) continue;
       const lv = byId.vg.lvs.find((l) => l.id === e.lvId);
       if (!lv) continue;
       const readOnly = e.readOnly || !lv.status.includes('WRITE');
       const reopened = await openLv(byId, lv.name, { opener: this.opener, readOnly });
       const dev = e.opened.device;
+      const oldSize = dev.size;
       dev.load(reopened.device.table);
       await dev.suspend();
       dev.resume();
@@ -128,6 +146,11 @@ export class ActivationEngine implements Activator {
       e.readOnly = readOnly;
       e.exp.readOnly = readOnly;
       e.devices = devices;
+      if (this.observer) {
+        // Same inode under (possibly) new names: open files, loop devices on them, keep working.
+        this.observer.shown(key, e.vgName, e.lvName, dev, readOnly);
+        if (dev.size !== oldSize) this.observer.resized(key);
+      }
     }
     this.onChange();
   }

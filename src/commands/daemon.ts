@@ -12,14 +12,15 @@ export async function run(ctx: Ctx): Promise<number> {
   switch (action) {
     case 'run': {
       const port = ctx.config.int('daemon/nbd_tcp_port', -1);
-      await runDaemon(ctx.paths.runDir, port >= 0 ? { tcpPort: port } : {});
+      const tree = ctx.config.str('daemon/device_tree', p.tree);
+      await runDaemon(ctx.paths.runDir, { ...(port >= 0 ? { tcpPort: port } : {}), ...(tree ? { deviceTree: tree } : {}) });
       // The daemon lives on in its servers; this command returns to the event loop.
       await new Promise(() => undefined);
       return 0;
     }
     case 'start':
       await client.start();
-      ctx.output(`  ulvm daemon running in ${ctx.paths.runDir}\n  NBD exports on nbd+unix:///VG/LV?socket=${p.nbd}\n`);
+      ctx.output(`  ulvm daemon running in ${ctx.paths.runDir}\n  NBD exports on nbd+unix:///VG/LV?socket=${p.nbd}\n  device tree (root only) in ${p.tree}\n`);
       return 0;
     case 'stop':
       ctx.output((await client.stop()) ? '  ulvm daemon stopped\n' : '  ulvm daemon is not running\n');

@@ -56,7 +56,7 @@ export class DaemonClient implements Activator {
     const child = spawn(this.self[0]!, [...this.self.slice(1), 'daemon', 'run'], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, ...Object.fromEntries(Object.entries(this.env).filter(([, v]) => v !== undefined)), ULVM_RUN_DIR: this.runDir },
+      env: { ...process.env, ...Object.fromEntries(Object.entries(this.env).filter(([, v]) => v !== undefined)), ULVM_RUN_DIR: this.runDir, UV_THREADPOOL_SIZE: '16' },
     });
     child.unref();
     for (let i = 0; i < 300; i++) {

@@ -7,6 +7,8 @@ export interface DaemonPaths {
   pid: string;
   state: string;
   log: string;
+  /** Where the FUSE device tree is mounted. */
+  tree: string;
 }
 
 export function daemonPaths(runDir: string): DaemonPaths {
@@ -16,5 +18,6 @@ export function daemonPaths(runDir: string): DaemonPaths {
     pid: join(runDir, 'daemon.pid'),
     state: join(runDir, 'active.json'),
     log: join(runDir, 'daemon.log'),
+    tree: join(runDir, 'dev'),
   };
 }

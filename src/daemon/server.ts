@@ -1,7 +1,11 @@
 // The activation daemon: one per $ULVM_RUN_DIR. It keeps active LVs mapped, serves them over NBD,
 // takes requests on a control socket only its owner may use, and re-activates what was active
 // when it is restarted after a crash.
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { DeviceTree } from '../fuse/tree.ts';
+import { FuseServer } from '../fuse/server.ts';
+import { fuseObserver } from '../fuse/observer.ts';
 import { createServer, type Socket } from 'node:net';
 import { ActivationEngine } from '../activation/engine.ts';
 import type { ActivateRequest } from '../activation/activator.ts';
@@ -17,7 +21,15 @@ export interface ControlRequest {
   devices?: string[];
 }
 
-export async function runDaemon(runDir: string, opts: { tcpPort?: number } = {}): Promise<void> {
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const c = spawn(cmd, args, { stdio: 'ignore' });
+    c.on('exit', (code) => resolve(code ?? 1));
+    c.on('error', () => resolve(127));
+  });
+}
+
+export async function runDaemon(runDir: string, opts: { tcpPort?: number; deviceTree?: string } = {}): Promise<void> {
   const p = daemonPaths(runDir);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   chmodSync(runDir, 0o700);
@@ -34,7 +46,15 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number } = {})
     writeFileSync(tmp, JSON.stringify(engine.saved()));
     renameSync(tmp, p.state);
   };
-  const engine = new ActivationEngine(undefined, nbd, save);
+  // The device tree needs root (mount(2) through util-linux) and /dev/fuse; without them only NBD serves.
+  let fuse: FuseServer | undefined;
+  if (opts.deviceTree && (process.getuid?.() ?? 1) === 0 && existsSync('/dev/fuse')) {
+    mkdirSync(opts.deviceTree, { recursive: true });
+    await run('umount', ['-l', opts.deviceTree]); // a mount left behind by a daemon that was killed
+    const f = new FuseServer(new DeviceTree(), log);
+    if (await f.mount(opts.deviceTree)) fuse = f;
+  }
+  const engine = new ActivationEngine(undefined, nbd, save, fuse ? fuseObserver(fuse) : undefined);
   // A restart after a crash: bring back what was active.
   let previous: ActivateRequest[] = [];
   try {
@@ -99,6 +119,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number } = {})
     log('stopping');
     control.close();
     await nbd.close();
+    await fuse?.unmount();
     await engine.closeAll();
     // A clean stop deactivates everything: nothing to bring back.
     rmSync(p.state, { force: true });
