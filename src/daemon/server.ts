@@ -49,8 +49,9 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   // The device tree needs root (mount(2) through util-linux) and /dev/fuse; without them only NBD serves.
   let fuse: FuseServer | undefined;
   if (opts.deviceTree && (process.getuid?.() ?? 1) === 0 && existsSync('/dev/fuse')) {
+    // A daemon that was killed leaves its mount behind, disconnected (ENOTCONN): detach it first.
+    await run('umount', ['-l', opts.deviceTree]);
     mkdirSync(opts.deviceTree, { recursive: true });
-    await run('umount', ['-l', opts.deviceTree]); // a mount left behind by a daemon that was killed
     const f = new FuseServer(new DeviceTree(), log);
     if (await f.mount(opts.deviceTree)) fuse = f;
   }

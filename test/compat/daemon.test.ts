@@ -40,6 +40,7 @@ test('activation daemon: activate, serve, reload, refuse, survive kill -9, re-ac
   };
   t.after(async () => {
     await ulvm('daemon', 'stop');
+    spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });
   const sock = join(dir, 'run', 'nbd.sock');

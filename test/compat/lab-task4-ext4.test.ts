@@ -38,6 +38,7 @@ test('lab task 4: ext4 on a ulvm LV grows while mounted', async (t) => {
   t.after(async () => {
     spawnSync('umount', [mnt]);
     await exec(process.execPath, [BIN, 'daemon', 'stop'], { env }).catch(() => undefined);
+    spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });
 
