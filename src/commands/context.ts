@@ -3,7 +3,10 @@
 import { join, resolve } from 'node:path';
 import type { Io } from '../cli/io.ts';
 import { type ParsedArgs, count, has, opt, optAll } from '../cli/parsed.ts';
-import type { DeviceOpener } from '../devices/device.ts';
+import type { BlockDevice, DeviceOpener } from '../devices/device.ts';
+import { partitionsOf } from '../devices/partition.ts';
+import { splitPartitionName, type Partition } from '../formats/partitions.ts';
+import { scanLabel } from '../formats/label.ts';
 import { systemPaths, type SystemPaths } from '../metadata/paths.ts';
 import { Config } from '../metadata/config.ts';
 import { readDevicesFile, writeDevicesFile, type DeviceEntry } from '../metadata/devices-file.ts';
@@ -154,17 +157,49 @@ export class Ctx {
     return readDevicesFile(this.paths.devicesFile) ?? [];
   }
 
-  /** The devices this command may look at: --devices, else the devices file. */
+  private expanded?: string[];
+
+  /**
+   * The devices this command may look at: --devices, else the devices file. A disk carrying a
+   * partition table stands for its partitions (`disk.img:p1` …), as lvm2 looks at /dev/sdb1 and
+   * not at a partitioned /dev/sdb.
+   */
   devicePaths(): string[] {
     const given = optAll(this.args, 'devices').flatMap((s) => s.split(',')).filter((s) => s);
-    if (given.length) return [...new Set(given.map((d) => this.deviceName(d)))];
-    return [...new Set([...this.devicesFileEntries().map((e) => e.devName), ...this.extra])];
+    const list = given.length ? [...new Set(given.map((d) => this.deviceName(d)))] : [...new Set([...this.devicesFileEntries().map((e) => e.devName), ...this.extra])];
+    const key = list.join('\0');
+    if (this.expanded && (this.expanded as string[] & { key?: string }).key === key) return this.expanded;
+    const out: string[] = [];
+    for (const p of list) {
+      const parts = splitPartitionName(p) ? undefined : this.partitionsOf(p);
+      if (parts?.length) for (const part of parts) out.push(`${p}:p${part.index}`);
+      else out.push(p);
+    }
+    this.expanded = Object.assign([...new Set(out)], { key });
+    return this.expanded;
+  }
+
+  /** Partitions of a whole device (undefined when it has no table, or is a PV itself). */
+  partitionsOf(path: string): Partition[] | undefined {
+    let dev: BlockDevice;
+    try {
+      dev = this.opener.open(path, false);
+    } catch {
+      return undefined;
+    }
+    try {
+      if (scanLabel(dev.read(0, 2048)).label) return undefined;
+      return partitionsOf(dev);
+    } finally {
+      dev.close();
+    }
   }
 
   /** Devices named on the command line (pvcreate, vgcreate) are looked at even before the devices file lists them. */
   alsoScan(names: string[]): void {
     for (const n of names) if (!this.extra.includes(n)) this.extra.push(n);
     this.scanned = undefined;
+    this.expanded = undefined;
   }
 
   usesDevicesFile(): boolean {

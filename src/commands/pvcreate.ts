@@ -6,6 +6,7 @@ import { fail } from './context.ts';
 import { generateId, parseId } from '../formats/uuid.ts';
 import { createPv } from '../metadata/pv-write.ts';
 import { scanDevice } from '../metadata/scan.ts';
+import { splitPartitionName } from '../formats/partitions.ts';
 import { sizeArg } from './lv-size.ts';
 import { wipeSignatures } from './wipe.ts';
 
@@ -44,6 +45,10 @@ export function pvCreateOptions(ctx: Ctx): PvCreateOptions {
 export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolean {
   if (!ctx.opener.exists(name)) {
     ctx.error(`No device found for ${name}.`);
+    return false;
+  }
+  if (!splitPartitionName(name) && ctx.partitionsOf(name)?.length) {
+    ctx.error(`Cannot use ${name}: device is partitioned`);
     return false;
   }
   const sd = scanDevice(ctx.opener, name);

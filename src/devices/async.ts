@@ -2,6 +2,9 @@
 // free while the kernel reads and writes. (Metadata I/O stays synchronous: see device.ts.)
 import { open, type FileHandle } from 'node:fs/promises';
 import type { BlockDevice } from './device.ts';
+import { splitPartitionName } from '../formats/partitions.ts';
+import { fileOpener } from './file.ts';
+import type { PartitionDevice } from './partition.ts';
 
 export interface AsyncBlockDevice {
   readonly path: string;
@@ -16,17 +19,25 @@ export class AsyncFileDevice implements AsyncBlockDevice {
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
+    /** Where the device starts in the file (partitions). */
+    private readonly base = 0,
   ) {}
 
+  /** `disk.img:p1` opens the disk and works within the partition. */
   static async open(path: string, writable: boolean): Promise<AsyncFileDevice> {
-    return new AsyncFileDevice(path, await open(path, writable ? 'r+' : 'r'));
+    const s = splitPartitionName(path);
+    if (!s) return new AsyncFileDevice(path, await open(path, writable ? 'r+' : 'r'));
+    const probe = fileOpener.open(path, false) as PartitionDevice;
+    const { offset } = probe;
+    probe.close();
+    return new AsyncFileDevice(path, await open(s.disk, writable ? 'r+' : 'r'), offset);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);
+      const { bytesRead } = await this.fh.read(buf, done, length - done, this.base + offset + done);
       if (bytesRead === 0) break; // beyond the end of a sparse image reads as zeros
       done += bytesRead;
     }
@@ -36,7 +47,7 @@ export class AsyncFileDevice implements AsyncBlockDevice {
   async write(offset: number, data: Uint8Array): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, offset + done);
+      const { bytesWritten } = await this.fh.write(data, done, data.length - done, this.base + offset + done);
       done += bytesWritten;
     }
   }

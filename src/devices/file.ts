@@ -2,6 +2,8 @@
 import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, openSync, readSync, readFileSync, realpathSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BlockDevice, type DeviceOpener, DeviceNotFoundError } from './device.ts';
+import { openPartition } from './partition.ts';
+import { splitPartitionName } from '../formats/partitions.ts';
 
 /** Node cannot issue BLKGETSIZE64, so block device sizes come from sysfs (in 512-byte sectors). */
 function blockDeviceSize(path: string): number {
@@ -55,6 +57,16 @@ export class FileDevice implements BlockDevice {
 }
 
 export const fileOpener: DeviceOpener = {
-  open: (path, writable) => new FileDevice(path, writable),
-  exists: (path) => existsSync(path),
+  open: (path, writable) => openPartition(path, writable, (p, w) => new FileDevice(p, w)) ?? new FileDevice(path, writable),
+  exists: (path) => {
+    const s = splitPartitionName(path);
+    if (!s) return existsSync(path);
+    if (!existsSync(s.disk)) return false;
+    try {
+      fileOpener.open(path, false).close();
+      return true;
+    } catch {
+      return false;
+    }
+  },
 };
