@@ -1,63 +1,124 @@
-// `ulvm demo [DIR]`: the lab's tasks 1–3 on sparse image files in a local folder, no root needed.
-// Every step is run through the same command code as `ulvm <command>` and printed with its output.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, ftruncateSync, writeFileSync } from 'node:fs';
+// `ulvm demo [DIR]`: the LVM lab on one sparse, partitioned disk image in a local folder, no root
+// needed. Every step runs through the same command code as `ulvm <command>` and prints its real
+// output; with root and FUSE it also formats, mounts and grows ext4 on an LV.
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { runCommand } from '../cli/main.ts';
+import { encodeMbr } from '../formats/partitions.ts';
+import { scanDevices } from '../metadata/scan.ts';
+import { openLv } from '../mapper/open-lv.ts';
+import { fileOpener } from '../devices/file.ts';
+import { daemonPaths } from '../daemon/paths.ts';
 
 const MARKER = '.ulvm-demo';
+const MB = 1000 * 1000;
 
 export async function run(ctx: Ctx): Promise<number> {
   const dir = resolve(ctx.run.cwd, ctx.args.positionals[0] ?? 'ulvm-demo');
   if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, MARKER))) fail(`${dir} exists and is not a ulvm demo folder; choose an empty or new folder.`);
+  const env = { ...ctx.run.env, ULVM_SYSTEM_DIR: join(dir, 'etc'), ULVM_RUN_DIR: join(dir, 'run') };
+  const runEnv = { ...ctx.run, env, cwd: dir };
+  const say = (s: string) => ctx.output(s);
+  const ulvm = async (cmd: string, ...args: string[]): Promise<number> => {
+    say(`\n$ ulvm ${[cmd, ...args].join(' ')}\n`);
+    const rc = await runCommand(cmd, args, runEnv);
+    if (rc !== 0) say(`(exit status ${rc})\n`);
+    return rc;
+  };
+  const sh = (cmd: string, args: string[]): boolean => {
+    say(`\n$ ${[cmd, ...args].join(' ')}\n`);
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    say((r.stdout ?? '') + (r.stderr ?? ''));
+    return r.status === 0;
+  };
+  if (existsSync(join(dir, 'run'))) await runCommand('daemon', ['stop'], { ...runEnv, io: { out: () => undefined, err: () => undefined, readLine: () => null } });
+  spawnSync('umount', ['-l', join(dir, 'mnt')]);
+  spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, MARKER), 'created by ulvm demo\n');
-  const disks = [1, 2, 3, 4].map((i) => join(dir, `disk${i}.img`));
-  for (const d of disks) {
-    const fd = openSync(d, 'w');
-    ftruncateSync(fd, 25 * 1024 * 1024);
-    closeSync(fd);
+
+  // One 110 MB disk with four primary partitions of 25 MB, as in the lab's task 1.
+  const disk = join(dir, 'disk.img');
+  const fd = openSync(disk, 'w');
+  ftruncateSync(fd, 110 * 1024 * 1024);
+  const starts = [1024 * 1024, 25 * MB, 50 * MB, 75 * MB].map((b) => Math.ceil(b / (1024 * 1024)) * 1024 * 1024);
+  writeSync(fd, encodeMbr(starts.map((s) => ({ offset: s, length: 25 * 1024 * 1024 }))), 0, 512, 0);
+  closeSync(fd);
+  const p = [1, 2, 3, 4].map((i) => `disk.img:p${i}`);
+  say(`ulvm demo: the LVM lab on ${disk}, a sparse disk image with four 25 MiB partitions\n`);
+  say(`(state in ${env.ULVM_SYSTEM_DIR}; run commands yourself with ULVM_SYSTEM_DIR=${env.ULVM_SYSTEM_DIR} ULVM_RUN_DIR=${env.ULVM_RUN_DIR})\n`);
+
+  say('\n## Task 1: create physical volumes\n');
+  if ((await ulvm('lvmdevices', '--adddev', 'disk.img')) !== 0) return 5;
+  await ulvm('pvs', '--all');
+  if ((await ulvm('pvcreate', ...p)) !== 0) return 5;
+  await ulvm('pvdisplay', p[0]!);
+
+  say('\n## Task 2: create two volume groups\n');
+  if ((await ulvm('vgcreate', 'lab-vg1', p[0]!)) !== 0) return 5;
+  if ((await ulvm('vgcreate', 'lab-vg2', p[1]!, p[2]!)) !== 0) return 5;
+  await ulvm('vgs');
+  await ulvm('pvs');
+
+  say('\n## Task 3: create logical volumes (active at once, served by the ulvm daemon)\n');
+  if ((await ulvm('lvcreate', '-L', '20M', 'lab-vg1')) !== 0) return 5;
+  if ((await ulvm('lvcreate', '-L', '20M', 'lab-vg2')) !== 0) return 5;
+  await ulvm('lvs');
+  await ulvm('dmsetup', 'table');
+  // Data through the mapper: written at LV offset 0, read back, and found on the partition's extents.
+  const found = scanDevices(fileOpener, p.map((x) => join(dir, x))).get('lab-vg2');
+  if (found) {
+    const lv = await openLv(found, 'lvol0');
+    const msg = new TextEncoder().encode('111\n');
+    await lv.device.write(0, msg);
+    await lv.device.flush();
+    const back = new TextDecoder().decode((await lv.device.read(0, 4)).subarray(0, 3));
+    await lv.close();
+    say(`\nwrote "111" at the start of lab-vg2/lvol0 through the userspace mapper, read back "${back}"\n`);
   }
-  const env = { ...ctx.run.env, ULVM_SYSTEM_DIR: join(dir, 'etc'), ULVM_RUN_DIR: join(dir, 'run') };
-  const say = (s: string) => ctx.output(s);
-  say(`ulvm demo: the LVM lab on four sparse 25 MiB image files in ${dir}\n`);
-  say(`(state in ${env.ULVM_SYSTEM_DIR}; run the same commands yourself with ULVM_SYSTEM_DIR=${env.ULVM_SYSTEM_DIR})\n`);
-  const rel = (p: string) => p.replace(dir + '/', '');
-  const steps: [string, string[]][] = [
-    ['Task 1: create physical volumes', []],
-    ['pvcreate', disks.map(rel)],
-    ['pvs', []],
-    ['pvdisplay', [rel(disks[0]!)]],
-    ['Task 2: create two volume groups', []],
-    ['vgcreate', ['lab-vg1', rel(disks[0]!)]],
-    ['vgcreate', ['lab-vg2', rel(disks[1]!), rel(disks[2]!)]],
-    ['vgs', []],
-    ['pvs', []],
-    ['Task 3: create logical volumes', []],
-    ['lvcreate', ['-L', '20M', 'lab-vg1']],
-    ['lvcreate', ['-L', '20M', 'lab-vg2']],
-    ['lvs', []],
-    ['Task 4 (metadata part): grow a volume onto a new disk', []],
-    ['vgextend', ['lab-vg1', rel(disks[3]!)]],
-    ['lvextend', ['-L', '+20M', 'lab-vg1/lvol0']],
-    ['vgs', []],
-    ['lvs', ['-o', '+devices,seg_pe_ranges']],
-    ['lvdisplay', ['-m', 'lab-vg1/lvol0']],
-  ];
-  for (const [cmd, args] of steps) {
-    if (cmd.startsWith('Task')) {
-      say(`\n## ${cmd}\n`);
-      continue;
+
+  const paths = daemonPaths(env.ULVM_RUN_DIR);
+  const tree = existsSync(join(paths.tree, 'lab-vg1', 'lvol0'));
+  const mnt = join(dir, 'mnt');
+  let mounted = false;
+  if (tree && spawnSync('sh', ['-c', 'command -v mkfs.ext4']).status === 0) {
+    say('\n## ext4 on lab-vg1/lvol0 through the device tree (FUSE)\n');
+    mkdirSync(mnt);
+    const dev = join(paths.tree, 'lab-vg1', 'lvol0');
+    mounted = sh('mkfs.ext4', ['-q', dev]) && sh('mount', ['-o', 'loop', dev, mnt]);
+    if (mounted) {
+      sh('dd', ['if=/dev/zero', `of=${join(mnt, 'bigfile')}`, 'bs=1M', 'count=14', 'status=none']);
+      sh('df', ['-h', mnt]);
     }
-    say(`\n$ ulvm ${[cmd, ...args].join(' ')}\n`);
-    const rc = await runCommand(cmd, args, { ...ctx.run, env, cwd: dir });
-    if (rc !== 0) {
-      say(`(exit status ${rc})\n`);
-      return rc;
+  } else say(`\n(no ext4 steps: the FUSE device tree needs root and /dev/fuse; LVs are on NBD)\n`);
+
+  say('\n## Task 4: grow the volume (and its filesystem) while in use\n');
+  await ulvm('vgextend', 'lab-vg1', p[3]!);
+  await ulvm('lvextend', '-L', '+20M', 'lab-vg1/lvol0');
+  if (mounted) {
+    const loop = spawnSync('losetup', ['-j', join(paths.tree, 'lab-vg1', 'lvol0'), '-O', 'NAME', '-n'], { encoding: 'utf8' }).stdout.trim();
+    sh('losetup', ['-c', loop]);
+    if (!sh('resize2fs', [loop])) {
+      say('(online resize needs CAP_SYS_RESOURCE, which this system does not grant: growing it unmounted)\n');
+      sh('umount', [mnt]);
+      sh('e2fsck', ['-fy', join(paths.tree, 'lab-vg1', 'lvol0')]);
+      sh('resize2fs', [join(paths.tree, 'lab-vg1', 'lvol0')]);
+      sh('mount', ['-o', 'loop', join(paths.tree, 'lab-vg1', 'lvol0'), mnt]);
     }
+    sh('df', ['-h', mnt]);
+    sh('umount', [mnt]);
   }
-  say(`\nThe volume groups live in the image files; real lvm2 reads them too:\n  losetup -f --show ${disks[0]}   # then: pvs, vgs, lvs\n`);
+  await ulvm('vgs');
+  await ulvm('lvs', '-o', '+devices,seg_pe_ranges');
+
+  say(`\nThe volumes are active in the ulvm daemon:\n`);
+  say(`  NBD:         nbd+unix:///lab-vg1/lvol0?socket=${paths.nbd}   (nbdinfo, nbdcopy, qemu-img, qemu-io)\n`);
+  say(tree ? `  device tree: ${paths.tree}/lab-vg1/lvol0 and ${paths.tree}/mapper/lab--vg1-lvol0\n` : '');
+  say(`  stop with:   ULVM_RUN_DIR=${env.ULVM_RUN_DIR} ulvm daemon stop\n`);
+  say(`Real lvm2 reads the same disk: losetup -f --show -o 1048576 --sizelimit 26214400 ${disk}   # then pvs\n`);
   return 0;
 }

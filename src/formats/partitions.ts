@@ -67,3 +67,26 @@ export function splitPartitionName(name: string): { disk: string; index: number 
   const m = /^(.+):p(\d+)$/.exec(name);
   return m ? { disk: m[1]!, index: parseInt(m[2]!, 10) } : undefined;
 }
+
+/** An MBR with primary partitions (type 0x8e, Linux LVM), as `parted mkpart primary` would write. */
+export function encodeMbr(parts: { offset: number; length: number }[]): Uint8Array {
+  const b = new Uint8Array(512);
+  const dv = new DataView(b.buffer);
+  parts.slice(0, 4).forEach((p, i) => {
+    const e = 446 + 16 * i;
+    b[e + 4] = 0x8e;
+    // CHS fields unused (LBA only), as modern tools write them for large disks.
+    b[e + 1] = 0xfe;
+    b[e + 2] = 0xff;
+    b[e + 3] = 0xff;
+    b[e + 5] = 0xfe;
+    b[e + 6] = 0xff;
+    b[e + 7] = 0xff;
+    dv.setUint32(e + 8, p.offset / 512, true);
+    dv.setUint32(e + 12, p.length / 512, true);
+  });
+  dv.setUint32(440, 0x756c766d, true); // disk signature "mvlu"
+  b[510] = 0x55;
+  b[511] = 0xaa;
+  return b;
+}
