@@ -8,7 +8,8 @@ import type { PartitionDevice } from './partition.ts';
 
 export interface AsyncBlockDevice {
   readonly path: string;
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Reads into `into` when given (no extra copy on the data path). */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   write(offset: number, data: Uint8Array): Promise<void>;
   /** fdatasync: everything written before is on stable storage when it resolves. */
   flush(): Promise<void>;
@@ -33,12 +34,15 @@ export class AsyncFileDevice implements AsyncBlockDevice {
     return new AsyncFileDevice(path, await open(s.disk, writable ? 'r+' : 'r'), offset);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const buf = Buffer.alloc(length);
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const buf = into ?? new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.fh.read(buf, done, length - done, this.base + offset + done);
-      if (bytesRead === 0) break; // beyond the end of a sparse image reads as zeros
+      if (bytesRead === 0) {
+        buf.fill(0, done, length); // beyond the end of a sparse image reads as zeros
+        break;
+      }
       done += bytesRead;
     }
     return buf;
@@ -67,8 +71,11 @@ export class SyncAdapter implements AsyncBlockDevice {
   get path(): string {
     return this.dev.path;
   }
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    return this.dev.read(offset, length);
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const data = this.dev.read(offset, length);
+    if (!into) return data;
+    into.set(data);
+    return into;
   }
   async write(offset: number, data: Uint8Array): Promise<void> {
     this.dev.write(offset, data);

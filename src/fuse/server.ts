@@ -192,7 +192,17 @@ export class FuseServer {
           const f = this.need(node);
           const off = Number(body.readBigUInt64LE(8));
           const n = Math.max(0, Math.min(body.readUInt32LE(16), f.target.size - off));
-          return this.reply(unique, 0, n ? Buffer.from(await f.target.read(off, n)) : Buffer.alloc(0));
+          const out = Buffer.allocUnsafe(16 + n);
+          out.writeUInt32LE(16 + n, 0);
+          out.writeInt32LE(0, 4);
+          out.writeBigUInt64LE(unique, 8);
+          if (n) await f.target.read(off, n, out.subarray(16));
+          try {
+            writeSync(this.fd, out);
+          } catch {
+            /* interrupted */
+          }
+          return;
         }
         case OP.WRITE: {
           const f = this.need(node);

@@ -66,8 +66,8 @@ export class MappedDevice implements BlockTarget {
     }
   }
 
-  read(offset: number, length: number): Promise<Uint8Array> {
-    return this.io((t) => t.read(offset, length));
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    return this.io((t) => t.read(offset, length, into));
   }
   write(offset: number, data: Uint8Array): Promise<void> {
     if (this.live.caps.readOnly) return Promise.reject(new TargetIoError('device is read-only', 'EPERM'));

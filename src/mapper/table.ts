@@ -87,14 +87,17 @@ export class Table implements BlockTarget {
     return out;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const buf = new Uint8Array(length);
-    await Promise.all(
-      this.pieces(offset, length).map(async (p) => {
-        if (p.kind === 'error') throw new TargetIoError('read from an error target');
-        if (p.kind === 'data') buf.set(await p.dev!.read(p.devOffset!, p.length), p.from);
-      }),
-    );
+  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const buf = into ?? new Uint8Array(length);
+    const pieces = this.pieces(offset, length);
+    const one = async (p: Piece) => {
+      if (p.kind === 'error') throw new TargetIoError('read from an error target');
+      const view = buf.subarray(p.from, p.from + p.length);
+      if (p.kind === 'data') await p.dev!.read(p.devOffset!, p.length, view);
+      else view.fill(0);
+    };
+    if (pieces.length === 1) await one(pieces[0]!);
+    else await Promise.all(pieces.map(one));
     return buf;
   }
 

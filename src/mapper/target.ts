@@ -26,7 +26,8 @@ export interface BlockTarget {
   /** Size in bytes. */
   readonly size: number;
   readonly caps: TargetCaps;
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /** Reads into `into` (length bytes) when given: the data path avoids copies. */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   write(offset: number, data: Uint8Array): Promise<void>;
   flush(): Promise<void>;
   /** A hint: the range may be discarded (the kernel's REQ_OP_DISCARD). */

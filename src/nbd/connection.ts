@@ -329,13 +329,25 @@ export class NbdConnection {
     try {
       switch (cmd) {
         case CMD.READ: {
-          const data = await t.read(offset, length);
+          // One buffer for the reply header and the data, read straight into place.
           if (this.structured) {
-            const p = Buffer.alloc(8 + data.length);
-            p.writeBigUInt64BE(BigInt(offset), 0);
-            p.set(data, 8);
-            this.send(this.chunk(cookie, REPLY_TYPE.OFFSET_DATA, p));
-          } else this.simpleReply(cookie, 0, data);
+            const out = Buffer.allocUnsafe(28 + length);
+            out.writeUInt32BE(STRUCTURED_REPLY_MAGIC, 0);
+            out.writeUInt16BE(REPLY_FLAG_DONE, 4);
+            out.writeUInt16BE(REPLY_TYPE.OFFSET_DATA, 6);
+            cookie.copy(out, 8);
+            out.writeUInt32BE(8 + length, 16);
+            out.writeBigUInt64BE(BigInt(offset), 20);
+            await t.read(offset, length, out.subarray(28));
+            this.send(out);
+          } else {
+            const out = Buffer.allocUnsafe(16 + length);
+            out.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0);
+            out.writeUInt32BE(0, 4);
+            cookie.copy(out, 8);
+            await t.read(offset, length, out.subarray(16));
+            this.send(out);
+          }
           return;
         }
         case CMD.WRITE:
