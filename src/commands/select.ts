@@ -36,3 +36,18 @@ export function findVgOrSay(ctx: Ctx, name: string, refresh = false): FoundVg | 
 export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
   return f.vg.lvs.find((l) => l.name === name);
 }
+
+/** Runs `fn` for each named VG in turn; missing ones get lvm2's two lines and make the result 5. */
+export async function eachNamedVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
+  let rc = 0;
+  for (const name of names) {
+    const f = findVgOrSay(ctx, name);
+    if (!f) {
+      rc = 5;
+      continue;
+    }
+    const r = await fn(f);
+    if (r) rc = r;
+  }
+  return rc;
+}

@@ -1,5 +1,5 @@
 // vgcfgbackup: write VG metadata to the backup directory, or to a file with -f.
-import { findVgOrSay } from './select.ts';
+import { eachNamedVg } from './select.ts';
 import type { Ctx } from './context.ts';
 import { writeFileSync } from 'node:fs';
 import { exportVgFile } from '../formats/vg-text.ts';
@@ -13,21 +13,15 @@ export async function run(ctx: Ctx): Promise<number> {
     ctx.error('VGs must be backed up into different files. Use %s in filename for VG name.');
     return 5;
   }
-  let rc = 0;
-  for (const name of names) {
-    const f = findVgOrSay(ctx, name);
-    if (!f) {
-      rc = 5;
-      continue;
-    }
+  return eachNamedVg(ctx, names, (f) => {
+    const name = f.vg.name;
     if (f.missing.size && !file) {
       ctx.error('No backup taken: specify filename with -f to backup with missing PVs.');
-      rc = 5;
-      continue;
+      return 5;
     }
     if (file) writeFileSync(ctx.deviceName(file.replace('%s', name)), exportVgFile(f.vg, textHeader(ctx.cmdline, ctx.now())), { mode: 0o600 });
     else ctx.backup(f.vg);
     ctx.print(`Volume group "${name}" successfully backed up.`);
-  }
-  return rc;
+    return 0;
+  });
 }

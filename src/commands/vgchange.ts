@@ -1,5 +1,5 @@
 // vgchange: attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid); activation comes with the daemon.
-import { findVgOrSay } from './select.ts';
+import { eachNamedVg } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
@@ -10,13 +10,8 @@ export async function run(ctx: Ctx): Promise<number> {
   const scan = ctx.scan();
   const names = ctx.args.positionals.length ? ctx.args.positionals : scan.vgNames();
   const act = ctx.opt('activate');
-  let rc = 0;
-  for (const name of names) {
-    const f = findVgOrSay(ctx, name);
-    if (!f) {
-      rc = 5;
-      continue;
-    }
+  return eachNamedVg(ctx, names, async (f) => {
+    const name = f.vg.name;
     if (act !== undefined) {
       if (!ctx.activationDisabled) {
         if (act.endsWith('n')) await ctx.activator.deactivate(name, f.vg.lvs.map((l) => l.name));
@@ -24,7 +19,7 @@ export async function run(ctx: Ctx): Promise<number> {
       }
       const active = (await ctx.loadActivation()).filter((a) => a.vgId === f.vg.id).length;
       ctx.print(`${active} logical volume(s) in volume group "${name}" now active`);
-      continue;
+      return 0;
     }
     await ctx.locks.vg(name);
     const cur = ctx.scan(true).get(name)!;
@@ -44,6 +39,6 @@ export async function run(ctx: Ctx): Promise<number> {
     if (ctx.has('uuid')) vg.id = generateId();
     ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
     ctx.print(`Volume group "${name}" successfully changed`);
-  }
-  return rc;
+    return 0;
+  });
 }

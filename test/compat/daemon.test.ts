@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { sparseFile } from '../helpers/files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,11 +24,7 @@ test('activation daemon: activate, serve, reload, refuse, survive kill -9, re-ac
   if (!existsSync(new URL('../../dist/ulvm.cjs', import.meta.url))) return t.skip('dist/ not built (npm run build)');
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-daemon-'));
   const disks = [join(dir, 'a.img'), join(dir, 'b.img')];
-  for (const d of disks) {
-    const fd = openSync(d, 'w');
-    ftruncateSync(fd, 64 * 1024 * 1024);
-    closeSync(fd);
-  }
+  for (const d of disks) sparseFile(d, 64 * 1024 * 1024);
   const env = { ...process.env, ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run'), TZ: 'UTC' };
   const ulvm = async (...args: string[]) => {
     try {

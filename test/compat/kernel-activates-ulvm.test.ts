@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { sparseFile } from '../helpers/files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/cli/main.ts';
@@ -30,11 +31,7 @@ test('the kernel activates a ulvm-made VG (linear over two PVs, striped) and rea
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-kernel-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const disks = [join(dir, 'd1.img'), join(dir, 'd2.img')];
-  for (const d of disks) {
-    const fd = openSync(d, 'w');
-    ftruncateSync(fd, 64 * 1024 * 1024);
-    closeSync(fd);
-  }
+  for (const d of disks) sparseFile(d, 64 * 1024 * 1024);
   const env = { ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run'), TZ: 'UTC' };
   const ulvm = async (cmd: string, ...args: string[]) => {
     const io = new BufferIo();

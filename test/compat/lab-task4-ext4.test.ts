@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { sparseFile } from '../helpers/files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,11 +26,7 @@ test('lab task 4: ext4 on a ulvm LV grows while mounted', async (t) => {
   if (!existsSync(new URL('../../dist/ulvm.cjs', import.meta.url))) return t.skip('dist/ not built (npm run build)');
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-lab4-'));
   const disks = [1, 2, 3, 4].map((i) => join(dir, `disk${i}.img`));
-  for (const d of disks) {
-    const fd = openSync(d, 'w');
-    ftruncateSync(fd, 25 * 1024 * 1024);
-    closeSync(fd);
-  }
+  for (const d of disks) sparseFile(d, 25 * 1024 * 1024);
   const env = { ...process.env, ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run') };
   const ulvm = async (...args: string[]) => (await exec(process.execPath, [BIN, ...args], { env })).stdout;
   const mnt = join(dir, 'mnt');

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { sparseFile } from '../helpers/files.ts';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,11 +29,7 @@ test('real NBD clients read and write ulvm LVs', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-nbd-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const disks = [join(dir, 'd1.img'), join(dir, 'd2.img')];
-  for (const d of disks) {
-    const fd = openSync(d, 'w');
-    ftruncateSync(fd, 64 * 1024 * 1024);
-    closeSync(fd);
-  }
+  for (const d of disks) sparseFile(d, 64 * 1024 * 1024);
   const env = { ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run') };
   for (const args of [['pvcreate', ...disks], ['vgcreate', 'vgn', ...disks], ['lvcreate', '-i', '2', '-I', '64k', '-l', '4', '-n', 'str', 'vgn'], ['lvcreate', '-l', '20', '-n', 'lin', 'vgn']]) {
     const io = new BufferIo();

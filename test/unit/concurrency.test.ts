@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { sparseFile } from '../helpers/files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileOpener } from '../../src/devices/file.ts';
@@ -26,11 +27,7 @@ test('concurrent lvcreate processes serialise, concurrent readers see whole VGs'
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-conc-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const disks = [join(dir, 'a.img'), join(dir, 'b.img')];
-  for (const d of disks) {
-    const fd = openSync(d, 'w');
-    ftruncateSync(fd, 64 * 1024 * 1024);
-    closeSync(fd);
-  }
+  for (const d of disks) sparseFile(d, 64 * 1024 * 1024);
   const env = { ...process.env, ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run') };
   const devs = ['--devices', disks.join(',')];
   assert.equal((await run(['vgcreate', 'vgc', ...disks, ...devs], env)).rc, 0);
