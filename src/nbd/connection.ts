@@ -31,6 +31,26 @@ export interface ConnectionLog {
 /** Largest number of requests served at once per connection (bounds memory per client). */
 const MAX_IN_FLIGHT = 64;
 
+/**
+ * Reply buffers of large reads are reused once the socket has sent them: allocating a fresh
+ * megabyte per request costs more than the read itself. Bounded, so memory does not grow with
+ * the data served.
+ */
+const replyPool = new Map<number, Buffer[]>();
+const POOL_PER_SIZE = 32;
+const POOL_MIN = 64 * 1024;
+
+function takeBuffer(size: number): Buffer {
+  return (size >= POOL_MIN ? replyPool.get(size)?.pop() : undefined) ?? Buffer.allocUnsafe(size);
+}
+
+function giveBack(b: Buffer): void {
+  if (b.length < POOL_MIN) return;
+  let list = replyPool.get(b.length);
+  if (!list) replyPool.set(b.length, (list = []));
+  if (list.length < POOL_PER_SIZE) list.push(b);
+}
+
 class ProtocolViolation extends Error {}
 
 function u32(n: number): Buffer {
@@ -331,7 +351,7 @@ export class NbdConnection {
         case CMD.READ: {
           // One buffer for the reply header and the data, read straight into place.
           if (this.structured) {
-            const out = Buffer.allocUnsafe(28 + length);
+            const out = takeBuffer(28 + length);
             out.writeUInt32BE(STRUCTURED_REPLY_MAGIC, 0);
             out.writeUInt16BE(REPLY_FLAG_DONE, 4);
             out.writeUInt16BE(REPLY_TYPE.OFFSET_DATA, 6);
@@ -339,14 +359,14 @@ export class NbdConnection {
             out.writeUInt32BE(8 + length, 16);
             out.writeBigUInt64BE(BigInt(offset), 20);
             await t.read(offset, length, out.subarray(28));
-            this.send(out);
+            this.socket.write(out, () => giveBack(out));
           } else {
-            const out = Buffer.allocUnsafe(16 + length);
+            const out = takeBuffer(16 + length);
             out.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0);
             out.writeUInt32BE(0, 4);
             cookie.copy(out, 8);
             await t.read(offset, length, out.subarray(16));
-            this.send(out);
+            this.socket.write(out, () => giveBack(out));
           }
           return;
         }
