@@ -1,3 +1,5 @@
+# Regenerates src/cli/grammar/*.ts (data only) from lvm2 2.03.16 tools/args.h, commands.h and
+# command-lines.in, read from a git checkout of lvmteam/lvm2 (path in show() below). Dev tool; not run by the build.
 import re, json, subprocess
 def show(p):
     return subprocess.check_output(['git','-C','/work/.mirror/lvmteam+lvm2/repo','show','v2_03_16:'+p]).decode()
