@@ -14,6 +14,17 @@ export interface ActiveLv {
   suspended: boolean;
   /** dmsetup-style table lines (`0 40960 linear /dev/loop0 2048`). */
   table: string[];
+  /** Classic snapshot (COW store LV): usage as lvm2 shows it, and whether it overflowed. */
+  dataPercent?: number;
+  invalid?: boolean;
+  /** dm-snapshot status numbers: allocated/total sectors, metadata sectors. */
+  snapshotUsage?: { allocated: number; total: number; metadata: number };
+  /** Minors of the hidden `-real` (origin) and `-cow` (snapshot) devices. */
+  realMinor?: number;
+  cowMinor?: number;
+  /** Tables of those hidden devices. */
+  realTable?: string[];
+  cowTable?: string[];
   /** NBD export name, when served. */
   exportName?: string;
 }

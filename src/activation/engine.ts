@@ -4,8 +4,12 @@ import type { DeviceOpener } from '../devices/device.ts';
 import { fileOpener } from '../devices/file.ts';
 import { scanDevices, type FoundVg } from '../metadata/scan.ts';
 import { openLv, type OpenedLv } from '../mapper/open-lv.ts';
-import type { MappedDevice } from '../mapper/mapped-device.ts';
-import type { Table } from '../mapper/table.ts';
+import { MappedDevice } from '../mapper/mapped-device.ts';
+import { Table } from '../mapper/table.ts';
+import type { BlockTarget } from '../mapper/target.ts';
+import { CowStore } from '../mapper/cow-store.ts';
+import { OriginTarget, SnapshotTarget } from '../mapper/snapshot-targets.ts';
+import { activationFamily, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
 import { type ActivateRequest, ActivationError, type ActiveLv, type Activator } from './activator.ts';
@@ -20,6 +24,18 @@ interface Entry {
   readOnly: boolean;
   opened: OpenedLv;
   exp: NbdExport;
+  /** Snapshot origin: its `-real` device (the plain table) and that device's minor. */
+  real?: Table;
+  realMinor?: number;
+  /** Snapshot (COW store LV): its exception store, chunk size and `-cow` device minor. */
+  store?: CowStore;
+  chunk?: number;
+  cowMinor?: number;
+  /** The origin a snapshot entry belongs to. */
+  originName?: string;
+  /** dmsetup-style lines of what is loaded, and of the hidden -real / -cow device. */
+  lines: string[];
+  hiddenLines?: string[];
 }
 
 export const DM_MAJOR = 253;
@@ -33,7 +49,8 @@ export interface ActivationObserver {
   opens(key: string): number;
 }
 
-function tableLines(t: Table): string[] {
+function tableLines(t: Table | BlockTarget): string[] {
+  if (!(t instanceof Table)) return [];
   return t.lines.map((l) => {
     const tg = l.target;
     if (tg.type === 'linear') return `${l.start} ${l.length} linear ${tg.area.dev.path} ${tg.area.start}`;
@@ -47,7 +64,7 @@ export class ActivationEngine implements Activator {
 
   /** Like the kernel's dm minors: the lowest number not in use. */
   private freeMinor(): number {
-    const used = new Set([...this.entries.values()].map((e) => e.minor));
+    const used = new Set([...this.entries.values()].flatMap((e) => [e.minor, e.realMinor ?? -1, e.cowMinor ?? -1]));
     let m = 0;
     while (used.has(m)) m++;
     return m;
@@ -58,7 +75,75 @@ export class ActivationEngine implements Activator {
     private readonly nbd?: NbdServer,
     private readonly onChange: () => void = () => undefined,
     private readonly observer?: ActivationObserver,
+    /** Where kernel-style messages go (the daemon's log). */
+    private readonly log: (m: string) => void = () => undefined,
   ) {}
+
+  private entryOf(vgId: string, lvName: string): Entry | undefined {
+    for (const e of this.entries.values()) if (e.vgId === vgId && e.lvName === lvName) return e;
+    return undefined;
+  }
+
+  /** The exception stores an origin's writes must copy into: its active, valid snapshots. */
+  private storesOf(vgId: string, originName: string): CowStore[] {
+    const out: CowStore[] = [];
+    for (const e of this.entries.values()) if (e.vgId === vgId && e.store && !e.store.invalid && e.originName === originName) out.push(e.store);
+    return out;
+  }
+
+  /**
+   * Loads the tables of an activation family (origin first, then snapshots) while all of them
+   * are suspended, so no origin write slips between a snapshot's old and new exception store.
+   */
+  private async build(f: FoundVg, family: Entry[], fresh: Set<Entry>): Promise<void> {
+    const live = family.filter((e) => !fresh.has(e));
+    for (const e of live) await e.opened.device.suspend();
+    const olds: (() => Promise<void>)[] = [];
+    try {
+      for (const e of family) {
+        const lv = f.vg.lvs.find((l) => l.id === e.lvId)!;
+        const readOnly = e.readOnly || !lv.status.includes('WRITE');
+        const reopened = await openLv(f, lv.name, { opener: this.opener, readOnly });
+        olds.push(e.opened.close);
+        e.opened = { device: e.opened.device, close: reopened.close };
+        const plain = reopened.device.table as Table;
+        let target: BlockTarget = plain;
+        e.lines = tableLines(plain);
+        e.hiddenLines = e.lines;
+        e.real = undefined;
+        e.store = undefined;
+        e.originName = undefined;
+        e.readOnly = readOnly;
+        e.exp.readOnly = readOnly;
+        const link = snapshotOfCow(f.vg, lv.name);
+        if (snapshotsOfOrigin(f.vg, lv.name).length) {
+          e.realMinor ??= this.freeMinor();
+          e.real = plain;
+          target = new OriginTarget(plain, () => this.storesOf(e.vgId, lv.name));
+          e.lines = [`0 ${plain.size / 512} snapshot-origin ${DM_MAJOR}:${e.realMinor}`];
+        } else if (link) {
+          const o = this.entryOf(e.vgId, link.origin);
+          if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
+          e.cowMinor ??= this.freeMinor();
+          const store = new CowStore(plain, link.chunk, this.log);
+          await store.load();
+          e.store = store;
+          e.chunk = link.chunk;
+          e.originName = link.origin;
+          target = new SnapshotTarget(o.real, store, readOnly);
+          e.lines = [`0 ${o.real.size / 512} snapshot ${DM_MAJOR}:${o.realMinor} ${DM_MAJOR}:${e.cowMinor} P ${link.chunk}`];
+        } else {
+          e.realMinor = undefined;
+          e.cowMinor = undefined;
+          e.hiddenLines = undefined;
+        }
+        e.opened.device.load(target);
+      }
+    } finally {
+      for (const e of family) e.opened.device.resume();
+    }
+    for (const c of olds) await c();
+  }
 
   private opens(key: string, e: Entry): number {
     return (e.exp.users ?? 0) + (this.observer?.opens(key) ?? 0);
@@ -82,7 +167,10 @@ export class ActivationEngine implements Activator {
       openCount: this.opens(key, e),
       readOnly: e.readOnly,
       suspended: e.opened.device.isSuspended,
-      table: tableLines(e.opened.device.table as Table),
+      table: e.lines,
+      ...(e.store ? { dataPercent: e.store.percent(), invalid: e.store.invalid, snapshotUsage: e.store.usage() } : {}),
+      ...(e.realMinor !== undefined ? { realMinor: e.realMinor, realTable: e.hiddenLines ?? [] } : {}),
+      ...(e.cowMinor !== undefined ? { cowMinor: e.cowMinor, cowTable: e.hiddenLines ?? [] } : {}),
       ...(this.nbd ? { exportName: e.exp.name } : {}),
     }));
   }
@@ -90,24 +178,63 @@ export class ActivationEngine implements Activator {
   async activate(req: ActivateRequest): Promise<void> {
     const f = this.found(req.vgName, req.devices);
     for (const name of req.lvNames) {
-      const lv = f.vg.lvs.find((l) => l.name === name);
-      if (!lv) throw new ActivationError(`Failed to find logical volume "${req.vgName}/${name}"`);
-      const key = `${f.vg.id}/${lv.id}`;
-      if (this.entries.has(key)) continue;
-      const readOnly = !!req.readOnly || !lv.status.includes('WRITE');
-      const opened = await openLv(f, name, { opener: this.opener, readOnly });
-      const exp: NbdExport = { name: `${f.vg.name}/${lv.name}`, description: `ulvm logical volume ${f.vg.name}/${lv.name}`, target: opened.device, readOnly };
-      this.entries.set(key, { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name, devices: req.devices, minor: this.freeMinor(), readOnly, opened, exp });
-      this.nbd?.add(exp);
-      this.observer?.shown(key, f.vg.name, lv.name, opened.device, readOnly);
+      if (!f.vg.lvs.some((l) => l.name === name)) throw new ActivationError(`Failed to find logical volume "${req.vgName}/${name}"`);
+      // An origin and its snapshots come up together, as lvm2 activates them.
+      const family: Entry[] = [];
+      const fresh = new Set<Entry>();
+      for (const member of activationFamily(f.vg, name)) {
+        const lv = f.vg.lvs.find((l) => l.name === member);
+        if (!lv) continue;
+        const key = `${f.vg.id}/${lv.id}`;
+        let e = this.entries.get(key);
+        if (!e) {
+          const readOnly = !!req.readOnly || !lv.status.includes('WRITE');
+          const opened = await openLv(f, member, { opener: this.opener, readOnly });
+          const exp: NbdExport = { name: `${f.vg.name}/${lv.name}`, description: `ulvm logical volume ${f.vg.name}/${lv.name}`, target: opened.device, readOnly };
+          e = { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name, devices: req.devices, minor: -1, readOnly, opened, exp, lines: [] };
+          this.entries.set(key, e);
+          // Minors in the kernel's order: the origin's -real, the snapshot's -cow, then the snapshot.
+          const link = snapshotOfCow(f.vg, member);
+          if (link) {
+            const o = this.entryOf(f.vg.id, link.origin);
+            if (o && o.realMinor === undefined) o.realMinor = this.freeMinor();
+            e.cowMinor = this.freeMinor();
+          }
+          e.minor = this.freeMinor();
+          fresh.add(e);
+        }
+        family.push(e);
+      }
+      if (!fresh.size) continue;
+      try {
+        await this.build(f, family, fresh);
+      } catch (err) {
+        for (const e of fresh) {
+          this.entries.delete(`${e.vgId}/${e.lvId}`);
+          await e.opened.close();
+        }
+        throw err;
+      }
+      for (const e of fresh) {
+        this.nbd?.add(e.exp);
+        this.observer?.shown(`${e.vgId}/${e.lvId}`, e.vgName, e.lvName, e.opened.device, e.readOnly);
+      }
     }
     this.onChange();
   }
 
+  /** Deactivating an origin takes its snapshots down first; a snapshot can go down alone. */
   async deactivate(vgName: string, lvNames: string[]): Promise<void> {
-    for (const [key, e] of this.entries) {
+    const names = new Set<string>();
+    for (const e of this.entries.values()) {
       if (e.vgName !== vgName || !lvNames.includes(e.lvName)) continue;
-      if (this.opens(key, e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+      for (const s of this.entries.values()) if (s.vgId === e.vgId && s.originName === e.lvName) names.add(s.lvName);
+      names.add(e.lvName);
+    }
+    const going = [...this.entries].filter(([, e]) => e.vgName === vgName && names.has(e.lvName));
+    going.sort(([, a], [, b]) => Number(!!b.store) - Number(!!a.store));
+    for (const [key, e] of going) if (this.opens(key, e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+    for (const [key, e] of going) {
       this.nbd?.remove(e.exp.name);
       this.observer?.hidden(key);
       await e.opened.device.suspend();
@@ -122,20 +249,10 @@ export class ActivationEngine implements Activator {
     // A renamed VG is found through the id of its active LVs.
     const byId = f ?? scanDevices(this.opener, devices).all().find((x) => [...this.entries.values()].some((e) => e.vgId === x.vg.id && e.vgName === vgName));
     if (!byId) return;
-    for (const [key, e] of this.entries) {
-      if (e.vgId !== byId.vg.id) continue;
-      const lv = byId.vg.lvs.find((l) => l.id === e.lvId);
-      if (!lv) continue;
-      const readOnly = e.readOnly || !lv.status.includes('WRITE');
-      const reopened = await openLv(byId, lv.name, { opener: this.opener, readOnly });
-      const dev = e.opened.device;
-      const oldSize = dev.size;
-      dev.load(reopened.device.table);
-      await dev.suspend();
-      dev.resume();
-      const oldClose = e.opened.close;
-      e.opened = { device: dev, close: reopened.close };
-      await oldClose();
+    const mine = [...this.entries.values()].filter((e) => e.vgId === byId.vg.id && byId.vg.lvs.some((l) => l.id === e.lvId));
+    const oldSizes = new Map(mine.map((e) => [e, e.opened.device.size] as const));
+    for (const e of mine) {
+      const lv = byId.vg.lvs.find((l) => l.id === e.lvId)!;
       if (e.vgName !== byId.vg.name || e.lvName !== lv.name) {
         this.nbd?.remove(e.exp.name);
         e.exp.name = `${byId.vg.name}/${lv.name}`;
@@ -143,15 +260,26 @@ export class ActivationEngine implements Activator {
       }
       e.vgName = byId.vg.name;
       e.lvName = lv.name;
-      e.readOnly = readOnly;
-      e.exp.readOnly = readOnly;
       e.devices = devices;
-      if (this.observer) {
-        // Same inode under (possibly) new names: open files, loop devices on them, keep working.
-        this.observer.shown(key, e.vgName, e.lvName, dev, readOnly);
-        if (dev.size !== oldSize) this.observer.resized(key);
-      }
     }
+    // Families in order (origin before its snapshots), each rebuilt under one suspension.
+    const done = new Set<Entry>();
+    for (const e of mine) {
+      if (done.has(e)) continue;
+      const family = activationFamily(byId.vg, e.lvName)
+        .map((n) => mine.find((x) => x.lvName === n))
+        .filter((x): x is Entry => !!x);
+      if (!family.includes(e)) family.push(e);
+      for (const x of family) done.add(x);
+      await this.build(byId, family, new Set());
+    }
+    if (this.observer)
+      for (const e of mine) {
+        // Same inode under (possibly) new names: open files, loop devices on them, keep working.
+        const key = `${e.vgId}/${e.lvId}`;
+        this.observer.shown(key, e.vgName, e.lvName, e.opened.device, e.readOnly);
+        if (e.opened.device.size !== oldSizes.get(e)) this.observer.resized(key);
+      }
     this.onChange();
   }
 

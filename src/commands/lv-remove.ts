@@ -5,6 +5,8 @@ import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import { attrString, isVisible, segType } from '../model/types.ts';
+import { snapshotsOfOrigin } from '../model/snapshots.ts';
+import { reloadVg } from './activate.ts';
 
 /** Snapshot segments (in hidden snapshotN LVs) that name `lv` as their COW store. */
 function snapshotOf(vg: VolumeGroup, cowName: string): LogicalVolume | undefined {
@@ -36,7 +38,11 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
         rc = 5;
         continue;
       }
-      if (!ctx.has('force') && !ctx.prompt(`Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: `)) {
+      const snaps = snapshotsOfOrigin(vg, name).length;
+      const question = snaps
+        ? `Do you really want to remove active origin logical volume ${vg.name}/${name} with ${snaps} snapshots(s)? [y/n]: `
+        : `Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: `;
+      if (!ctx.has('force') && !ctx.prompt(question)) {
         ctx.error(`Logical volume ${vg.name}/${name} not removed.`);
         rc = 5;
         continue;
@@ -58,6 +64,8 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
         }
     vg.lvs = vg.lvs.filter((l) => !drop.has(l.name));
     ctx.commit(vg, ctx.pvPaths(current), current.vg);
+    // The origin of a removed snapshot stays active and goes back to a plain table.
+    if (snap && active) await reloadVg(ctx, vg.name, ctx.pvPaths(current, true));
     current = { ...current, vg };
     ctx.print(`Logical volume "${name}" successfully removed.`);
   }

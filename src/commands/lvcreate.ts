@@ -1,4 +1,4 @@
-// lvcreate: linear and striped logical volumes.
+// lvcreate: linear and striped logical volumes, and classic snapshots (lvcreate-snapshot.ts).
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -15,6 +15,7 @@ import { wipeSignatures } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { dmName } from '../model/names.ts';
 import type { FoundVg } from '../metadata/scan.ts';
+import { createSnapshot } from './lvcreate-snapshot.ts';
 
 function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefined {
   if (!args.length) return undefined;
@@ -34,19 +35,16 @@ export async function run(ctx: Ctx): Promise<number> {
   let vgName = target;
   let lvName = ctx.opt('name');
   const split = splitLvName(target);
+  if (ctx.has('snapshot') || ctx.opt('type') === 'snapshot') {
+    if (!split) fail(['Please specify a logical volume to act as the snapshot origin.', `Run \`lvcreate --help' for more information.`], 3);
+    return createSnapshot(ctx, split.vg, split.lv, lvName, (f) => pvSet(ctx, f, pvArgs));
+  }
   if (split) {
     vgName = split.vg;
     if (lvName && lvName !== split.lv) fail(`Inconsistent logical volume names given: "${split.lv}" and "${lvName}"`, 3);
     lvName = split.lv;
   }
   const type = ctx.opt('type');
-  if (ctx.has('snapshot') || type === 'snapshot') {
-    // Classic snapshots come with their copy-on-write target; refuse rather than make a plain LV.
-    const origin = split?.lv ?? target;
-    const f = findVgOrFail(ctx, vgName);
-    if (!f.vg.lvs.some((l) => l.name === origin)) fail(`Snapshot origin LV ${origin} not found in Volume group ${vgName}.`);
-    fail('Snapshots are not supported by this version of ulvm yet.');
-  }
   const pool = ctx.opt('thinpool');
   if (pool !== undefined || ctx.has('virtualsize') || ctx.has('thin') || (type && type.startsWith('thin'))) {
     const f = findVgOrFail(ctx, vgName);

@@ -77,7 +77,7 @@ export function activationOf(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume): LvAc
   const seg = lv.segments[0];
   const stripes = seg?.areas?.length ?? 1;
   const readAhead = stripes > 1 ? Math.max(256, 2 * stripes * (seg?.stripeSize ?? 128)) : 256;
-  return { state: a.suspended ? 'suspended' : 'active', openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead };
+  return { state: a.suspended ? 'suspended' : 'active', openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead, ...(a.dataPercent !== undefined ? { dataPercent: a.dataPercent } : {}), ...(a.invalid ? { invalid: true } : {}) };
 }
 
 export function lvObjects(ctx: Ctx, vgo: VgObject): LvObject[] {

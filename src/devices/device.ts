@@ -23,4 +23,6 @@ export class DeviceNotFoundError extends Error {
 export interface DeviceOpener {
   open(path: string, writable: boolean): BlockDevice;
   exists(path: string): boolean;
+  /** `major:minor` of a block device, as the kernel names it in tables; undefined for files. */
+  deviceNumber?(path: string): string | undefined;
 }

@@ -1,5 +1,5 @@
 // Image files and block devices through pread/pwrite on a file descriptor.
-import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, openSync, readSync, readFileSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, fstatSync, openSync, readSync, readFileSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BlockDevice, type DeviceOpener, DeviceNotFoundError } from './device.ts';
 import { openPartition } from './partition.ts';
@@ -58,6 +58,16 @@ export class FileDevice implements BlockDevice {
 
 export const fileOpener: DeviceOpener = {
   open: (path, writable) => openPartition(path, writable, (p, w) => new FileDevice(p, w)) ?? new FileDevice(path, writable),
+  deviceNumber: (path) => {
+    try {
+      const st = statSync(path);
+      if (!st.isBlockDevice()) return undefined;
+      // Linux dev_t: 12 bits of major in 8..19, minor split around it.
+      return `${(st.rdev >> 8) & 0xfff}:${(st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00)}`;
+    } catch {
+      return undefined;
+    }
+  },
   exists: (path) => {
     const s = splitPartitionName(path);
     if (!s) return existsSync(path);

@@ -47,6 +47,11 @@ export class MemoryDevice implements BlockDevice {
 /** A set of named memory devices that outlive open/close, as disks do. */
 export class MemoryDisks implements DeviceOpener {
   readonly disks = new Map<string, MemoryDevice>();
+  /** Device numbers to report for some paths (to stand in for real block devices). */
+  readonly numbers = new Map<string, string>();
+  deviceNumber(path: string): string | undefined {
+    return this.numbers.get(path);
+  }
   add(path: string, size: number): MemoryDevice {
     const d = new MemoryDevice(path, size);
     this.disks.set(path, d);

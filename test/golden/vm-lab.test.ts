@@ -8,11 +8,13 @@ import { COMMANDS } from '../../src/cli/commands.ts';
 
 const DEVICES = ['/dev/sda1', '/dev/sda2', '/dev/sda3', '/dev/sda4'];
 
-test('golden VM lab transcripts 01–05 replay byte for byte', async (t) => {
+test('golden VM lab transcripts replay byte for byte', async (t) => {
   const s = new GoldenSession(DEVICES);
   s.activator = new ActivationEngine(s.disks);
+  // The VM's partitions are block devices 8:1..8:4 (sda1..sda4); dm tables name them by number.
+  DEVICES.forEach((d, i) => s.disks.numbers.set(d, `8:${i + 1}`));
   try {
-    for (const file of ['01-pvcreate', '02-pvdisplay-new', '03-vgcreate', '04-lvcreate', '05-vgextend-lvextend', '12-errors', '13-sizes', '14-misc']) {
+    for (const file of ['01-pvcreate', '02-pvdisplay-new', '03-vgcreate', '04-lvcreate', '05-vgextend-lvextend', '06-snapshot', '08-lvremove', '12-errors', '13-sizes', '14-misc']) {
       for (const step of loadGolden(file)) {
         const first = step.command.split(' ')[0]!;
         if (step.command === 'lvs --version' || step.command === 'lvm version') {

@@ -1,0 +1,131 @@
+// lvcreate -s: a classic (COW) snapshot. The COW store is an ordinary allocated LV, hidden by its
+// flags but shown through its origin; an internal snapshotN LV carries the snapshot segment that
+// ties origin, COW and chunk size together (lvm2's vg_add_snapshot). The first 4 KiB of the COW
+// are zeroed before the commit, so the kernel or ulvm treats the store as new on activation.
+import { cloneVg } from '../model/clone.ts';
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { findVgOrFail } from './select.ts';
+import { parseExtents, parseSize, percentOf, roundUpToExtents, sizeArg } from './lv-size.ts';
+import { allocate, freeExtents } from '../model/alloc.ts';
+import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
+import { generateId } from '../formats/uuid.ts';
+import { lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.ts';
+import { nodename } from '../metadata/stamp.ts';
+import { displaySize } from '../report/units.ts';
+import { mapLvRange } from '../mapper/extent-map.ts';
+import { activateLvs, canActivate } from './activate.ts';
+import { cowMaxSectors } from '../formats/exception-store.ts';
+import { nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
+
+const DEFAULT_CHUNK = 8;
+
+function chunkSize(ctx: Ctx): number {
+  const c = ctx.opt('chunksize');
+  if (c === undefined) return DEFAULT_CHUNK;
+  const s = sizeArg(c, 'k', 'chunksize');
+  if (s.sign === '-') fail(['Negative chunk size is invalid.', `Invalid argument for --chunksize: ${c}`, 'Error during parsing of command line.'], 3);
+  const n = s.sectors;
+  if (n < 8 || n > 1024 || n & (n - 1)) fail('Chunk size must be a power of 2 in the range 4K to 512K.', 3);
+  return n;
+}
+
+export async function createSnapshot(ctx: Ctx, vgName: string, originName: string, wanted: string | undefined, pvIds: (found: ReturnType<typeof findVgOrFail>) => Set<string> | undefined): Promise<number> {
+  const chunk = chunkSize(ctx);
+  if (wanted !== undefined) {
+    if (nameProblem(wanted)) fail([`Logical volume name "${wanted}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3);
+    const r = lvNameRestriction(wanted);
+    if (r) fail([r, `Run \`lvcreate --help' for more information.`], 3);
+  }
+  if (ctx.opt('zero') !== undefined) fail(['Option --zero is unsupported with snapshots.', `Run \`lvcreate --help' for more information.`], 3);
+  await ctx.locks.vg(vgName);
+  const found = findVgOrFail(ctx, vgName);
+  const vg: VolumeGroup = cloneVg(found.vg);
+  const origin = vg.lvs.find((l) => l.name === originName);
+  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`);
+  if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
+  const originSectors = lvExtents(origin) * vg.extentSize;
+  const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
+  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  const pvs = pvIds(found);
+  let extents: number;
+  const L = ctx.opt('size');
+  const l = ctx.opt('extents');
+  if (L !== undefined) {
+    const s = parseSize(L);
+    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
+    extents = roundUpToExtents(ctx, s.sectors, vg.extentSize);
+  } else if (l !== undefined) {
+    const r = parseExtents(l);
+    if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
+    if (r.percent) {
+      const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
+      const base = ['ORIGIN', 'OR', 'O'].includes(r.percent) ? lvExtents(origin) : r.percent === 'VG' ? total : r.percent === 'FREE' ? freeExtents(vg) : r.percent === 'PVS' ? freeExtents(vg, pvs) : fail('Please express size as %FREE, %ORIGIN, %PVS or %VG.', 3);
+      extents = percentOf(r.value!, base, false);
+    } else extents = r.extents;
+  } else fail('Please specify either size or extents (not both).', 3);
+  if (extents === 0) fail('Unable to create new logical volume with no extents.', 5);
+  // A COW larger than every origin chunk plus its exception areas would never fill.
+  const maxExtents = Math.ceil(cowMaxSectors(originSectors, chunk) / vg.extentSize);
+  if (extents > maxExtents) {
+    ctx.print(`Reducing COW size ${displaySize(extents * vg.extentSize)} down to maximum usable size ${displaySize(maxExtents * vg.extentSize)}.`);
+    extents = maxExtents;
+  }
+  if (!canActivate(ctx) && ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
+  const free = freeExtents(vg, pvs);
+  if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
+  const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });
+  if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
+  const now = ctx.now();
+  const host = nodename();
+  const cow: LogicalVolume = {
+    name,
+    id: generateId(),
+    status: ['READ', 'WRITE'],
+    flags: [],
+    tags: ctx.args.options.get('addtag') ?? [],
+    creationTime: now,
+    creationHost: host,
+    segments: res.segments,
+  };
+  const holder: LogicalVolume = {
+    name: nextSnapshotName(vg),
+    id: generateId(),
+    status: ['READ', 'WRITE', 'VISIBLE'],
+    flags: [],
+    tags: [],
+    creationTime: now,
+    creationHost: host,
+    segments: [
+      {
+        startExtent: 0,
+        extentCount: extents,
+        type: 'snapshot',
+        tags: [],
+        attrs: [
+          { key: 'chunk_size', value: { kind: 'int', value: chunk } },
+          { key: 'origin', value: { kind: 'string', value: origin.name } },
+          { key: 'cow_store', value: { kind: 'string', value: name } },
+        ],
+      },
+    ],
+  };
+  vg.lvs.push(cow, holder);
+  // A zeroed header is a new snapshot to the kernel's exception store; do it before the commit.
+  ctx.verbose(1, `Initializing 4.00 KiB of logical volume ${vgName}/${name} with value 0.`);
+  for (const piece of mapLvRange(vg, cow, 0, 4096)) {
+    const dev = ctx.opener.open(found.pvDevices.get(piece.pv.id)!.path, true);
+    try {
+      dev.write(piece.offset, new Uint8Array(piece.length));
+      dev.flush();
+    } finally {
+      dev.close();
+    }
+  }
+  ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  // The snapshot comes up with its origin: at once when the origin is active.
+  const originActive = canActivate(ctx) && (await ctx.loadActivation()).some((a) => a.vgId === vg.id && a.lvId === origin.id);
+  if (originActive && ctx.opt('activate') !== 'n') await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+  ctx.print(`Logical volume "${name}" created.`);
+  return 0;
+}
