@@ -283,6 +283,12 @@ export class ActivationEngine implements Activator {
     this.onChange();
   }
 
+  /** The live mapped device of an active LV, for library users (reads and writes go through its targets). */
+  device(vgName: string, lvName: string): MappedDevice | undefined {
+    for (const e of this.entries.values()) if (e.vgName === vgName && e.lvName === lvName) return e.opened.device;
+    return undefined;
+  }
+
   /** What to re-activate after a restart. */
   saved(): ActivateRequest[] {
     return [...this.entries.values()].map((e) => ({ vgName: e.vgName, lvNames: [e.lvName], devices: e.devices, ...(e.readOnly ? { readOnly: true } : {}) }));

@@ -99,7 +99,8 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
     segments: [
       {
         startExtent: 0,
-        extentCount: extents,
+        // The snapshot device is as large as its origin (the kernel table's length).
+        extentCount: lvExtents(origin),
         type: 'snapshot',
         tags: [],
         attrs: [
