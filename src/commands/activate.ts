@@ -2,11 +2,11 @@
 import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { noActivation } from '../activation/activator.ts';
-import { isVisible } from '../model/types.ts';
+import { lvIsVisible } from '../model/types.ts';
 
-/** Names of the LVs `vgchange -ay` brings up: the visible ones (ulvm maps linear and striped LVs). */
+/** Names of the LVs `vgchange -ay` brings up: the visible ones (snapshots come with their origins). */
 export function activatableLvs(found: FoundVg): string[] {
-  return found.vg.lvs.filter((l) => isVisible(l)).map((l) => l.name);
+  return found.vg.lvs.filter((l) => lvIsVisible(found.vg, l)).map((l) => l.name);
 }
 
 export function canActivate(ctx: Ctx): boolean {

@@ -9,6 +9,7 @@ import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
 import { displaySize } from '../report/units.ts';
 import { activationOf } from './objects.ts';
 import { reloadVg } from './activate.ts';
+import { snapshotsOfOrigin } from '../model/snapshots.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
@@ -22,6 +23,11 @@ export async function run(ctx: Ctx): Promise<number> {
   const lv = vg.lvs.find((l) => l.name === split.lv);
   if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`);
   const full = `${split.vg}/${split.lv}`;
+  if (snapshotsOfOrigin(vg, lv.name).length) {
+    if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
+      fail('Snapshot origin volumes can be resized only while inactive: try lvchange -an.');
+    fail('Resizing a snapshot origin is not supported by ulvm yet.');
+  }
   const last = lv.segments[lv.segments.length - 1];
   if (!last || segType(last) !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
   const stripes = last.areas?.length ?? 1;
