@@ -55,7 +55,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
     const f = new FuseServer(new DeviceTree(), log);
     if (await f.mount(opts.deviceTree)) fuse = f;
   }
-  const engine = new ActivationEngine(undefined, nbd, save, fuse ? fuseObserver(fuse) : undefined);
+  const engine = new ActivationEngine(undefined, nbd, save, fuse ? fuseObserver(fuse) : undefined, log);
   // A restart after a crash: bring back what was active.
   let previous: ActivateRequest[] = [];
   try {
