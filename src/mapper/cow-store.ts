@@ -73,38 +73,67 @@ export class CowStore {
    * then goes out with a flush (data before table), and only then is the exception visible.
    * Returns the COW chunk, or undefined when the COW is full (the snapshot is then invalid).
    */
-  add(oldChunk: number, fill: (newChunk: number) => Promise<void>): Promise<number | undefined> {
+  async add(oldChunk: number, fill: (newChunk: number) => Promise<void>): Promise<number | undefined> {
+    const r = await this.addMany([oldChunk], (_old, n) => fill(n));
+    return r.get(oldChunk);
+  }
+
+  /**
+   * Exceptions for several origin chunks committed together, as the kernel batches pending
+   * exceptions into one area write: every chunk's data, one flush, the area, one flush. Chunks
+   * already remapped are returned as they are; a COW that fills up invalidates the snapshot and
+   * the chunks not yet committed are left out of the result.
+   */
+  addMany(oldChunks: number[], fill: (oldChunk: number, newChunk: number) => Promise<void>): Promise<Map<number, number>> {
     return this.serial(async () => {
-      if (this.invalid) return undefined;
-      const existing = this.map.get(oldChunk);
-      if (existing !== undefined) return existing;
-      if ((this.next + 1) * this.chunkBytes > this.cow.size) {
-        await this.invalidate('Unable to allocate exception.');
-        return undefined;
-      }
-      const chunk = this.next;
-      this.next = nextFree(this.chunk, this.next);
-      await fill(chunk);
-      this.area.push({ oldChunk, newChunk: chunk });
-      const e = exceptionsPerArea(this.chunk);
-      const full = this.area.length === e;
-      if (full) {
-        const nextArea = areaChunk(this.chunk, this.currentArea + 1);
-        if ((nextArea + 1) * this.chunkBytes > this.cow.size) {
-          await this.invalidate('Unable to allocate exception.');
-          return undefined;
+      const out = new Map<number, number>();
+      let pending: Exception[] = [];
+      const commit = async () => {
+        await this.cow.flush();
+        await this.cow.write(areaChunk(this.chunk, this.currentArea) * this.chunkBytes, encodeArea(this.area, this.chunk));
+        await this.cow.flush();
+        for (const p of pending) {
+          this.map.set(p.oldChunk, p.newChunk);
+          out.set(p.oldChunk, p.newChunk);
         }
-        await this.cow.write(nextArea * this.chunkBytes, new Uint8Array(this.chunkBytes));
+        pending = [];
+      };
+      const e = exceptionsPerArea(this.chunk);
+      for (const oldChunk of oldChunks) {
+        if (this.invalid) return out;
+        const existing = this.map.get(oldChunk) ?? pending.find((p) => p.oldChunk === oldChunk)?.newChunk;
+        if (existing !== undefined) {
+          out.set(oldChunk, existing);
+          continue;
+        }
+        if ((this.next + 1) * this.chunkBytes > this.cow.size) {
+          if (pending.length) await commit();
+          await this.invalidate('Unable to allocate exception.');
+          return out;
+        }
+        const chunk = this.next;
+        this.next = nextFree(this.chunk, this.next);
+        await fill(oldChunk, chunk);
+        const rec = { oldChunk, newChunk: chunk };
+        this.area.push(rec);
+        pending.push(rec);
+        if (this.area.length === e) {
+          const nextArea = areaChunk(this.chunk, this.currentArea + 1);
+          if ((nextArea + 1) * this.chunkBytes > this.cow.size) {
+            this.area.pop();
+            pending.pop();
+            if (pending.length) await commit();
+            await this.invalidate('Unable to allocate exception.');
+            return out;
+          }
+          await this.cow.write(nextArea * this.chunkBytes, new Uint8Array(this.chunkBytes));
+          await commit();
+          this.currentArea++;
+          this.area = [];
+        }
       }
-      await this.cow.flush();
-      await this.cow.write(areaChunk(this.chunk, this.currentArea) * this.chunkBytes, encodeArea(this.area, this.chunk));
-      await this.cow.flush();
-      this.map.set(oldChunk, chunk);
-      if (full) {
-        this.currentArea++;
-        this.area = [];
-      }
-      return chunk;
+      if (pending.length) await commit();
+      return out;
     });
   }
 

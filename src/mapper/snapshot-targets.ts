@@ -42,15 +42,25 @@ export class OriginTarget implements BlockTarget {
   read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     return this.real.read(offset, length, into);
   }
-  /** Before the write reaches a chunk, each valid snapshot without an exception for it keeps the old data. */
+  /**
+   * Before the write reaches a chunk, each valid snapshot without an exception for it keeps the
+   * old data: the old contents are read once, and each snapshot commits its new exceptions as one
+   * batch (data, flush, exception area, flush) before the origin is written.
+   */
   write(offset: number, data: Uint8Array): Promise<void> {
     const run = this.lock.then(async () => {
       for (const s of this.stores()) {
-        if (s.invalid) continue;
-        for (const c of chunks(offset, data.length, s.chunkBytes)) {
-          if (s.lookup(c.chunk) !== undefined) continue;
-          await s.add(c.chunk, async (newChunk) => s.cow.write(newChunk * s.chunkBytes, await originChunk(this.real, c.chunk, s.chunkBytes)));
-        }
+        if (s.invalid || data.length === 0) continue;
+        const cb = s.chunkBytes;
+        const first = Math.floor(offset / cb);
+        const last = Math.floor((offset + data.length - 1) / cb);
+        const need: number[] = [];
+        for (let c = first; c <= last; c++) if (s.lookup(c) === undefined) need.push(c);
+        if (!need.length) continue;
+        const old = new Uint8Array((last - first + 1) * cb);
+        const n = Math.min((last + 1) * cb, this.real.size) - first * cb;
+        await this.real.read(first * cb, n, old.subarray(0, n));
+        await s.addMany(need, (c, newChunk) => s.cow.write(newChunk * cb, old.subarray((c - first) * cb, (c - first + 1) * cb)));
       }
       await this.real.write(offset, data);
     });
@@ -86,16 +96,30 @@ export class SnapshotTarget implements BlockTarget {
   private check(): void {
     if (this.store.invalid) throw new TargetIoError('snapshot is invalid');
   }
+  /** Runs of chunks that are all in the origin, or remapped to consecutive COW chunks, are read at once. */
   async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     this.check();
     const buf = into ?? new Uint8Array(length);
     const cb = this.store.chunkBytes;
+    let run: { from: number; length: number; cowAt?: number } | undefined;
+    const flushRun = async () => {
+      if (!run) return;
+      const view = buf.subarray(run.from, run.from + run.length);
+      if (run.cowAt !== undefined) await this.store.cow.read(run.cowAt, run.length, view);
+      else await this.real.read(offset + run.from, run.length, view);
+      run = undefined;
+    };
     for (const c of chunks(offset, length, cb)) {
-      const view = buf.subarray(c.from, c.from + c.length);
       const at = this.store.lookup(c.chunk);
-      if (at !== undefined) await this.store.cow.read(at * cb + c.within, c.length, view);
-      else await this.real.read(offset + c.from, c.length, view);
+      const cowAt = at === undefined ? undefined : at * cb + c.within;
+      const joins = run && (run.cowAt === undefined ? cowAt === undefined : cowAt === run.cowAt + run.length);
+      if (run && joins) run.length += c.length;
+      else {
+        await flushRun();
+        run = { from: c.from, length: c.length, ...(cowAt !== undefined ? { cowAt } : {}) };
+      }
     }
+    await flushRun();
     return buf;
   }
   async write(offset: number, data: Uint8Array): Promise<void> {
