@@ -54,3 +54,22 @@ export function roundUpToExtents(ctx: Ctx, sectors: number, extentSize: number):
 export function percentOf(percent: number, count: number, roundUp: boolean): number {
   return Math.floor((percent * count + (roundUp ? 99 : 0)) / 100);
 }
+
+/**
+ * lvcreate's -L/-l: extents wanted, with lvm2's rounding message and errors. `percentBase` gives
+ * the extent count a `%WORD` refers to, or fails as lvm2 does for words this form does not take.
+ */
+export function lvcreateExtents(ctx: Ctx, extentSize: number, percentBase: (word: string) => number): { extents: number; approximate: boolean } {
+  const L = ctx.opt('size');
+  const l = ctx.opt('extents');
+  if (L !== undefined) {
+    const s = parseSize(L);
+    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
+    return { extents: roundUpToExtents(ctx, s.sectors, extentSize), approximate: false };
+  }
+  if (l === undefined) fail('Please specify either size or extents (not both).', 3);
+  const r = parseExtents(l);
+  if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
+  if (!r.percent) return { extents: r.extents, approximate: false };
+  return { extents: percentOf(r.value!, percentBase(r.percent), false), approximate: true };
+}

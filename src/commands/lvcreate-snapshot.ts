@@ -6,7 +6,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail } from './select.ts';
-import { parseExtents, parseSize, percentOf, roundUpToExtents, sizeArg } from './lv-size.ts';
+import { lvcreateExtents, sizeArg } from './lv-size.ts';
 import { allocate, freeExtents } from '../model/alloc.ts';
 import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
@@ -48,22 +48,10 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
   const pvs = pvIds(found);
-  let extents: number;
-  const L = ctx.opt('size');
-  const l = ctx.opt('extents');
-  if (L !== undefined) {
-    const s = parseSize(L);
-    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
-    extents = roundUpToExtents(ctx, s.sectors, vg.extentSize);
-  } else if (l !== undefined) {
-    const r = parseExtents(l);
-    if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
-    if (r.percent) {
-      const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
-      const base = ['ORIGIN', 'OR', 'O'].includes(r.percent) ? lvExtents(origin) : r.percent === 'VG' ? total : r.percent === 'FREE' ? freeExtents(vg) : r.percent === 'PVS' ? freeExtents(vg, pvs) : fail('Please express size as %FREE, %ORIGIN, %PVS or %VG.', 3);
-      extents = percentOf(r.value!, base, false);
-    } else extents = r.extents;
-  } else fail('Please specify either size or extents (not both).', 3);
+  const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
+  let { extents } = lvcreateExtents(ctx, vg.extentSize, (w) =>
+    ['ORIGIN', 'OR', 'O'].includes(w) ? lvExtents(origin) : w === 'VG' ? total : w === 'FREE' ? freeExtents(vg) : w === 'PVS' ? freeExtents(vg, pvs) : fail('Please express size as %FREE, %ORIGIN, %PVS or %VG.', 3),
+  );
   if (extents === 0) fail('Unable to create new logical volume with no extents.', 5);
   // A COW larger than every origin chunk plus its exception areas would never fill.
   const maxExtents = Math.ceil(cowMaxSectors(originSectors, chunk) / vg.extentSize);

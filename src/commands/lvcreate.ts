@@ -3,7 +3,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail, splitLvName } from './select.ts';
-import { parseExtents, parseSize, percentOf, roundUpToExtents, sizeArg } from './lv-size.ts';
+import { lvcreateExtents, sizeArg } from './lv-size.ts';
 import { allocate, freeExtents } from '../model/alloc.ts';
 import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
@@ -76,24 +76,12 @@ export async function run(ctx: Ctx): Promise<number> {
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
   const pvs = pvSet(ctx, found, pvArgs);
   const free = freeExtents(vg, pvs);
-  let extents: number;
-  let approximate = false;
-  const L = ctx.opt('size');
-  const l = ctx.opt('extents');
-  if (L !== undefined) {
-    const s = parseSize(L);
-    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
-    extents = roundUpToExtents(ctx, s.sectors, vg.extentSize);
-  } else if (l !== undefined) {
-    const r = parseExtents(l);
-    if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
-    if (r.percent) {
-      approximate = true;
-      const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
-      const base = r.percent === 'VG' ? total : r.percent === 'FREE' ? freeExtents(vg) : r.percent === 'PVS' ? (pvs ? free : freeExtents(vg)) : fail(`Please express size as %VG, %PVS, or %FREE.`, 3);
-      extents = percentOf(r.value!, base, false);
-    } else extents = r.extents;
-  } else fail('Please specify either size or extents (not both).', 3);
+  const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
+  const wanted = lvcreateExtents(ctx, vg.extentSize, (w) =>
+    w === 'VG' ? total : w === 'FREE' ? freeExtents(vg) : w === 'PVS' ? (pvs ? free : freeExtents(vg)) : fail(`Please express size as %VG, %PVS, or %FREE.`, 3),
+  );
+  let extents = wanted.extents;
+  const approximate = wanted.approximate;
   if (extents % stripes) {
     const up = Math.ceil(extents / stripes) * stripes;
     ctx.print(`Rounding size ${displaySize(extents * vg.extentSize)} (${extents} extents) up to stripe boundary size ${displaySize(up * vg.extentSize)} (${up} extents).`);
