@@ -164,21 +164,23 @@ async function randRun(snaps: number, writes: number[]): Promise<RandResult> {
     if (snaps <= 1) r.rewrite = await timed(writeAll);
     if (snaps === 1) {
       const snap = dev(s, 'snap0');
-      const readAll = (d: typeof origin) => async (): Promise<void> => {
+      Object.assign(r, await compareReads(origin, snap, async (d) => {
         for (const off of writes) await d.read(off, CHUNK);
-      };
-      // Alternate, best of two each, so neither side gets the colder cache.
-      const o1 = await timed(readAll(origin));
-      const s1 = await timed(readAll(snap));
-      const o2 = await timed(readAll(origin));
-      const s2 = await timed(readAll(snap));
-      r.readOrigin = Math.min(o1, o2);
-      r.readSnap = Math.min(s1, s2);
+      }));
     }
     return r;
   } finally {
     await teardown(s);
   }
+}
+
+/** Reads origin and snapshot alternately, best of two each, so neither side gets the colder cache. */
+async function compareReads<D>(origin: D, snap: D, readAll: (d: D) => Promise<void>): Promise<{ readOrigin: number; readSnap: number }> {
+  const o1 = await timed(() => readAll(origin));
+  const s1 = await timed(() => readAll(snap));
+  const o2 = await timed(() => readAll(origin));
+  const s2 = await timed(() => readAll(snap));
+  return { readOrigin: Math.min(o1, o2), readSnap: Math.min(s1, s2) };
 }
 
 async function seqRun(snaps: number, mib: number): Promise<SeqResult> {
@@ -193,15 +195,9 @@ async function seqRun(snaps: number, mib: number): Promise<SeqResult> {
     };
     if (snaps === 1) {
       const snap = dev(s, 'snap0');
-      const readAll = (d: typeof origin) => async (): Promise<void> => {
+      Object.assign(r, await compareReads(origin, snap, async (d) => {
         for (let i = 0; i < mib; i++) await d.read(i * MiB, MiB);
-      };
-      const o1 = await timed(readAll(origin));
-      const s1 = await timed(readAll(snap));
-      const o2 = await timed(readAll(origin));
-      const s2 = await timed(readAll(snap));
-      r.readOrigin = Math.min(o1, o2);
-      r.readSnap = Math.min(s1, s2);
+      }));
     }
     return r;
   } finally {

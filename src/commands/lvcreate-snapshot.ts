@@ -13,7 +13,7 @@ import { generateId } from '../formats/uuid.ts';
 import { lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.ts';
 import { nodename } from '../metadata/stamp.ts';
 import { displaySize } from '../report/units.ts';
-import { mapLvRange } from '../mapper/extent-map.ts';
+import { zeroLvStart } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { cowMaxSectors } from '../formats/exception-store.ts';
 import { nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
@@ -101,16 +101,7 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   };
   vg.lvs.push(cow, holder);
   // A zeroed header is a new snapshot to the kernel's exception store; do it before the commit.
-  ctx.verbose(1, `Initializing 4.00 KiB of logical volume ${vgName}/${name} with value 0.`);
-  for (const piece of mapLvRange(vg, cow, 0, 4096)) {
-    const dev = ctx.opener.open(found.pvDevices.get(piece.pv.id)!.path, true);
-    try {
-      dev.write(piece.offset, new Uint8Array(piece.length));
-      dev.flush();
-    } finally {
-      dev.close();
-    }
-  }
+  zeroLvStart(ctx, found, vg, cow);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   // The snapshot comes up with its origin: at once when the origin is active.
   const originActive = canActivate(ctx) && (await ctx.loadActivation()).some((a) => a.vgId === vg.id && a.lvId === origin.id);

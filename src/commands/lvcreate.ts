@@ -11,7 +11,7 @@ import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import { nodename } from '../metadata/stamp.ts';
 import { displaySize } from '../report/units.ts';
 import { mapLvRange } from '../mapper/extent-map.ts';
-import { wipeSignatures } from './wipe.ts';
+import { wipeSignatures, zeroLvStart } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { dmName } from '../model/names.ts';
 import type { FoundVg } from '../metadata/scan.ts';
@@ -136,16 +136,7 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   if (noActivate) ctx.warn(`WARNING: Logical volume ${vgName}/${name} not zeroed.`);
   else if (ctx.opt('zero') !== 'n') {
-    ctx.verbose(1, `Initializing 4.00 KiB of logical volume ${vgName}/${name} with value 0.`);
-    for (const piece of mapLvRange(vg, lv, 0, 4096)) {
-      const dev = ctx.opener.open(found.pvDevices.get(piece.pv.id)!.path, true);
-      try {
-        dev.write(piece.offset, new Uint8Array(piece.length));
-        dev.flush();
-      } finally {
-        dev.close();
-      }
-    }
+    zeroLvStart(ctx, found, vg, lv);
   }
   ctx.print(`Logical volume "${name}" created.`);
   return 0;

@@ -2,6 +2,9 @@
 import type { Ctx } from './context.ts';
 import type { DeviceOpener } from '../devices/device.ts';
 import { findSignatures } from '../formats/signatures.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
+import { mapLvRange } from '../mapper/extent-map.ts';
 
 export type WipeOutcome = 'clean' | 'wiped' | 'refused';
 
@@ -31,5 +34,19 @@ export function wipeSignatures(ctx: Ctx, opener: DeviceOpener, devPath: string, 
     return 'wiped';
   } finally {
     dev.close();
+  }
+}
+
+/** Zeroes the first 4 KiB of an LV straight on its PVs (lvm2's "Initializing 4.00 KiB ... with value 0"). */
+export function zeroLvStart(ctx: Ctx, found: FoundVg, vg: VolumeGroup, lv: LogicalVolume): void {
+  ctx.verbose(1, `Initializing 4.00 KiB of logical volume ${vg.name}/${lv.name} with value 0.`);
+  for (const piece of mapLvRange(vg, lv, 0, 4096)) {
+    const dev = ctx.opener.open(found.pvDevices.get(piece.pv.id)!.path, true);
+    try {
+      dev.write(piece.offset, new Uint8Array(piece.length));
+      dev.flush();
+    } finally {
+      dev.close();
+    }
   }
 }
