@@ -289,6 +289,17 @@ export class ActivationEngine implements Activator {
     return undefined;
   }
 
+  /** Active, valid snapshots whose COW use reached `percent` (dmeventd's snapshot watch). */
+  snapshotsFillingUp(percent: number): { vgName: string; lvName: string; devices: string[]; dataPercent: number }[] {
+    const out: { vgName: string; lvName: string; devices: string[]; dataPercent: number }[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.store || e.store.invalid) continue;
+      const p = e.store.percent();
+      if (p >= percent) out.push({ vgName: e.vgName, lvName: e.lvName, devices: e.devices, dataPercent: p });
+    }
+    return out;
+  }
+
   /** What to re-activate after a restart. */
   saved(): ActivateRequest[] {
     return [...this.entries.values()].map((e) => ({ vgName: e.vgName, lvNames: [e.lvName], devices: e.devices, ...(e.readOnly ? { readOnly: true } : {}) }));

@@ -4,6 +4,8 @@ import { fail } from './context.ts';
 import { DaemonClient } from '../daemon/client.ts';
 import { daemonPaths } from '../daemon/paths.ts';
 import { runDaemon } from '../daemon/server.ts';
+import { BufferIo } from '../cli/io.ts';
+import type { Activator } from '../activation/activator.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [action = 'status'] = ctx.args.positionals;
@@ -13,7 +15,18 @@ export async function run(ctx: Ctx): Promise<number> {
     case 'run': {
       const port = ctx.config.int('daemon/nbd_tcp_port', -1);
       const tree = ctx.config.str('daemon/device_tree', p.tree);
-      await runDaemon(ctx.paths.runDir, { ...(port >= 0 ? { tcpPort: port } : {}), ...(tree ? { deviceTree: tree } : {}) });
+      const watch = {
+        configFile: ctx.paths.configFile,
+        lockDir: ctx.paths.lockDir,
+        // The snapshot watch runs lvextend inside the daemon, against the daemon's own engine.
+        run: async (argv: string[], activator: Activator) => {
+          const { runCommand } = await import('../cli/main.ts');
+          const io = new BufferIo();
+          const rc = await runCommand(argv[0]!, argv.slice(1), { io, env: ctx.run.env, uid: ctx.run.uid, cwd: ctx.run.cwd, opener: ctx.opener, activator });
+          return { rc, stdout: io.stdout, stderr: io.stderr };
+        },
+      };
+      await runDaemon(ctx.paths.runDir, { ...(port >= 0 ? { tcpPort: port } : {}), ...(tree ? { deviceTree: tree } : {}), watch });
       // The daemon lives on in its servers; this command returns to the event loop.
       await new Promise(() => undefined);
       return 0;

@@ -8,7 +8,10 @@ import { FuseServer } from '../fuse/server.ts';
 import { fuseObserver } from '../fuse/observer.ts';
 import { createServer, type Socket } from 'node:net';
 import { ActivationEngine } from '../activation/engine.ts';
-import type { ActivateRequest } from '../activation/activator.ts';
+import type { ActivateRequest, Activator } from '../activation/activator.ts';
+import { autoextendSnapshots, snapshotAutoextendPolicy } from './autoextend.ts';
+import { Config } from '../metadata/config.ts';
+import { Locks } from '../metadata/lock.ts';
 import { NbdServer } from '../nbd/server.ts';
 import { daemonPaths } from './paths.ts';
 
@@ -29,7 +32,16 @@ function run(cmd: string, args: string[]): Promise<number> {
   });
 }
 
-export async function runDaemon(runDir: string, opts: { tcpPort?: number; deviceTree?: string } = {}): Promise<void> {
+/** The snapshot watch's needs: where lvm.conf and the locks are, and how to run lvextend in-process. */
+export interface SnapshotWatch {
+  configFile: string;
+  lockDir: string;
+  run: (argv: string[], activator: Activator) => Promise<{ rc: number; stdout: string; stderr: string }>;
+}
+
+const WATCH_MS = 2000;
+
+export async function runDaemon(runDir: string, opts: { tcpPort?: number; deviceTree?: string; watch?: SnapshotWatch } = {}): Promise<void> {
   const p = daemonPaths(runDir);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   chmodSync(runDir, 0o700);
@@ -75,6 +87,29 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   chmodSync(p.nbd, 0o600);
   if (opts.tcpPort !== undefined) await nbd.listen({ port: opts.tcpPort, host: '127.0.0.1' });
 
+  // dmeventd's job for snapshots: extend a COW before it fills, per lvm.conf's autoextend policy.
+  let watching = false;
+  const watch = opts.watch;
+  const timer = watch
+    ? setInterval(() => {
+        if (watching) return;
+        watching = true;
+        void (async () => {
+          try {
+            const policy = snapshotAutoextendPolicy(Config.load(watch.configFile, []));
+            const locks = new Locks(watch.lockDir);
+            // A command holding the VG's lock may be waiting on this daemon: try again next round.
+            await autoextendSnapshots(engine, policy, (argv) => (locks.vgBusy(argv[3]!.split('/')[0]!) ? Promise.resolve({ rc: 0, stdout: '', stderr: '' }) : watch.run(argv, engine)), log);
+          } catch (e) {
+            log(`snapshot watch: ${(e as Error).message}`);
+          } finally {
+            watching = false;
+          }
+        })();
+      }, WATCH_MS)
+    : undefined;
+  timer?.unref();
+
   let stopping = false;
   const control = createServer((sock: Socket) => {
     let buf = '';
@@ -118,6 +153,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
 
   const shutdown = async () => {
     log('stopping');
+    if (timer) clearInterval(timer);
     control.close();
     await nbd.close();
     await fuse?.unmount();
