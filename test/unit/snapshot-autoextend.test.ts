@@ -3,8 +3,7 @@
 // have overflowed it; lvm2's policy rules (100 = off, below 50 counts as 50).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GoldenSession } from '../golden/harness.ts';
-import { ActivationEngine } from '../../src/activation/engine.ts';
+import { engineSession } from '../helpers/engine-session.ts';
 import { autoextendSnapshots, snapshotAutoextendPolicy } from '../../src/daemon/autoextend.ts';
 import { Config } from '../../src/metadata/config.ts';
 import { parseConfig } from '../../src/formats/config-text.ts';
@@ -19,18 +18,8 @@ test('policy from lvm.conf: default off, floor of 50', () => {
 });
 
 test('a snapshot over the threshold is extended and then survives what would have overflowed it', async () => {
-  const s = new GoldenSession(['/dev/sda1', '/dev/sda2', '/dev/sda3']);
-  const engine = new ActivationEngine(s.disks);
-  s.activator = engine;
+  const { s, engine, ok } = await engineSession(['/dev/sda1', '/dev/sda2', '/dev/sda3']);
   try {
-    const ok = async (line: string) => {
-      const r = (await s.run(line))!;
-      assert.equal(r.rc, 0, `${line}: ${r.stderr}`);
-      return r.stdout;
-    };
-    await ok('pvcreate /dev/sda1 /dev/sda2 /dev/sda3');
-    await ok('vgcreate vg /dev/sda1 /dev/sda2 /dev/sda3');
-    await ok('lvcreate -L 20M -n lvol0 vg');
     await ok('lvcreate -s -L 4M -n snap vg/lvol0');
     const origin = engine.device('vg', 'lvol0')!;
     const run = async (argv: string[]) => (await s.run(argv.join(' ')))!;

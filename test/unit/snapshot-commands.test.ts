@@ -3,25 +3,11 @@
 // and removal, and the refusal to resize an active origin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GoldenSession } from '../golden/harness.ts';
-import { ActivationEngine } from '../../src/activation/engine.ts';
+import { engineSession } from '../helpers/engine-session.ts';
 
 const DEVS = ['/dev/sda1', '/dev/sda2', '/dev/sda3'];
 
-async function session() {
-  const s = new GoldenSession(DEVS);
-  const engine = new ActivationEngine(s.disks);
-  s.activator = engine;
-  const ok = async (line: string) => {
-    const r = (await s.run(line))!;
-    assert.equal(r.rc, 0, `${line}: ${r.stderr}`);
-    return r.stdout;
-  };
-  await ok('pvcreate /dev/sda1 /dev/sda2 /dev/sda3');
-  await ok('vgcreate vg /dev/sda1 /dev/sda2 /dev/sda3');
-  await ok('lvcreate -L 20M -n lvol0 vg');
-  return { s, engine, ok };
-}
+const session = () => engineSession(DEVS);
 
 test('chunk size and COW size rules', async () => {
   const { s, ok } = await session();
