@@ -27,9 +27,8 @@ interface Entry {
   /** Snapshot origin: its `-real` device (the plain table) and that device's minor. */
   real?: Table;
   realMinor?: number;
-  /** Snapshot (COW store LV): its exception store, chunk size and `-cow` device minor. */
+  /** Snapshot (COW store LV): its exception store and `-cow` device minor. */
   store?: CowStore;
-  chunk?: number;
   cowMinor?: number;
   /** The origin a snapshot entry belongs to. */
   originName?: string;
@@ -128,7 +127,6 @@ export class ActivationEngine implements Activator {
           const store = new CowStore(plain, link.chunk, this.log);
           await store.load();
           e.store = store;
-          e.chunk = link.chunk;
           e.originName = link.origin;
           target = new SnapshotTarget(o.real, store, readOnly);
           e.lines = [`0 ${o.real.size / 512} snapshot ${DM_MAJOR}:${o.realMinor} ${DM_MAJOR}:${e.cowMinor} P ${link.chunk}`];

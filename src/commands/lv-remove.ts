@@ -4,20 +4,15 @@ import { dmName } from '../model/names.ts';
 import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
-import { attrString, isVisible, segType } from '../model/types.ts';
-import { snapshotsOfOrigin } from '../model/snapshots.ts';
+import { isVisible, segType } from '../model/types.ts';
+import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import { reloadVg } from './activate.ts';
-
-/** Snapshot segments (in hidden snapshotN LVs) that name `lv` as their COW store. */
-function snapshotOf(vg: VolumeGroup, cowName: string): LogicalVolume | undefined {
-  return vg.lvs.find((l) => l.segments.some((s) => segType(s) === 'snapshot' && attrString(s, 'cow_store') === cowName));
-}
 
 /** LVs a user can name: visible ones and COW stores of visible origins. */
 export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
   if (/^snapshot\d+$/.test(lv.name) && lv.segments.some((s) => segType(s) === 'snapshot')) return false;
   if (isVisible(lv)) return true;
-  return vg ? snapshotOf(vg, lv.name) !== undefined : false;
+  return vg ? snapshotOfCow(vg, lv.name) !== undefined : false;
 }
 
 export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Promise<number> {
@@ -52,16 +47,13 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
     }
     ctx.verbose(1, `Releasing logical volume "${name}"`);
     const drop = new Set([lv.name]);
-    const snap = snapshotOf(vg, lv.name);
+    const snap = snapshotOfCow(vg, lv.name)?.holder;
     if (snap) drop.add(snap.name);
     // An origin takes its snapshots (COW stores and snapshotN LVs) with it.
-    for (const l of vg.lvs)
-      for (const s of l.segments)
-        if (segType(s) === 'snapshot' && attrString(s, 'origin') === lv.name) {
-          drop.add(l.name);
-          const cow = attrString(s, 'cow_store');
-          if (cow) drop.add(cow);
-        }
+    for (const link of snapshotsOfOrigin(vg, lv.name)) {
+      drop.add(link.holder.name);
+      drop.add(link.cow);
+    }
     vg.lvs = vg.lvs.filter((l) => !drop.has(l.name));
     ctx.commit(vg, ctx.pvPaths(current), current.vg);
     // The origin of a removed snapshot stays active and goes back to a plain table.

@@ -59,7 +59,7 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
     ctx.print(`Reducing COW size ${displaySize(extents * vg.extentSize)} down to maximum usable size ${displaySize(maxExtents * vg.extentSize)}.`);
     extents = maxExtents;
   }
-  if (!canActivate(ctx) && ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
+  if (ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
   const free = freeExtents(vg, pvs);
   if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
   const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });

@@ -88,6 +88,7 @@ export class CowStore {
     return this.serial(async () => {
       const out = new Map<number, number>();
       let pending: Exception[] = [];
+      const pendingOf = new Map<number, number>();
       const commit = async () => {
         await this.cow.flush();
         await this.cow.write(areaChunk(this.chunk, this.currentArea) * this.chunkBytes, encodeArea(this.area, this.chunk));
@@ -97,11 +98,12 @@ export class CowStore {
           out.set(p.oldChunk, p.newChunk);
         }
         pending = [];
+        pendingOf.clear();
       };
       const e = exceptionsPerArea(this.chunk);
       for (const oldChunk of oldChunks) {
         if (this.invalid) return out;
-        const existing = this.map.get(oldChunk) ?? pending.find((p) => p.oldChunk === oldChunk)?.newChunk;
+        const existing = this.map.get(oldChunk) ?? pendingOf.get(oldChunk);
         if (existing !== undefined) {
           out.set(oldChunk, existing);
           continue;
@@ -117,11 +119,13 @@ export class CowStore {
         const rec = { oldChunk, newChunk: chunk };
         this.area.push(rec);
         pending.push(rec);
+        pendingOf.set(oldChunk, chunk);
         if (this.area.length === e) {
           const nextArea = areaChunk(this.chunk, this.currentArea + 1);
           if ((nextArea + 1) * this.chunkBytes > this.cow.size) {
             this.area.pop();
             pending.pop();
+            pendingOf.delete(oldChunk);
             if (pending.length) await commit();
             await this.invalidate('Unable to allocate exception.');
             return out;
