@@ -26,7 +26,7 @@ function chunkSize(ctx: Ctx): number {
   const s = sizeArg(c, 'k', 'chunksize');
   if (s.sign === '-') fail(['Negative chunk size is invalid.', `Invalid argument for --chunksize: ${c}`, 'Error during parsing of command line.'], 3);
   const n = s.sectors;
-  if (n < 8 || n > 1024 || n & (n - 1)) fail('Chunk size must be a power of 2 in the range 4K to 512K.', 3);
+  if (n < 8 || n > 1024 || n & (n - 1)) fail(['Chunk size must be a power of 2 in the range 4K to 512K.', `Run \`lvcreate --help' for more information.`], 3);
   return n;
 }
 

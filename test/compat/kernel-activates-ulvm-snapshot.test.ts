@@ -12,13 +12,14 @@ import { runCommand } from '../../src/cli/main.ts';
 import { BufferIo } from '../../src/cli/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 import { ActivationEngine } from '../../src/activation/engine.ts';
+import { guestfish, haveGuestfish } from '../helpers/guestfish.ts';
 
 const MiB = 1024 * 1024;
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test('the kernel activates a snapshot ulvm created and diverged, and sees what ulvm sees', async (t) => {
-  if (!have('guestfish')) return t.skip('guestfish (libguestfs-tools) is not installed');
+  if (!haveGuestfish()) return t.skip('guestfish (libguestfs-tools) is not installed');
   if (!have('mkfs.ext4') || !have('debugfs')) return t.skip('e2fsprogs is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-ksnap-'));
   const engine = new ActivationEngine(fileOpener);
@@ -79,22 +80,15 @@ test('the kernel activates a snapshot ulvm created and diverged, and sees what u
   assert.deepEqual(ours.get('snap')!.slice(0, 1), ['swi-a-s---']);
   await ulvm('vgchange', '-an', 'vgk');
 
-  const r = spawnSync('guestfish', [], {
-    input: [
-      `add-drive-opts ${disk} format:raw readonly:true`,
-      'run',
-      'vg-activate-all true',
-      'checksum-device sha256 /dev/vgk/snap',
-      'checksum-device sha256 /dev/vgk/lvol0',
-      'debug sh "lvm lvs --noheadings -o lv_name,lv_attr,snap_percent vgk 2>/dev/null"',
-      'debug sh "mkdir -p /s /o; mount -o ro,noload /dev/vgk/snap /s && mount -o ro,noload /dev/vgk/lvol0 /o && cat /s/foo /o/foo"',
-    ].join('\n'),
-    encoding: 'utf8',
-    env: { ...process.env, LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg', LIBGUESTFS_BACKEND: 'direct' },
-    timeout: 300_000,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  const k = r.stdout.trim().split('\n');
+  const k = guestfish([
+    `add-drive-opts ${disk} format:raw readonly:true`,
+    'run',
+    'vg-activate-all true',
+    'checksum-device sha256 /dev/vgk/snap',
+    'checksum-device sha256 /dev/vgk/lvol0',
+    'debug sh "lvm lvs --noheadings -o lv_name,lv_attr,snap_percent vgk 2>/dev/null"',
+    'debug sh "mkdir -p /s /o; mount -o ro,noload /dev/vgk/snap /s && mount -o ro,noload /dev/vgk/lvol0 /o && cat /s/foo /o/foo"',
+  ]);
   assert.equal(k[0], sha(before), 'the kernel reads ulvm’s snapshot as the old file system');
   assert.equal(k[1], sha(after), 'and the origin as the new one');
   const theirs = new Map(k.slice(2, 4).map((l) => l.trim().split(/\s+/)).map((f) => [f[0]!, f.slice(1)]));

@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +19,9 @@ import { OriginTarget, SnapshotTarget } from '../../src/mapper/snapshot-targets.
 import type { BlockTarget } from '../../src/mapper/target.ts';
 import { attrInt, attrString, segType } from '../../src/model/types.ts';
 import { pct } from '../../src/report/values.ts';
+import { guestfish, haveGuestfish } from '../helpers/guestfish.ts';
 
 const MiB = 1024 * 1024;
-
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
 
 function pattern(tag: string, bytes: number): Buffer {
   const b = Buffer.alloc(bytes);
@@ -37,17 +33,6 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function readAll(t: BlockTarget): Promise<Uint8Array> {
   return t.read(0, t.size);
-}
-
-function guestfish(lines: string[]): string[] {
-  const r = spawnSync('guestfish', [], {
-    input: lines.join('\n'),
-    encoding: 'utf8',
-    env: { ...process.env, LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg', LIBGUESTFS_BACKEND: 'direct' },
-    timeout: 300_000,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim().split('\n');
 }
 
 /** The snapshot's COW store and origin as ulvm opens them from the metadata. */
@@ -62,7 +47,7 @@ async function openSnapshot(disk: string, cowName: string) {
 }
 
 test('ulvm and the kernel read each other’s dm-snapshot COW stores', async (t) => {
-  if (!have('guestfish')) return t.skip('guestfish (libguestfs-tools) is not installed');
+  if (!haveGuestfish()) return t.skip('guestfish (libguestfs-tools) is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-kcow-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const disk = join(dir, 'd1.img');

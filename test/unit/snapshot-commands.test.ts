@@ -14,7 +14,7 @@ test('chunk size and COW size rules', async () => {
   try {
     for (const c of ['3k', '1024k', '6k']) {
       const r = (await s.run(`lvcreate -s -c ${c} -L 8M -n x vg/lvol0`))!;
-      assert.deepEqual([r.stderr, r.rc], ['  Chunk size must be a power of 2 in the range 4K to 512K.\n', 3], c);
+      assert.deepEqual([r.stderr, r.rc], ['  Chunk size must be a power of 2 in the range 4K to 512K.\n  Run `lvcreate --help\' for more information.\n', 3], c);
     }
     // 20 MiB origin, 4 KiB chunks: 5,120 data chunks + 21 areas + header = 41,136 sectors → 6 extents.
     assert.equal(await ok('lvcreate -s -L 40M -n big vg/lvol0'), '  Reducing COW size 40.00 MiB down to maximum usable size 24.00 MiB.\n  Logical volume "big" created.\n');
