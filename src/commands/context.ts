@@ -272,7 +272,9 @@ export class Ctx {
   commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup, opts: { repair?: boolean } = {}): void {
     vg.seqno = old ? old.seqno + 1 : 1;
     const t = this.now();
-    if (old) this.archive(old);
+    // As lvm2 does, the metadata is archived once per command: before its first write of the VG.
+    if (old && !this.archived.has(vg.id)) this.archive(old);
+    this.archived.add(vg.id);
     const done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
     this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
@@ -281,6 +283,8 @@ export class Ctx {
   }
 
   private pendingBackups = new Map<string, VolumeGroup>();
+  /** VGs (by id) this command has archived or created. */
+  private readonly archived = new Set<string>();
 
   /** Writes the backups of the VGs this command committed (called when the command ends). */
   flushBackups(): void {

@@ -59,7 +59,13 @@ export function percentOf(percent: number, count: number, roundUp: boolean): num
  * lvcreate's -L/-l: extents wanted, with lvm2's rounding message and errors. `percentBase` gives
  * the extent count a `%WORD` refers to, or fails as lvm2 does for words this form does not take.
  */
-export function lvcreateExtents(ctx: Ctx, extentSize: number, percentBase: (word: string) => number): { extents: number; approximate: boolean } {
+export function lvcreateExtents(
+  ctx: Ctx,
+  extentSize: number,
+  percentBase: (word: string) => number,
+  /** Extents for a `%WORD` computed otherwise than as a share of a base (lvcreate -s's %ORIGIN). */
+  special?: (word: string, value: number) => number | undefined,
+): { extents: number; approximate: boolean } {
   const L = ctx.opt('size');
   const l = ctx.opt('extents');
   if (L !== undefined) {
@@ -71,5 +77,5 @@ export function lvcreateExtents(ctx: Ctx, extentSize: number, percentBase: (word
   const r = parseExtents(l);
   if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
   if (!r.percent) return { extents: r.extents, approximate: false };
-  return { extents: percentOf(r.value!, percentBase(r.percent), false), approximate: true };
+  return { extents: special?.(r.percent, r.value!) ?? percentOf(r.value!, percentBase(r.percent), false), approximate: true };
 }

@@ -4,6 +4,17 @@ import { fail } from './context.ts';
 import { splitLvName, findVgOrFail } from './select.ts';
 import { activateLvs, reloadVg } from './activate.ts';
 import { cloneVg } from '../model/clone.ts';
+import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
+import type { VolumeGroup } from '../model/types.ts';
+
+/** (De)activating a snapshot changes its origin's whole family: lvm2 asks first (-y skips it). */
+function confirmSnapshotChange(ctx: Ctx, vg: VolumeGroup, lvName: string): boolean {
+  const link = snapshotOfCow(vg, lvName);
+  if (!link) return true;
+  const others = snapshotsOfOrigin(vg, link.origin).length - 1;
+  const more = others > 0 ? ` and ${others} other snapshot(s)` : '';
+  return ctx.prompt(`Change of snapshot ${vg.name}/${lvName} will also change its origin ${vg.name}/${link.origin}${more}. Proceed? [y/n]: `);
+}
 
 export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
@@ -35,6 +46,11 @@ export async function run(ctx: Ctx): Promise<number> {
         await reloadVg(ctx, s.vg, ctx.pvPaths(found));
         ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
       }
+    }
+    if (act !== undefined && !confirmSnapshotChange(ctx, found.vg, s.lv)) {
+      ctx.error(`Logical volume ${s.vg}/${s.lv} not changed.`);
+      rc = 5;
+      continue;
     }
     if (act !== undefined && !ctx.activationDisabled) {
       if (act.endsWith('n')) await ctx.activator.deactivate(s.vg, [s.lv]);

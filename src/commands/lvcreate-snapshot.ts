@@ -6,7 +6,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail } from './select.ts';
-import { lvcreateExtents, sizeArg } from './lv-size.ts';
+import { lvcreateExtents, percentOf, sizeArg } from './lv-size.ts';
 import { allocate, freeExtents } from '../model/alloc.ts';
 import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
@@ -49,12 +49,17 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
   const pvs = pvIds(found);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
-  let { extents } = lvcreateExtents(ctx, vg.extentSize, (w) =>
-    ['ORIGIN', 'OR', 'O'].includes(w) ? lvExtents(origin) : w === 'VG' ? total : w === 'FREE' ? freeExtents(vg) : w === 'PVS' ? freeExtents(vg, pvs) : fail('Please express size as %FREE, %ORIGIN, %PVS or %VG.', 3),
-  );
-  if (extents === 0) fail('Unable to create new logical volume with no extents.', 5);
   // A COW larger than every origin chunk plus its exception areas would never fill.
   const maxExtents = Math.ceil(cowMaxSectors(originSectors, chunk) / vg.extentSize);
+  const originExtents = lvExtents(origin);
+  let { extents } = lvcreateExtents(
+    ctx,
+    vg.extentSize,
+    (w) => (w === 'VG' ? total : w === 'FREE' ? freeExtents(vg) : w === 'PVS' ? freeExtents(vg, pvs) : fail('Please express size as %FREE, %ORIGIN, %PVS or %VG.', 3)),
+    // %ORIGIN adds the whole metadata estimate to the share of the origin (lvm2's _update_extents_params).
+    (w, pct) => (w === 'ORIGIN' ? maxExtents - originExtents + percentOf(pct, originExtents, true) : undefined),
+  );
+  if (extents === 0) fail('Unable to create new logical volume with no extents.', 5);
   if (extents > maxExtents) {
     ctx.print(`Reducing COW size ${displaySize(extents * vg.extentSize)} down to maximum usable size ${displaySize(maxExtents * vg.extentSize)}.`);
     extents = maxExtents;
@@ -99,10 +104,15 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
       },
     ],
   };
+  // As lvm2 does, the COW is first committed as an ordinary visible LV and zeroed (a zeroed
+  // header is a new snapshot to the exception store); a second commit makes it the snapshot.
+  const plain = cloneVg(vg);
+  plain.lvs.push({ ...cow, status: [...cow.status, 'VISIBLE'] });
+  const paths = ctx.pvPaths(found);
+  ctx.commit(plain, paths, found.vg);
+  zeroLvStart(ctx, found, plain, cow);
   vg.lvs.push(cow, holder);
-  // A zeroed header is a new snapshot to the kernel's exception store; do it before the commit.
-  zeroLvStart(ctx, found, vg, cow);
-  ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  ctx.commit(vg, paths, plain);
   // The snapshot comes up with its origin: at once when the origin is active.
   const originActive = canActivate(ctx) && (await ctx.loadActivation()).some((a) => a.vgId === vg.id && a.lvId === origin.id);
   if (originActive && ctx.opt('activate') !== 'n') await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);

@@ -19,9 +19,17 @@ export interface GoldenStep {
   exit_code: number;
 }
 
-export function loadGolden(name: string): GoldenStep[] {
+/**
+ * The steps of a golden transcript; with `before`, only the prefix up to (not including) the first
+ * step whose command line starts with it (a later part that ulvm does not replay yet).
+ */
+export function loadGolden(name: string, before?: string): GoldenStep[] {
   const d = JSON.parse(readFileSync(join(goldenDir(), 'json', `${name}.json`), 'utf8')) as { steps: (GoldenStep | { note: string })[] };
-  return d.steps.filter((s): s is GoldenStep => 'command' in s);
+  const steps = d.steps.filter((s): s is GoldenStep => 'command' in s);
+  if (before === undefined) return steps;
+  const end = steps.findIndex((s) => s.command.startsWith(before));
+  if (end < 0) throw new Error(`${name}: no step starts with "${before}"`);
+  return steps.slice(0, end);
 }
 
 /** Splits a simple shell command line: words, quotes, `<<<word` and `</dev/null`. */

@@ -18,10 +18,11 @@ test('chunk size and COW size rules', async () => {
     }
     // 20 MiB origin, 4 KiB chunks: 5,120 data chunks + 21 areas + header = 41,136 sectors → 6 extents.
     assert.equal(await ok('lvcreate -s -L 40M -n big vg/lvol0'), '  Reducing COW size 40.00 MiB down to maximum usable size 24.00 MiB.\n  Logical volume "big" created.\n');
+    // %ORIGIN adds the whole metadata estimate (6 - 5 extents) to 50% of 5 extents rounded up (3): 16 MiB.
     assert.equal(await ok('lvcreate -s -l 50%ORIGIN -n half vg/lvol0'), '  Logical volume "half" created.\n');
     assert.equal(await ok('lvs --noheadings -o lv_name,lv_size,origin,chunk_size,lv_attr vg'), [
       '  big   24.00m lvol0  4.00k swi-a-s---',
-      '  half   8.00m lvol0  4.00k swi-a-s---',
+      '  half  16.00m lvol0  4.00k swi-a-s---',
       '  lvol0 20.00m           0  owi-a-s---',
       '',
     ].join('\n'));
