@@ -27,6 +27,8 @@ export interface ActiveLv {
   cowTable?: string[];
   /** NBD export name, when served. */
   exportName?: string;
+  /** Origin: id of the COW store LV whose merge into it has finished (the snapshot can go). */
+  mergedCowId?: string;
 }
 
 export interface ActivateRequest {
@@ -43,6 +45,16 @@ export interface Activator {
   deactivate(vgName: string, lvNames: string[]): Promise<void>;
   /** Re-reads the VG and switches active LVs to their new tables (suspend, load, resume). */
   reload(vgName: string, devices: string[]): Promise<void>;
+  /**
+   * Rolls an active, unopened origin back to its merging snapshot (the snapshot-merge target's
+   * work) and takes the snapshot's device down; the caller then drops the snapshot from metadata.
+   */
+  merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult>;
+}
+
+export interface MergeResult {
+  /** Chunks copied back into the origin. */
+  chunks: number;
 }
 
 export class ActivationError extends Error {}
@@ -55,4 +67,7 @@ export const noActivation: Activator = {
   },
   deactivate: async () => undefined,
   reload: async () => undefined,
+  merge: async () => {
+    throw new ActivationError('Activation is not available for these devices (no ulvm daemon can open them).');
+  },
 };

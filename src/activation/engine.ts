@@ -9,10 +9,11 @@ import { Table } from '../mapper/table.ts';
 import type { BlockTarget } from '../mapper/target.ts';
 import { CowStore } from '../mapper/cow-store.ts';
 import { OriginTarget, SnapshotTarget } from '../mapper/snapshot-targets.ts';
-import { activationFamily, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
+import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotsOfOrigin, type SnapshotLink } from '../model/snapshots.ts';
+import { mergeSnapshot } from '../mapper/snapshot-merge.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
-import { type ActivateRequest, ActivationError, type ActiveLv, type Activator } from './activator.ts';
+import { type ActivateRequest, ActivationError, type ActiveLv, type Activator, type MergeResult } from './activator.ts';
 
 interface Entry {
   vgId: string;
@@ -35,6 +36,8 @@ interface Entry {
   /** dmsetup-style lines of what is loaded, and of the hidden -real / -cow device. */
   lines: string[];
   hiddenLines?: string[];
+  /** Origin: the COW store LV (id) merged into it, until the metadata drops that snapshot. */
+  merged?: string;
 }
 
 export const DM_MAJOR = 253;
@@ -101,6 +104,7 @@ export class ActivationEngine implements Activator {
     try {
       for (const e of family) {
         const lv = f.vg.lvs.find((l) => l.id === e.lvId)!;
+        if (e.merged && !f.vg.lvs.some((l) => l.id === e.merged)) e.merged = undefined;
         const readOnly = e.readOnly || !lv.status.includes('WRITE');
         const reopened = await openLv(f, lv.name, { opener: this.opener, readOnly });
         olds.push(e.opened.close);
@@ -170,6 +174,7 @@ export class ActivationEngine implements Activator {
       ...(e.realMinor !== undefined ? { realMinor: e.realMinor, realTable: e.hiddenLines ?? [] } : {}),
       ...(e.cowMinor !== undefined ? { cowMinor: e.cowMinor, cowTable: e.hiddenLines ?? [] } : {}),
       ...(this.nbd ? { exportName: e.exp.name } : {}),
+      ...(e.merged ? { mergedCowId: e.merged } : {}),
     }));
   }
 
@@ -206,6 +211,18 @@ export class ActivationEngine implements Activator {
       if (!fresh.size) continue;
       try {
         await this.build(f, family, fresh);
+        // An origin coming up with a merging snapshot is rolled back before anyone can open it,
+        // as the kernel's snapshot-merge target starts merging at once.
+        const origin = family[0]!;
+        const merging = mergingSnapshotOf(f.vg, origin.lvName);
+        if (merging && fresh.has(origin)) {
+          try {
+            await this.mergeInto(f, origin, merging);
+          } catch (err) {
+            this.log(`device-mapper: snapshots: ${f.vg.name}/${origin.lvName}: merge not done: ${(err as Error).message}`);
+          }
+          for (const e of fresh) if (!this.entries.has(`${e.vgId}/${e.lvId}`)) fresh.delete(e);
+        }
       } catch (err) {
         for (const e of fresh) {
           this.entries.delete(`${e.vgId}/${e.lvId}`);
@@ -279,6 +296,55 @@ export class ActivationEngine implements Activator {
         if (e.opened.device.size !== oldSizes.get(e)) this.observer.resized(key);
       }
     this.onChange();
+  }
+
+  async merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult> {
+    const f = this.found(vgName, devices);
+    const link = mergingSnapshotOf(f.vg, originName);
+    if (!link) throw new ActivationError(`${vgName}/${originName} has no merging snapshot.`);
+    const o = this.entryOf(f.vg.id, originName);
+    if (!o) throw new ActivationError(`${vgName}/${originName} is not active.`);
+    if (this.opens(`${o.vgId}/${o.lvId}`, o) > 0) throw new ActivationError(`Logical volume ${vgName}/${originName} in use.`);
+    return this.mergeInto(f, o, link);
+  }
+
+  /**
+   * Copies the merging snapshot back into its origin with the origin suspended (no I/O slips in
+   * between), empties the snapshot's exception table, and takes the snapshot's device down. The
+   * other snapshots of the origin keep what the merge overwrites, as with any origin write.
+   */
+  private async mergeInto(f: FoundVg, o: Entry, link: SnapshotLink): Promise<MergeResult> {
+    if (!o.real) throw new ActivationError(`${f.vg.name}/${o.lvName} is not a snapshot origin.`);
+    const s = this.entryOf(f.vg.id, link.cow);
+    let store = s?.store;
+    let closeCow: (() => Promise<void>) | undefined;
+    if (!store) {
+      const opened = await openLv(f, link.cow, { opener: this.opener, readOnly: false });
+      closeCow = opened.close;
+      store = new CowStore(opened.device.table as Table, link.chunk, this.log);
+      await store.load();
+    }
+    const merging = store;
+    const cowId = f.vg.lvs.find((l) => l.name === link.cow)?.id;
+    await o.opened.device.suspend();
+    try {
+      if (merging.invalid) throw new ActivationError('Merging snapshot invalidated. Aborting merge.');
+      const r = await mergeSnapshot(o.real, merging, () => this.storesOf(o.vgId, o.lvName).filter((x) => x !== merging));
+      if (s) {
+        const key = `${s.vgId}/${s.lvId}`;
+        this.nbd?.remove(s.exp.name);
+        this.observer?.hidden(key);
+        await s.opened.device.suspend();
+        await s.opened.close();
+        this.entries.delete(key);
+      }
+      o.merged = cowId;
+      this.onChange();
+      return { chunks: r.total };
+    } finally {
+      await closeCow?.();
+      o.opened.device.resume();
+    }
   }
 
   /** The live mapped device of an active LV, for library users (reads and writes go through its targets). */

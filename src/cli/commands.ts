@@ -38,4 +38,5 @@ export const COMMANDS: Record<string, Loader> = {
   daemon: () => import('../commands/daemon.ts'),
   dmsetup: () => import('../commands/dmsetup.ts'),
   lvchange: () => import('../commands/lvchange.ts'),
+  lvconvert: () => import('../commands/lvconvert.ts'),
 };

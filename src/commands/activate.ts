@@ -3,6 +3,8 @@ import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { noActivation } from '../activation/activator.ts';
 import { lvIsVisible } from '../model/types.ts';
+import { snapshotLinks } from '../model/snapshots.ts';
+import { finishMerges } from './snapshot-merge.ts';
 
 /** Names of the LVs `vgchange -ay` brings up: the visible ones (snapshots come with their origins). */
 export function activatableLvs(found: FoundVg): string[] {
@@ -16,6 +18,9 @@ export function canActivate(ctx: Ctx): boolean {
 export async function activateLvs(ctx: Ctx, found: FoundVg, names: string[], readOnly = false): Promise<void> {
   if (!names.length) return;
   await ctx.activator.activate({ vgName: found.vg.name, lvNames: names, devices: ctx.pvPaths(found, true), ...(readOnly ? { readOnly } : {}) });
+  // An origin whose snapshot was set to merge has just been rolled back by the activation: the
+  // snapshot leaves the metadata quietly, as lvm2's background poll removes it.
+  if (snapshotLinks(found.vg).some((l) => l.merging)) await finishMerges(ctx, found.vg.name, false);
 }
 
 /** After a metadata change: active LVs of the VG switch to their new tables. */

@@ -26,6 +26,11 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
       rc = 5;
       continue;
     }
+    if (snapshotOfCow(vg, name)?.merging) {
+      ctx.error(`Can't remove merging snapshot logical volume ${vg.name}/${name}.`);
+      rc = 5;
+      continue;
+    }
     const active = ctx.activationDisabled ? undefined : ctx.activeLv(vg.id, lv.id);
     if (active) {
       if (active.openCount > 0) {

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
-import type { ActivateRequest, ActiveLv, Activator } from '../activation/activator.ts';
+import type { ActivateRequest, ActiveLv, Activator, MergeResult } from '../activation/activator.ts';
 import { ActivationError } from '../activation/activator.ts';
 import { daemonPaths } from './paths.ts';
 import type { ControlRequest } from './server.ts';
@@ -91,5 +91,10 @@ export class DaemonClient implements Activator {
   async reload(vgName: string, devices: string[]): Promise<void> {
     if (!(await this.running())) return;
     await this.request({ op: 'reload', vgName, devices });
+  }
+
+  async merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult> {
+    if (!(await this.running())) throw new ActivationError(`${vgName}/${originName} is not active.`);
+    return (await this.request({ op: 'merge', vgName, originName, devices })) as MergeResult;
   }
 }

@@ -17,9 +17,10 @@ import { daemonPaths } from './paths.ts';
 
 export interface ControlRequest {
   id: number;
-  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'stop' | 'ping';
+  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'merge' | 'stop' | 'ping';
   req?: ActivateRequest;
   vgName?: string;
+  originName?: string;
   lvNames?: string[];
   devices?: string[];
 }
@@ -138,6 +139,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
       else if (r.op === 'activate') await engine.activate(r.req!);
       else if (r.op === 'deactivate') await engine.deactivate(r.vgName!, r.lvNames ?? []);
       else if (r.op === 'reload') await engine.reload(r.vgName!, r.devices ?? []);
+      else if (r.op === 'merge') result = await engine.merge(r.vgName!, r.originName!, r.devices ?? []);
       else if (r.op === 'stop') stopping = true;
       sock.write(JSON.stringify({ id: r.id, ok: true, result }) + '\n');
       if (stopping) setImmediate(() => void shutdown());

@@ -61,6 +61,27 @@ export class CowStore {
     return this.map.get(oldChunk);
   }
 
+  /** Every committed exception, origin chunk → COW chunk. */
+  exceptions(): [number, number][] {
+    return [...this.map];
+  }
+
+  /**
+   * After a merge copied every exception back into the origin: an empty table on disk (the first
+   * area zeroed ends the table, as the kernel reads it), so a crash after this point cannot merge
+   * stale chunks over newer origin writes.
+   */
+  clearTable(): Promise<void> {
+    return this.serial(async () => {
+      await this.cow.write(areaChunk(this.chunk, 0) * this.chunkBytes, new Uint8Array(this.chunkBytes));
+      await this.cow.flush();
+      this.map.clear();
+      this.area = [];
+      this.currentArea = 0;
+      this.next = 2;
+    });
+  }
+
   /** Mutations of the table one at a time, in allocation order (as the kernel completes them). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);

@@ -11,6 +11,8 @@ export interface SnapshotLink {
   cow: string;
   /** Chunk size in sectors. */
   chunk: number;
+  /** `lvconvert --merge` asked for this snapshot to roll its origin back (merging_store). */
+  merging: boolean;
 }
 
 export function snapshotLinks(vg: VolumeGroup): SnapshotLink[] {
@@ -19,8 +21,9 @@ export function snapshotLinks(vg: VolumeGroup): SnapshotLink[] {
     for (const seg of lv.segments) {
       if (segType(seg) !== 'snapshot') continue;
       const origin = attrString(seg, 'origin');
-      const cow = attrString(seg, 'cow_store') ?? attrString(seg, 'merging_store');
-      if (origin && cow) out.push({ holder: lv, seg, origin, cow, chunk: attrInt(seg, 'chunk_size') ?? 8 });
+      const merging = attrString(seg, 'merging_store');
+      const cow = attrString(seg, 'cow_store') ?? merging;
+      if (origin && cow) out.push({ holder: lv, seg, origin, cow, chunk: attrInt(seg, 'chunk_size') ?? 8, merging: merging !== undefined });
     }
   return out;
 }
@@ -53,4 +56,27 @@ export function nextSnapshotName(vg: VolumeGroup): string {
     if (m) n = Math.max(n, Number(m[1]));
   }
   return `snapshot${n + 1}`;
+}
+
+/** The snapshot an origin is merging (at most one: lvm2 refuses a second). */
+export function mergingSnapshotOf(vg: VolumeGroup, originName: string): SnapshotLink | undefined {
+  return snapshotsOfOrigin(vg, originName).find((l) => l.merging);
+}
+
+/**
+ * lvm2's init_snapshot_merge as metadata: the segment names its COW as `merging_store`, and the
+ * snapshotN LV loses VISIBLE (the merging COW is hidden from then on). Mutates `vg` (a clone).
+ */
+export function startMerge(vg: VolumeGroup, cowName: string): void {
+  const link = snapshotOfCow(vg, cowName);
+  if (!link) throw new Error(`${cowName} is not a snapshot`);
+  link.seg.attrs = link.seg.attrs.map((a) => (a.key === 'cow_store' ? { ...a, key: 'merging_store' } : a));
+  link.holder.status = link.holder.status.filter((s) => s !== 'VISIBLE');
+}
+
+/** Drops a snapshot from the VG: its COW store LV and the snapshotN LV. Mutates `vg` (a clone). */
+export function dropSnapshot(vg: VolumeGroup, cowName: string): void {
+  const link = snapshotOfCow(vg, cowName);
+  const drop = new Set([cowName, ...(link ? [link.holder.name] : [])]);
+  vg.lvs = vg.lvs.filter((l) => !drop.has(l.name));
 }

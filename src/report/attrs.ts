@@ -4,6 +4,8 @@ import type { LvActivation, LvObject, PvObject, VgObject } from './objects.ts';
 import {
   hasFlag,
   isCow,
+  isMergingCow,
+  isMergingOrigin,
   isExternalOrigin,
   isOrigin,
   isPmSpare,
@@ -55,12 +57,12 @@ export function vgAttr(vgo: VgObject): string {
 
 function volumeTypeChar(vg: VolumeGroup, lv: LogicalVolume): string {
   if (hasFlag(lv, 'PVMOVE')) return 'p';
-  if (isOrigin(vg, lv) || isExternalOrigin(vg, lv)) return 'o';
+  if (isOrigin(vg, lv) || isExternalOrigin(vg, lv)) return isMergingOrigin(vg, lv) ? 'O' : 'o';
   if (isThinPoolMetadata(vg, lv) || isPmSpare(lv)) return 'e';
   if (isThinVolume(lv)) return 'V';
   if (isThinPool(lv)) return 't';
   if (isThinPoolData(vg, lv)) return 'T';
-  if (isCow(vg, lv)) return 's';
+  if (isCow(vg, lv)) return isMergingCow(vg, lv) ? 'S' : 's';
   return '-';
 }
 

@@ -10,6 +10,8 @@ import {
   isCow,
   isExternalOrigin,
   isLvVisibleForReport,
+  isMergingCow,
+  isMergingOrigin,
   isOrigin,
   isPmSpare,
   isThinOrigin,
@@ -168,7 +170,11 @@ const LV: Record<string, LvFn> = {
   lv_role: (o) => strList(lvRole(o), false),
   lv_initial_image_sync: (o, e) => bin(e, false, 'initial image sync'),
   lv_image_synced: (o, e) => bin(e, false, 'image synced'),
-  lv_merging: (o, e) => bin(e, false, 'merging'),
+  lv_merging: (o, e) => {
+    const { vg } = o.vgo;
+    const merging = isOrigin(vg, o.lv) || isExternalOrigin(vg, o.lv) ? isMergingOrigin(vg, o.lv) : isCow(vg, o.lv) ? isMergingCow(vg, o.lv) : false;
+    return bin(e, merging, 'merging');
+  },
   lv_converting: (o, e) => bin(e, false, 'converting'),
   lv_allocation_policy: (o) => str(o.lv.allocationPolicy ?? 'inherit'),
   lv_allocation_locked: (o, e) => bin(e, hasFlag(o.lv, 'LOCKED'), 'allocation locked'),

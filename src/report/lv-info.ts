@@ -2,6 +2,7 @@
 // lvm derives its in-memory status bits on import. Shared by reports and display commands.
 import { attrInt, attrString, isVisible, segType } from '../model/types.ts';
 import type { LogicalVolume, Segment, VolumeGroup } from '../model/types.ts';
+import { snapshotLinks } from '../model/snapshots.ts';
 
 export function hasFlag(lv: LogicalVolume, flag: string): boolean {
   return lv.status.includes(flag) || lv.flags.includes(flag);
@@ -13,10 +14,13 @@ export function hasFlag(lv: LogicalVolume, flag: string): boolean {
  */
 interface VgIndex {
   byName: Map<string, LogicalVolume>;
-  /** cow_store name → the snapshot segment that names it. */
+  /** cow_store (or merging_store) name → the snapshot segment that names it. */
   snapSegByCow: Map<string, Segment>;
   /** origin name → its COW LVs, in VG order. */
   cowsByOrigin: Map<string, LogicalVolume[]>;
+  /** COW stores being merged (`lvconvert --merge`) and the origins they merge into. */
+  mergingCows: Set<string>;
+  mergingOrigins: Set<string>;
   poolData: Set<string>;
   poolMeta: Set<string>;
   thinOrigins: Set<string>;
@@ -28,19 +32,22 @@ const indexes = new WeakMap<LogicalVolume[], { count: number; index: VgIndex }>(
 function vgIndex(vg: VolumeGroup): VgIndex {
   const cached = indexes.get(vg.lvs);
   if (cached && cached.count === vg.lvs.length) return cached.index;
-  const ix: VgIndex = { byName: new Map(), snapSegByCow: new Map(), cowsByOrigin: new Map(), poolData: new Set(), poolMeta: new Set(), thinOrigins: new Set(), externalOrigins: new Set() };
+  const ix: VgIndex = {
+    byName: new Map(), snapSegByCow: new Map(), cowsByOrigin: new Map(), mergingCows: new Set(), mergingOrigins: new Set(),
+    poolData: new Set(), poolMeta: new Set(), thinOrigins: new Set(), externalOrigins: new Set(),
+  };
   for (const l of vg.lvs) if (!ix.byName.has(l.name)) ix.byName.set(l.name, l);
-  for (const l of vg.lvs) {
-    for (const s of l.segments) {
-      const t = segType(s);
-      if (t === 'snapshot') {
-        const cow = attrString(s, 'cow_store');
-        if (cow !== undefined && !ix.snapSegByCow.has(cow)) ix.snapSegByCow.set(cow, s);
-        const origin = attrString(s, 'origin');
-        const cowLv = cow !== undefined ? ix.byName.get(cow) : undefined;
-        if (origin !== undefined && cowLv) ix.cowsByOrigin.set(origin, [...(ix.cowsByOrigin.get(origin) ?? []), cowLv]);
-      }
+  // Snapshot relations come from the model, so reports and commands agree on them.
+  for (const link of snapshotLinks(vg)) {
+    if (!ix.snapSegByCow.has(link.cow)) ix.snapSegByCow.set(link.cow, link.seg);
+    const cowLv = ix.byName.get(link.cow);
+    if (cowLv) ix.cowsByOrigin.set(link.origin, [...(ix.cowsByOrigin.get(link.origin) ?? []), cowLv]);
+    if (link.merging) {
+      ix.mergingCows.add(link.cow);
+      ix.mergingOrigins.add(link.origin);
     }
+  }
+  for (const l of vg.lvs) {
     const f = l.segments[0];
     if (!f) continue;
     const t = segType(f);
@@ -80,6 +87,16 @@ export function snapshotSegOfCow(vg: VolumeGroup, lv: LogicalVolume): Segment | 
 
 export function isCow(vg: VolumeGroup, lv: LogicalVolume): boolean {
   return snapshotSegOfCow(vg, lv) !== undefined;
+}
+
+/** lvm's lv_is_merging_cow: a snapshot `lvconvert --merge` is rolling its origin back to. */
+export function isMergingCow(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return vgIndex(vg).mergingCows.has(lv.name);
+}
+
+/** lvm's lv_is_merging_origin. */
+export function isMergingOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
+  return vgIndex(vg).mergingOrigins.has(lv.name);
 }
 
 /** The internal LV carrying the snapshot segment itself (never reported). */
@@ -159,10 +176,12 @@ export function thinZero(vg: VolumeGroup, lv: LogicalVolume): boolean | undefine
 }
 
 /**
- * lvm's lv_is_visible: a COW snapshot is shown when its origin is; the snapshot holder never.
+ * lvm's lv_is_visible: a COW snapshot is shown when its origin is, unless it is merging; the
+ * snapshot holder never.
  */
 export function isLvVisibleForReport(vg: VolumeGroup, lv: LogicalVolume): boolean {
   if (isSnapshotHolder(lv)) return false;
+  if (isMergingCow(vg, lv)) return false;
   const origin = originOfCow(vg, lv);
   if (origin) return isLvVisibleForReport(vg, origin);
   return isVisible(lv);

@@ -2,40 +2,10 @@
 // back, the table survives a reload, and a COW that fills up invalidates its snapshot on disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BlockTarget, Extent } from '../../src/mapper/target.ts';
+import { MemoryTarget as Ram } from '../helpers/memory-target.ts';
 import { CowStore } from '../../src/mapper/cow-store.ts';
 import { OriginTarget, SnapshotTarget } from '../../src/mapper/snapshot-targets.ts';
 import { decodeArea, decodeSnapshotHeader } from '../../src/formats/exception-store.ts';
-
-/** A RAM target that records the order of writes and flushes (to check data-before-table). */
-class Ram implements BlockTarget {
-  readonly bytes: Uint8Array;
-  readonly ops: string[] = [];
-  readonly caps = { readOnly: false, discard: false, writeZeroes: true };
-  constructor(readonly size: number) {
-    this.bytes = new Uint8Array(size);
-  }
-  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
-    const out = into ?? new Uint8Array(length);
-    out.set(this.bytes.subarray(offset, offset + length));
-    return out;
-  }
-  async write(offset: number, data: Uint8Array): Promise<void> {
-    if (offset + data.length > this.size) throw new Error('beyond end');
-    this.bytes.set(data, offset);
-    this.ops.push(`w${offset}`);
-  }
-  async flush(): Promise<void> {
-    this.ops.push('f');
-  }
-  async discard(): Promise<void> {}
-  async writeZeroes(offset: number, length: number): Promise<void> {
-    this.bytes.fill(0, offset, offset + length);
-  }
-  async extents(_o: number, length: number): Promise<Extent[]> {
-    return [{ length, zero: false }];
-  }
-}
 
 const MiB = 1024 * 1024;
 const C = 8; // 4 KiB chunks

@@ -1,0 +1,72 @@
+// lvconvert: of lvm2's conversions ulvm does the snapshot merge (--merge / --mergesnapshot); the
+// others (raid, mirror, cache, thin pools) need segment types ulvm does not map yet.
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { findVgOrSay, splitLvName } from './select.ts';
+import { isVisible, type LogicalVolume } from '../model/types.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
+import { isLvVisibleForReport } from '../report/lv-info.ts';
+import { pollSnapshotMerge, startSnapshotMerge, type MergePoll } from './snapshot-merge.ts';
+
+const MERGES = new Set(['lvconvert_merge', 'lvconvert_merge_snapshot']);
+
+export async function run(ctx: Ctx): Promise<number> {
+  if (!MERGES.has(ctx.args.defId)) fail(`ulvm: this lvconvert operation (${ctx.args.defId}) is not supported yet; only --merge of snapshots is.`, 5);
+  const background = ctx.has('background');
+  const polls: MergePoll[] = [];
+  let rc = 0;
+  for (const arg of ctx.args.positionals) {
+    const s = splitLvName(arg);
+    const vgName = s ? s.vg : arg;
+    await ctx.locks.vg(vgName);
+    const found = findVgOrSay(ctx, vgName, true);
+    if (!found) {
+      rc = 5;
+      continue;
+    }
+    // A VG stands for its visible LVs, as process_each_lv takes it.
+    const lvs: LogicalVolume[] = [];
+    if (s) {
+      const lv = found.vg.lvs.find((l) => l.name === s.lv);
+      if (!lv) {
+        ctx.error(`Failed to find logical volume "${s.vg}/${s.lv}"`);
+        rc = 5;
+        continue;
+      }
+      lvs.push(lv);
+    } else lvs.push(...found.vg.lvs.filter((l) => isVisible(l) || snapshotOfCow(found.vg, l.name)));
+    for (const lv of lvs) {
+      const r = await mergeOne(ctx, ctx.scan(true).get(found.vg.name)!, lv.name);
+      if (r.rc > rc) rc = r.rc;
+      if (r.poll) polls.push(r.poll);
+    }
+  }
+  for (const p of polls) {
+    const r = await pollSnapshotMerge(ctx, p, { background });
+    if (r > rc) rc = r;
+  }
+  return rc;
+}
+
+async function mergeOne(ctx: Ctx, found: FoundVg, lvName: string): Promise<{ rc: number; poll?: MergePoll }> {
+  const vg = found.vg;
+  const lv = vg.lvs.find((l) => l.name === lvName)!;
+  const display = `${vg.name}/${lv.name}`;
+  const link = snapshotOfCow(vg, lv.name);
+  // The command's rules (command-lines.in): not on a merging COW or a merging origin.
+  // --mergesnapshot also requires a visible LV (a merging COW is hidden).
+  const props = [...(mergingSnapshotOf(vg, lv.name) ? ['lv_is_merging_origin'] : []), ...(link?.merging ? ['lv_is_merging_cow'] : [])];
+  const needsVisible = ctx.args.defId === 'lvconvert_merge_snapshot' && !isLvVisibleForReport(vg, lv);
+  if (props.length || needsVisible) {
+    if (props.length) ctx.warn(`Command on LV ${display} is invalid on LV with properties: ${props.map((p) => `${p} `).join('')}.`);
+    if (needsVisible) ctx.warn(`Command on LV ${display} requires LV with properties: lv_is_visible .`);
+    ctx.error(`Command not permitted on LV ${display}.`);
+    return { rc: 5 };
+  }
+  if (link) return startSnapshotMerge(ctx, found, lv);
+  // Anything else is taken for a split raid image (lv_raid_merge).
+  if (lv.status.includes('WRITE')) ctx.error(`${display} cannot be merged because --trackchanges was not used.`);
+  else ctx.error(`Unable to merge non-raid image ${display}.`);
+  return { rc: 5 };
+}
