@@ -1,7 +1,9 @@
 // The non-lvm commands of the VM transcripts, replayed for their effect on what lvm sees:
-// `mkfs.ext4` (the real mke2fs, run on a scratch image and copied onto the memory disk or LV, so
-// pvcreate finds the same signature) and `mount`/`umount` (the LV counts as open, as the kernel's
-// open count does while a file system is mounted). Their own output is not lvm's and not compared.
+// `mkfs.ext4` (the real mke2fs, run on a scratch image whose non-zero blocks are copied onto the
+// memory disk or LV, so pvcreate/lvcreate find the same signature; it must be installed),
+// `mount`/`umount` (the LV counts as open, as the kernel's open count does while a file system is
+// mounted) and `dd if=/dev/zero of=DEVICE` (zeroes the device). Lines joining these and lvm
+// commands with `;`/`&&` run part by part; output is compared only when every part's is known.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readSync, closeSync, rmSync, writeFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,10 @@ export class MountTable implements ActivationObserver {
   }
   mount(lv: string, at: string): void {
     this.mounts.set(at, lv);
+  }
+  /** Whether `path` lies in a mounted file system. */
+  holds(path: string): boolean {
+    return [...this.mounts.keys()].some((at) => path.startsWith(at.endsWith('/') ? at : `${at}/`));
   }
   umount(at: string): boolean {
     return this.mounts.delete(at);
@@ -140,9 +146,10 @@ export class VmShell {
       }
       const r = await this.tool(p.argv);
       if (r.kind === 'unsupported') {
-        if (p === ps[0] || unknown !== undefined) return r;
+        if (p === ps[0]) return r;
         // Its effects are not replayed, but the earlier parts' were.
-        return { kind: 'effects-only', why: r.why };
+        const done = ps.slice(0, ps.indexOf(p)).map((x) => x.argv[0]).join(', ');
+        return { kind: 'effects-only', why: `${done} replayed for its effect; ${r.why}` };
       }
       rc = 0;
       if (r.kind === 'unknown-output' && r.streams.some((x) => !(x === 'out' ? p.quietOut : p.quietErr))) unknown ??= r.why;
@@ -162,11 +169,14 @@ export class VmShell {
       for (const b of mkfsImage(target.size)) await target.write(b.offset, b.data);
       return rest.includes('-q') ? { kind: 'silent' } : { kind: 'unknown-output', streams: ['out', 'err'], why: "mkfs.ext4's output is not lvm's" };
     }
-    if (cmd === 'dd' && rest.includes('if=/dev/zero') && rest.every((a) => /^(if|of|bs)=/.test(a))) {
-      // dd of zeros over a whole device (no count=), as the transcripts use to clear a VG's space.
+    if (cmd === 'dd') {
+      // Only dd of zeros over a whole device (no count=), as the transcripts use to clear a VG's space.
       const of = rest.find((a) => a.startsWith('of='))?.slice(3);
-      const target = of ? await this.target(of) : undefined;
-      if (!target) return { kind: 'unsupported', why: `dd to ${of ?? '?'} (a file in a mounted file system) is not replayed` };
+      const target = of && rest.includes('if=/dev/zero') && rest.every((a) => /^(if|of|bs)=/.test(a)) ? await this.target(of) : undefined;
+      if (!target) {
+        const onFs = of !== undefined && this.mounts.holds(of);
+        return { kind: 'unsupported', why: onFs ? `dd writing ${of} (a file on the mounted file system) is not replayed` : `only dd if=/dev/zero of=DEVICE is replayed, not ${what}` };
+      }
       const step = 1024 * 1024;
       for (let off = 0; off < target.size; off += step) await target.write(off, new Uint8Array(Math.min(step, target.size - off)));
       return { kind: 'unknown-output', streams: ['err'], why: "dd's transfer statistics (on stderr) are not lvm's" };
