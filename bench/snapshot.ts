@@ -3,7 +3,9 @@
 // 1 MiB sequential), rewrites of already-copied chunks, and snapshot reads against origin reads.
 // A benchmark, not a test: it never exits nonzero for a FAIL. No root needed:
 //
-//   npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--keep]
+//   npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--keep] [--kernel [--kernel-runs N]]
+//
+// --kernel then measures the same scenarios in the real kernel (bench/snapshot-kernel.ts).
 //
 // See bench/README.md for what is measured and how to read the table.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +28,7 @@ function flag(name: string, dflt: string): string {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 }
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--keep]\n');
+  process.stdout.write('usage: npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--keep] [--kernel [--kernel-runs N]]\n');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
@@ -287,3 +289,11 @@ process.stdout.write(
 );
 if (KEEP) process.stdout.write(`Scratch directory kept: ${WORK}\n`);
 cleanup();
+
+if (argv.includes('--kernel')) {
+  const { kernelAnchor } = await import('./snapshot-kernel.ts');
+  kernelAnchor(
+    { originMiB: ORIGIN_MIB, writes: WRITES, seqMiB: SEQ_MIB, runs: Number(flag('kernel-runs', '3')), keep: KEEP },
+    { randFirst, seqWrite, rewrite0, rewrite1, randReadOrigin: rRead0, randReadSnap: rRead1, seqReadOrigin: sRead0, seqReadSnap: sRead1 },
+  );
+}
