@@ -28,7 +28,7 @@ function flag(name: string, dflt: string): string {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 }
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--keep] [--kernel [--kernel-runs N]]\n');
+  process.stdout.write('usage: npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--depth N] [--keep] [--kernel [--kernel-runs N]]\n');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
@@ -39,6 +39,7 @@ const SEQ_MIB = Number(flag('seq-mib', QUICK ? '16' : '32'));
 const RUNS = Number(flag('runs', '1')); // each run uses fresh VGs; the table shows medians
 const SNAP_COUNTS = [0, 1, 4] as const;
 const CHUNK = 4 * KiB; // lvcreate -s default chunk size
+const DEPTH = Number(flag('depth', '16')); // writes in flight for the concurrent rows (an NBD client's queue)
 if (!(WRITES > 0 && WRITES <= (ORIGIN_MIB * MiB) / CHUNK)) throw new Error(`--writes must be 1..${(ORIGIN_MIB * MiB) / CHUNK}`);
 if (!(SEQ_MIB > 0 && SEQ_MIB <= ORIGIN_MIB)) throw new Error(`--seq-mib must be 1..${ORIGIN_MIB}`);
 
@@ -144,6 +145,7 @@ const OFFSETS = randomChunks(WRITES, (ORIGIN_MIB * MiB) / CHUNK, 0x5eed);
 
 interface RandResult {
   first: number; // seconds for WRITES first writes
+  firstQd?: number; // the same with DEPTH writes in flight
   rewrite?: number; // seconds for the same offsets again
   readOrigin?: number;
   readSnap?: number;
@@ -152,6 +154,29 @@ interface SeqResult {
   write: number;
   readOrigin?: number;
   readSnap?: number;
+}
+
+/** Writes every offset with `depth` writers in flight, then flushes (as an NBD client with a queue). */
+async function writeConcurrently(d: { write(o: number, b: Uint8Array): Promise<void>; flush(): Promise<void> }, writes: number[], depth: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < writes.length) {
+      const i = next++;
+      await d.write(writes[i]!, block4k(i));
+    }
+  };
+  await Promise.all(Array.from({ length: depth }, worker));
+  await d.flush();
+}
+
+async function randQdRun(snaps: number, writes: number[]): Promise<number> {
+  const s = await setup(snaps);
+  try {
+    const origin = dev(s, 'lvol0');
+    return await timed(() => writeConcurrently(origin, writes, DEPTH));
+  } finally {
+    await teardown(s);
+  }
 }
 
 async function randRun(snaps: number, writes: number[]): Promise<RandResult> {
@@ -224,12 +249,13 @@ const seq = new Map<number, SeqResult[]>(SNAP_COUNTS.map((n) => [n, []]));
 for (let run = 0; run < RUNS; run++) {
   // Rotate the order per run so drift on a busy host does not always hit the same count.
   const order = SNAP_COUNTS.map((_, i) => SNAP_COUNTS[(i + run) % SNAP_COUNTS.length]!);
-  for (const n of order) rand.get(n)!.push(await randRun(n, OFFSETS));
+  for (const n of order) rand.get(n)!.push({ ...(await randRun(n, OFFSETS)), firstQd: await randQdRun(n, OFFSETS) });
   for (const n of order) seq.get(n)!.push(await seqRun(n, SEQ_MIB));
 }
 
 const med = <T>(xs: T[], f: (x: T) => number | undefined): number => median(xs.map(f).filter((v): v is number => v !== undefined));
 const randFirst = new Map(SNAP_COUNTS.map((n) => [n, med(rand.get(n)!, (r) => r.first)]));
+const randFirstQd = new Map(SNAP_COUNTS.map((n) => [n, med(rand.get(n)!, (r) => r.firstQd)]));
 const seqWrite = new Map(SNAP_COUNTS.map((n) => [n, med(seq.get(n)!, (r) => r.write)]));
 const rewrite0 = med(rand.get(0)!, (r) => r.rewrite);
 const rewrite1 = med(rand.get(1)!, (r) => r.rewrite);
@@ -249,6 +275,7 @@ const row = (what: string, rate: number, unit: string, secs: number, baseSecs: n
   rows.push([what, fmtRate(rate), unit, fmtX(baseSecs / secs), fmtX(secs / baseSecs)]);
 };
 for (const n of SNAP_COUNTS) row(`4 KiB random first write, ${n} snap`, iops(randFirst.get(n)!), 'IOPS', randFirst.get(n)!, randFirst.get(0)!);
+for (const n of SNAP_COUNTS) row(`4 KiB random first write, ${n} snap, ${DEPTH} in flight`, iops(randFirstQd.get(n)!), 'IOPS', randFirstQd.get(n)!, randFirstQd.get(0)!);
 for (const n of SNAP_COUNTS) row(`1 MiB sequential write, ${n} snap`, mibs(seqWrite.get(n)!), 'MiB/s', seqWrite.get(n)!, seqWrite.get(0)!);
 row('4 KiB random rewrite (copied), 0 snap', iops(rewrite0), 'IOPS', rewrite0, rewrite0);
 row('4 KiB random rewrite (copied), 1 snap', iops(rewrite1), 'IOPS', rewrite1, rewrite0);
@@ -262,7 +289,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.
 const line = (r: string[]): string => r.map((c, i) => (i === 0 || i === 2 ? padr(c, widths[i]!) : pad(c, widths[i]!))).join('  ');
 process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
 for (const [i, r] of rows.entries()) {
-  if (i === 3 || i === 6 || i === 8) process.stdout.write('\n');
+  if ([3, 6, 9, 11, 13].includes(i)) process.stdout.write('\n');
   process.stdout.write(`${line(r)}\n`);
 }
 
@@ -272,6 +299,8 @@ const goals: [string, number, string, boolean][] = [];
 const c1r = randFirst.get(1)! / randFirst.get(0)!;
 const c1s = seqWrite.get(1)! / seqWrite.get(0)!;
 goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (4 KiB random)`, c1r, 'cost', c1r <= GOALS.firstWrite1]);
+const c1q = randFirstQd.get(1)! / randFirstQd.get(0)!;
+goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (4 KiB random, ${DEPTH} in flight)`, c1q, 'cost', c1q <= GOALS.firstWrite1]);
 goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (1 MiB sequential)`, c1s, 'cost', c1s <= GOALS.firstWrite1]);
 const cc = rewrite1 / rewrite0;
 goals.push([`writes to copied chunks cost nothing extra (1 snap rewrite vs 0 snap rewrite, <= ${GOALS.copiedTolerance}x)`, cc, 'cost', cc <= GOALS.copiedTolerance]);

@@ -9,7 +9,8 @@ import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
 import { displaySize } from '../report/units.ts';
 import { activationOf } from './objects.ts';
 import { reloadVg } from './activate.ts';
-import { snapshotsOfOrigin } from '../model/snapshots.ts';
+import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
+import { cowMaxSectors } from '../formats/exception-store.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
@@ -84,6 +85,16 @@ export async function run(ctx: Ctx): Promise<number> {
     target_ = sign === '+' ? cur + n : sign === '-' ? cur - n : n;
   } else fail('Please specify either size or extents but not both.', 3);
   if (target_ <= 0 && sign === '-') fail(`Unable to reduce ${full} below 1 extent.`);
+  // A COW never needs more than every origin chunk plus its exception areas (cow_max_extents).
+  const link = snapshotOfCow(vg, lv.name);
+  const origin = link ? vg.lvs.find((o) => o.name === link.origin) : undefined;
+  if (link && origin && target_ > cur) {
+    const max = Math.ceil(cowMaxSectors(lvExtents(origin) * vg.extentSize, link.chunk) / vg.extentSize);
+    if (max < target_) {
+      ctx.print(`Reached maximum COW size ${displaySize(max * vg.extentSize)} (${max} extents).`);
+      target_ = max;
+    }
+  }
   if (target_ === cur) fail(`New size (${target_} extents) matches existing size (${cur} extents).`);
   if (cmd === 'lvextend' && target_ < cur) fail(`New size given (${target_} extents) not larger than existing size (${cur} extents)`);
   if (cmd === 'lvreduce' && target_ > cur) fail(`New size given (${target_} extents) not less than existing size (${cur} extents)`);

@@ -7,12 +7,25 @@ import {
   SNAPSHOT_DISK_VERSION, areaChunk, decodeArea, decodeSnapshotHeader, encodeArea, encodeSnapshotHeader, exceptionsPerArea, isAreaChunk, nextFree, type Exception,
 } from '../formats/exception-store.ts';
 
+interface Staged {
+  oldChunk: number;
+  newChunk: number;
+  /** Its data is in place: it may be committed. */
+  ready: boolean;
+  /** Resolves true once committed, false when dropped (the snapshot became invalid). */
+  done: Promise<boolean>;
+  settle: (ok: boolean) => void;
+}
+
 export class CowStore {
   private readonly map = new Map<number, number>();
+  /** Exceptions given a COW chunk but not yet committed, in allocation order. */
+  private staged: Staged[] = [];
+  private readonly pendingOf = new Map<number, Staged>();
+  private committer?: Promise<void>;
   private area: Exception[] = [];
   private currentArea = 0;
   private next = 2;
-  private lock: Promise<unknown> = Promise.resolve();
   invalid = false;
 
   constructor(
@@ -71,22 +84,14 @@ export class CowStore {
    * area zeroed ends the table, as the kernel reads it), so a crash after this point cannot merge
    * stale chunks over newer origin writes.
    */
-  clearTable(): Promise<void> {
-    return this.serial(async () => {
-      await this.cow.write(areaChunk(this.chunk, 0) * this.chunkBytes, new Uint8Array(this.chunkBytes));
-      await this.cow.flush();
-      this.map.clear();
-      this.area = [];
-      this.currentArea = 0;
-      this.next = 2;
-    });
-  }
-
-  /** Mutations of the table one at a time, in allocation order (as the kernel completes them). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
+  async clearTable(): Promise<void> {
+    await this.idle();
+    await this.cow.write(areaChunk(this.chunk, 0) * this.chunkBytes, new Uint8Array(this.chunkBytes));
+    await this.cow.flush();
+    this.map.clear();
+    this.area = [];
+    this.currentArea = 0;
+    this.next = 2;
   }
 
   /**
@@ -100,66 +105,141 @@ export class CowStore {
   }
 
   /**
-   * Exceptions for several origin chunks committed together, as the kernel batches pending
-   * exceptions into one area write: every chunk's data, one flush, the area, one flush. Chunks
-   * already remapped are returned as they are; a COW that fills up invalidates the snapshot and
-   * the chunks not yet committed are left out of the result.
+   * Exceptions for several origin chunks. New ones get their COW chunk at once (so a concurrent
+   * writer of the same chunk waits for this one instead of copying again), their data is put in
+   * place by `fill`, and then they are committed with everything else ready at that moment, as
+   * the kernel groups pending exceptions: all data, one flush, the area(s), one flush. Resolves
+   * when every chunk asked for is committed (by this call or a concurrent one); chunks the COW
+   * had no room for are left out, and the snapshot is then invalid.
    */
-  addMany(oldChunks: number[], fill: (oldChunk: number, newChunk: number) => Promise<void>): Promise<Map<number, number>> {
-    return this.serial(async () => {
-      const out = new Map<number, number>();
-      let pending: Exception[] = [];
-      const pendingOf = new Map<number, number>();
-      const commit = async () => {
-        await this.cow.flush();
-        await this.cow.write(areaChunk(this.chunk, this.currentArea) * this.chunkBytes, encodeArea(this.area, this.chunk));
-        await this.cow.flush();
-        for (const p of pending) {
-          this.map.set(p.oldChunk, p.newChunk);
-          out.set(p.oldChunk, p.newChunk);
-        }
-        pending = [];
-        pendingOf.clear();
-      };
-      const e = exceptionsPerArea(this.chunk);
-      for (const oldChunk of oldChunks) {
-        if (this.invalid) return out;
-        const existing = this.map.get(oldChunk) ?? pendingOf.get(oldChunk);
-        if (existing !== undefined) {
-          out.set(oldChunk, existing);
-          continue;
-        }
-        if ((this.next + 1) * this.chunkBytes > this.cow.size) {
-          if (pending.length) await commit();
-          await this.invalidate('Unable to allocate exception.');
-          return out;
-        }
-        const chunk = this.next;
-        this.next = nextFree(this.chunk, this.next);
-        await fill(oldChunk, chunk);
-        const rec = { oldChunk, newChunk: chunk };
-        this.area.push(rec);
-        pending.push(rec);
-        pendingOf.set(oldChunk, chunk);
+  async addMany(oldChunks: number[], fill: (oldChunk: number, newChunk: number) => Promise<void>): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    const mine: Staged[] = [];
+    const others: Staged[] = [];
+    let full = false;
+    for (const oldChunk of oldChunks) {
+      if (this.invalid) break;
+      const existing = this.map.get(oldChunk);
+      if (existing !== undefined) {
+        out.set(oldChunk, existing);
+        continue;
+      }
+      const pending = this.pendingOf.get(oldChunk);
+      if (pending) {
+        others.push(pending);
+        continue;
+      }
+      if (!this.room()) {
+        full = true;
+        break;
+      }
+      let settle!: (ok: boolean) => void;
+      const done = new Promise<boolean>((r) => (settle = r));
+      const st: Staged = { oldChunk, newChunk: this.next, ready: false, done, settle };
+      this.next = nextFree(this.chunk, this.next);
+      this.staged.push(st);
+      this.pendingOf.set(oldChunk, st);
+      mine.push(st);
+    }
+    const fills = await Promise.allSettled(
+      mine.map(async (st) => {
+        await fill(st.oldChunk, st.newChunk);
+        st.ready = true;
+      }),
+    );
+    const failed = fills.find((f): f is PromiseRejectedResult => f.status === 'rejected');
+    if (failed) {
+      // The kernel invalidates a snapshot whose COW it cannot write.
+      await this.invalidate('Error writing exception data.');
+      this.dropStaged();
+      throw failed.reason;
+    }
+    this.kick();
+    for (const st of [...mine, ...others]) if (await st.done) out.set(st.oldChunk, st.newChunk);
+    if (full) {
+      await this.idle();
+      await this.invalidate('Unable to allocate exception.');
+    }
+    return out;
+  }
+
+  /** Whether one more exception fits: its data chunk, and the next area once it fills one. */
+  private room(): boolean {
+    if ((this.next + 1) * this.chunkBytes > this.cow.size) return false;
+    const e = exceptionsPerArea(this.chunk);
+    const record = this.currentArea * e + this.area.length + this.staged.length;
+    if ((record + 1) % e !== 0) return true;
+    const nextArea = areaChunk(this.chunk, (record + 1) / e);
+    return (nextArea + 1) * this.chunkBytes <= this.cow.size;
+  }
+
+  /** Starts the committer unless it runs: it commits whatever is ready, batch after batch. */
+  private kick(): void {
+    if (this.committer) return;
+    const run = async (): Promise<void> => {
+      for (;;) {
+        // Only a prefix of the staged list may go: its records take the next slots in order.
+        let n = 0;
+        while (n < this.staged.length && this.staged[n]!.ready) n++;
+        if (n === 0) return;
+        await this.commitBatch(this.staged.splice(0, n));
+      }
+    };
+    // Cleared asynchronously, after the assignment, even when there was nothing to commit.
+    const p: Promise<void> = run().finally(() => {
+      if (this.committer === p) this.committer = undefined;
+    });
+    this.committer = p;
+  }
+
+  private async idle(): Promise<void> {
+    while (this.committer) await this.committer;
+  }
+
+  private async commitBatch(batch: Staged[]): Promise<void> {
+    if (this.invalid) {
+      for (const st of batch) this.settle(st, false);
+      return;
+    }
+    const e = exceptionsPerArea(this.chunk);
+    const cb = this.chunkBytes;
+    try {
+      // Areas this batch opens are zeroed before the flush, so a full area is never followed by stale bytes.
+      const opened = Math.floor((this.area.length + batch.length) / e);
+      for (let k = 1; k <= opened; k++) await this.cow.write(areaChunk(this.chunk, this.currentArea + k) * cb, new Uint8Array(cb));
+      await this.cow.flush();
+      for (const st of batch) {
+        this.area.push({ oldChunk: st.oldChunk, newChunk: st.newChunk });
         if (this.area.length === e) {
-          const nextArea = areaChunk(this.chunk, this.currentArea + 1);
-          if ((nextArea + 1) * this.chunkBytes > this.cow.size) {
-            this.area.pop();
-            pending.pop();
-            pendingOf.delete(oldChunk);
-            if (pending.length) await commit();
-            await this.invalidate('Unable to allocate exception.');
-            return out;
-          }
-          await this.cow.write(nextArea * this.chunkBytes, new Uint8Array(this.chunkBytes));
-          await commit();
+          await this.cow.write(areaChunk(this.chunk, this.currentArea) * cb, encodeArea(this.area, this.chunk));
           this.currentArea++;
           this.area = [];
         }
       }
-      if (pending.length) await commit();
-      return out;
-    });
+      if (this.area.length) await this.cow.write(areaChunk(this.chunk, this.currentArea) * cb, encodeArea(this.area, this.chunk));
+      await this.cow.flush();
+    } catch (err) {
+      this.log(`device-mapper: snapshots: Invalidating snapshot: Error writing exception table.`);
+      this.invalid = true;
+      for (const st of batch) this.settle(st, false);
+      this.dropStaged();
+      this.log(`device-mapper: snapshots: ${(err as Error).message}`);
+      return;
+    }
+    for (const st of batch) {
+      this.map.set(st.oldChunk, st.newChunk);
+      this.settle(st, true);
+    }
+  }
+
+  private settle(st: Staged, ok: boolean): void {
+    this.pendingOf.delete(st.oldChunk);
+    st.settle(ok);
+  }
+
+  /** After invalidation: nothing staged will be committed. */
+  private dropStaged(): void {
+    for (const st of this.staged.splice(0)) this.settle(st, false);
   }
 
   /** The kernel's message, and the header's valid flag cleared on disk. */

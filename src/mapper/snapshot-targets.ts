@@ -27,7 +27,6 @@ async function originChunk(real: BlockTarget, chunk: number, chunkBytes: number)
 }
 
 export class OriginTarget implements BlockTarget {
-  private lock: Promise<unknown> = Promise.resolve();
   constructor(
     readonly real: BlockTarget,
     /** The snapshots of this origin that are active (changes as they come and go). */
@@ -44,28 +43,41 @@ export class OriginTarget implements BlockTarget {
   }
   /**
    * Before the write reaches a chunk, each valid snapshot without an exception for it keeps the
-   * old data: the old contents are read once, and each snapshot commits its new exceptions as one
-   * batch (data, flush, exception area, flush) before the origin is written.
+   * old data: the old contents are read once, every snapshot stages its exceptions, and the
+   * origin is written only when all of them are committed. Concurrent writers do not wait for
+   * each other, only for the chunks they share, so their exceptions commit together.
    */
-  write(offset: number, data: Uint8Array): Promise<void> {
-    const run = this.lock.then(async () => {
-      for (const s of this.stores()) {
-        if (s.invalid || data.length === 0) continue;
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    if (data.length) {
+      const stores = this.stores().filter((s) => !s.invalid);
+      const needs = stores.map((s) => {
         const cb = s.chunkBytes;
-        const first = Math.floor(offset / cb);
-        const last = Math.floor((offset + data.length - 1) / cb);
         const need: number[] = [];
-        for (let c = first; c <= last; c++) if (s.lookup(c) === undefined) need.push(c);
-        if (!need.length) continue;
-        const old = new Uint8Array((last - first + 1) * cb);
-        const n = Math.min((last + 1) * cb, this.real.size) - first * cb;
-        await this.real.read(first * cb, n, old.subarray(0, n));
-        await s.addMany(need, (c, newChunk) => s.cow.write(newChunk * cb, old.subarray((c - first) * cb, (c - first + 1) * cb)));
+        for (let c = Math.floor(offset / cb); c <= Math.floor((offset + data.length - 1) / cb); c++) if (s.lookup(c) === undefined) need.push(c);
+        return need;
+      });
+      if (needs.some((n) => n.length)) {
+        // One read of the old contents covers every snapshot (chunk sizes may differ).
+        let from = Infinity;
+        let to = 0;
+        stores.forEach((s, i) => {
+          const n = needs[i]!;
+          if (!n.length) return;
+          from = Math.min(from, n[0]! * s.chunkBytes);
+          to = Math.max(to, (n[n.length - 1]! + 1) * s.chunkBytes);
+        });
+        const old = new Uint8Array(to - from);
+        const n = Math.min(to, this.real.size) - from;
+        if (n > 0) await this.real.read(from, n, old.subarray(0, n));
+        await Promise.all(
+          stores.map((s, i) => {
+            const cb = s.chunkBytes;
+            return needs[i]!.length ? s.addMany(needs[i]!, (c, newChunk) => s.cow.write(newChunk * cb, old.subarray(c * cb - from, (c + 1) * cb - from))) : undefined;
+          }),
+        );
       }
-      await this.real.write(offset, data);
-    });
-    this.lock = run.catch(() => undefined);
-    return run;
+    }
+    await this.real.write(offset, data);
   }
   flush(): Promise<void> {
     return this.real.flush();
@@ -122,22 +134,33 @@ export class SnapshotTarget implements BlockTarget {
     await flushRun();
     return buf;
   }
+  /**
+   * Chunks not yet in the COW get one (whole: the origin's data around the written part), all of
+   * them committed as one batch; the rest of the write goes to the COW chunks already there.
+   */
   async write(offset: number, data: Uint8Array): Promise<void> {
     this.check();
     const cb = this.store.chunkBytes;
-    for (const c of chunks(offset, data.length, cb)) {
-      const part = data.subarray(c.from, c.from + c.length);
-      let at = this.store.lookup(c.chunk);
-      if (at === undefined) {
-        at = await this.store.add(c.chunk, async (newChunk) => {
-          const whole = c.length === cb ? new Uint8Array(part) : await originChunk(this.real, c.chunk, cb);
-          if (c.length !== cb) whole.set(part, c.within);
-          await this.store.cow.write(newChunk * cb, whole);
-        });
-        if (at === undefined) throw new TargetIoError('snapshot is invalid (COW full)');
-        continue;
-      }
-      await this.store.cow.write(at * cb + c.within, part);
+    const parts = [...chunks(offset, data.length, cb)];
+    const need = parts.filter((c) => this.store.lookup(c.chunk) === undefined);
+    const filled = new Set<number>();
+    let at = new Map<number, number>();
+    if (need.length) {
+      const byChunk = new Map(need.map((c) => [c.chunk, c]));
+      at = await this.store.addMany([...byChunk.keys()], async (chunk, newChunk) => {
+        const c = byChunk.get(chunk)!;
+        const part = data.subarray(c.from, c.from + c.length);
+        const whole = c.length === cb ? new Uint8Array(part) : await originChunk(this.real, chunk, cb);
+        if (c.length !== cb) whole.set(part, c.within);
+        await this.store.cow.write(newChunk * cb, whole);
+        filled.add(chunk);
+      });
+    }
+    for (const c of parts) {
+      if (filled.has(c.chunk)) continue;
+      const where = this.store.lookup(c.chunk) ?? at.get(c.chunk);
+      if (where === undefined) throw new TargetIoError('snapshot is invalid (COW full)');
+      await this.store.cow.write(where * cb + c.within, data.subarray(c.from, c.from + c.length));
     }
   }
   async flush(): Promise<void> {

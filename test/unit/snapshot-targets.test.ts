@@ -97,3 +97,24 @@ test('a corrupt COW header is refused', async () => {
   cow.bytes.fill(7, 0, 16);
   await assert.rejects(new CowStore(cow, C).load(), /Invalid or corrupt snapshot/);
 });
+
+test('concurrent first writes commit together (group commit), across an area boundary, one exception per chunk', async () => {
+  const { real, cow, store, origin, snap } = await setUp(4 * MiB);
+  cow.ops.length = 0;
+  // 300 writers at once, two of them on every tenth chunk: 300 distinct chunks, 330 writes.
+  const writes: Promise<void>[] = [];
+  for (let c = 0; c < 300; c++) {
+    writes.push(origin.write(c * CB, new Uint8Array(CB).fill(0x80)));
+    if (c % 10 === 0) writes.push(origin.write(c * CB + 8, new Uint8Array(8).fill(0x81)));
+  }
+  await Promise.all(writes);
+  const flushes = cow.ops.filter((o) => o === 'f').length;
+  assert.ok(flushes <= 8, `${flushes} flushes for 300 exceptions: the commits were grouped`);
+  assert.equal(store.exceptions().length, 300, 'one exception per chunk, even when two writers raced for it');
+  for (const c of [0, 10, 255, 256, 299]) assert.ok((await snap.read(c * CB, CB)).every((b) => b === (c & 0xff)), `chunk ${c} kept its old data`);
+  assert.equal(real.bytes[10 * CB + 8] === 0x81 || real.bytes[10 * CB + 8] === 0x80, true);
+  const again = new CowStore(cow, C);
+  await again.load();
+  assert.deepEqual(again.exceptions().sort((a, b) => a[0] - b[0]), store.exceptions().sort((a, b) => a[0] - b[0]), 'both areas read back');
+  assert.equal(again.usage().allocated, store.usage().allocated);
+});
