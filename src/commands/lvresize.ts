@@ -27,7 +27,8 @@ export async function run(ctx: Ctx): Promise<number> {
   if (snapshotsOfOrigin(vg, lv.name).length) {
     if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
       fail('Snapshot origin volumes can be resized only while inactive: try lvchange -an.');
-    fail('Resizing a snapshot origin is not supported by ulvm yet.');
+    if (cmd === 'lvreduce' || ctx.opt('size')?.startsWith('-') || ctx.opt('extents')?.startsWith('-')) fail('Snapshot origin volumes cannot be reduced in size yet.');
+    fail('Extending a snapshot origin is not supported by ulvm yet.');
   }
   const last = lv.segments[lv.segments.length - 1];
   if (!last || segType(last) !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
@@ -88,12 +89,20 @@ export async function run(ctx: Ctx): Promise<number> {
   // A COW never needs more than every origin chunk plus its exception areas (cow_max_extents).
   const link = snapshotOfCow(vg, lv.name);
   const origin = link ? vg.lvs.find((o) => o.name === link.origin) : undefined;
+  let capped = false;
   if (link && origin && target_ > cur) {
     const max = Math.ceil(cowMaxSectors(lvExtents(origin) * vg.extentSize, link.chunk) / vg.extentSize);
     if (max < target_) {
       ctx.print(`Reached maximum COW size ${displaySize(max * vg.extentSize)} (${max} extents).`);
       target_ = max;
+      capped = true;
     }
+  }
+  if (target_ === cur && link && capped) {
+    // lvm2 reports a COW already at its maximum as resized, unchanged.
+    ctx.print(`Size of logical volume ${full} unchanged from ${displaySize(cur * vg.extentSize)} (${cur} extents).`);
+    ctx.print(`Logical volume ${full} successfully resized.`);
+    return 0;
   }
   if (target_ === cur) fail(`New size (${target_} extents) matches existing size (${cur} extents).`);
   if (cmd === 'lvextend' && target_ < cur) fail(`New size given (${target_} extents) not larger than existing size (${cur} extents)`);

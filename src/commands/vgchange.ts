@@ -5,6 +5,7 @@ import type { Ctx } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
 import { generateId } from '../formats/uuid.ts';
 import { activatableLvs, activateLvs, canActivate } from './activate.ts';
+import { snapshotLinks } from '../model/snapshots.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const scan = ctx.scan();
@@ -15,7 +16,13 @@ export async function run(ctx: Ctx): Promise<number> {
     if (act !== undefined) {
       if (!ctx.activationDisabled) {
         if (act.endsWith('n')) await ctx.activator.deactivate(name, f.vg.lvs.map((l) => l.name));
-        else if (canActivate(ctx)) await activateLvs(ctx, f, activatableLvs(f));
+        else if (canActivate(ctx)) {
+          // Origins with a merging snapshot: lvm2 starts its merge poll for each one it activates.
+          const before = await ctx.loadActivation();
+          const merging = snapshotLinks(f.vg).filter((l) => l.merging && !before.some((a) => a.vgId === f.vg.id && a.lvName === l.origin)).length;
+          await activateLvs(ctx, f, activatableLvs(f));
+          if (merging) ctx.print(`Background polling started for ${merging} logical volume(s) in volume group "${name}"`);
+        }
       }
       const active = (await ctx.loadActivation()).filter((a) => a.vgId === f.vg.id).length;
       ctx.print(`${active} logical volume(s) in volume group "${name}" now active`);

@@ -99,7 +99,7 @@ test('an open origin delays the merge to its next activation; an inactive one to
     await ok('lvchange -an vg/lvol0');
     assert.equal(await ok('lvconvert --merge vg/snap2'), '  Merging of snapshot vg/snap2 will occur on next activation of vg/lvol0.\n');
     assert.equal(await ok('lvs -a --noheadings -o lv_name,lv_attr,lv_merging vg'), '  lvol0   Owi---s---    merging\n  [snap2] Swi---s---    merging\n');
-    await ok('lvchange -ay vg/lvol0');
+    assert.equal(await ok('vgchange -ay vg'), '  Background polling started for 1 logical volume(s) in volume group "vg"\n  1 logical volume(s) in volume group "vg" now active\n');
     assert.deepEqual(await bytes('lvol0', 0, MiB), [0]);
     assert.equal(await ok('lvs -a --noheadings -o lv_name vg'), '  lvol0\n');
   } finally {
@@ -175,4 +175,27 @@ test('a merge cut short copies the same data again; after it the table is empty'
   const after = new CowStore(cow, chunk);
   await after.load();
   assert.equal(after.exceptions().length, 0, 'an emptied table: merging again changes nothing');
+});
+
+test('lvextend of a snapshot stops at the maximum COW size; a snapshot origin is not reduced', async () => {
+  const { s, ok } = await session();
+  try {
+    await ok('lvcreate -s -L 8M -n snap vg/lvol0');
+    // lvm2 2.03.16 in the appliance, same sizes: 20 MiB origin, 4 KiB chunks → 6 extents at most.
+    assert.equal(await ok('lvextend -L +40M vg/snap'), [
+      '  Reached maximum COW size 24.00 MiB (6 extents).',
+      '  Size of logical volume vg/snap changed from 8.00 MiB (2 extents) to 24.00 MiB (6 extents).',
+      '  Logical volume vg/snap successfully resized.',
+      '',
+    ].join('\n'));
+    const unchanged = '  Reached maximum COW size 24.00 MiB (6 extents).\n  Size of logical volume vg/snap unchanged from 24.00 MiB (6 extents).\n  Logical volume vg/snap successfully resized.\n';
+    assert.equal(await ok('lvextend -L +4M vg/snap'), unchanged);
+    assert.equal(await ok('lvextend -l +100%LV vg/snap'), unchanged);
+    assert.equal(await ok('lvresize -L 48M vg/snap'), unchanged);
+    await ok('lvchange -an vg/lvol0');
+    const r = (await s.run('lvreduce -f -L -4M vg/lvol0'))!;
+    assert.deepEqual([r.stdout, r.stderr, r.rc], ['', '  Snapshot origin volumes cannot be reduced in size yet.\n', 5]);
+  } finally {
+    s.close();
+  }
 });
