@@ -50,6 +50,12 @@ export interface Activator {
    * work) and takes the snapshot's device down; the caller then drops the snapshot from metadata.
    */
   merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult>;
+  /**
+   * Suspends active LVs (their I/O drains, new I/O waits) until the returned release is called,
+   * or until the next table load resumes them: a metadata commit then falls between two I/Os,
+   * as lvm2 suspends an origin around taking a snapshot. A holder that dies releases too.
+   */
+  hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>>;
 }
 
 export interface MergeResult {
@@ -70,4 +76,5 @@ export const noActivation: Activator = {
   merge: async () => {
     throw new ActivationError('Activation is not available for these devices (no ulvm daemon can open them).');
   },
+  hold: async () => async () => undefined,
 };

@@ -298,6 +298,15 @@ export class ActivationEngine implements Activator {
     this.onChange();
   }
 
+  async hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>> {
+    const held = [...this.entries.values()].filter((e) => e.vgName === vgName && lvNames.includes(e.lvName));
+    for (const e of held) await e.opened.device.suspend();
+    return async () => {
+      // A load since then has resumed them already (with the new tables).
+      for (const e of held) if (e.opened.device.isSuspended) e.opened.device.resume();
+    };
+  }
+
   async merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult> {
     const f = this.found(vgName, devices);
     const link = mergingSnapshotOf(f.vg, originName);

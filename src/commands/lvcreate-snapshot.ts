@@ -112,10 +112,18 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   ctx.commit(plain, paths, found.vg);
   zeroLvStart(ctx, found, plain, cow);
   vg.lvs.push(cow, holder);
-  ctx.commit(vg, paths, plain);
-  // The snapshot comes up with its origin: at once when the origin is active.
+  // The snapshot comes up with its origin: at once when the origin is active. The origin is then
+  // suspended from before this commit until the new tables are loaded, so the snapshot's point
+  // in time is the commit and no origin write slips in between.
   const originActive = canActivate(ctx) && (await ctx.loadActivation()).some((a) => a.vgId === vg.id && a.lvId === origin.id);
-  if (originActive && ctx.opt('activate') !== 'n') await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+  const activate = originActive && ctx.opt('activate') !== 'n';
+  const release = activate ? await ctx.activator.hold(vgName, [origin.name]) : async () => undefined;
+  try {
+    ctx.commit(vg, paths, plain);
+    if (activate) await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+  } finally {
+    await release();
+  }
   ctx.print(`Logical volume "${name}" created.`);
   return 0;
 }

@@ -93,6 +93,30 @@ export class DaemonClient implements Activator {
     await this.request({ op: 'reload', vgName, devices });
   }
 
+  /** The hold lasts as long as this connection: closing it (or dying) releases it. */
+  async hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>> {
+    if (!(await this.running())) return async () => undefined;
+    const p = daemonPaths(this.runDir);
+    const sock = connect(p.control);
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      sock.on('connect', () => sock.write(JSON.stringify({ op: 'hold', vgName, lvNames, id: this.nextId++ }) + '\n'));
+      sock.on('data', (d) => {
+        buf += d.toString('utf8');
+        if (!buf.includes('\n')) return;
+        const r = JSON.parse(buf.slice(0, buf.indexOf('\n'))) as { ok: boolean; error?: string };
+        if (r.ok) resolve();
+        else reject(new ActivationError(r.error ?? 'daemon error'));
+      });
+      sock.on('error', reject);
+    });
+    return () =>
+      new Promise<void>((resolve) => {
+        sock.once('close', () => resolve());
+        sock.end();
+      });
+  }
+
   async merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult> {
     if (!(await this.running())) throw new ActivationError(`${vgName}/${originName} is not active.`);
     return (await this.request({ op: 'merge', vgName, originName, devices })) as MergeResult;

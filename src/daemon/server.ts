@@ -17,7 +17,7 @@ import { daemonPaths } from './paths.ts';
 
 export interface ControlRequest {
   id: number;
-  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'merge' | 'stop' | 'ping';
+  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'merge' | 'hold' | 'stop' | 'ping';
   req?: ActivateRequest;
   vgName?: string;
   originName?: string;
@@ -140,6 +140,11 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
       else if (r.op === 'deactivate') await engine.deactivate(r.vgName!, r.lvNames ?? []);
       else if (r.op === 'reload') await engine.reload(r.vgName!, r.devices ?? []);
       else if (r.op === 'merge') result = await engine.merge(r.vgName!, r.originName!, r.devices ?? []);
+      else if (r.op === 'hold') {
+        // Released when the holder closes its connection, whether it finished or died.
+        const release = await engine.hold(r.vgName!, r.lvNames ?? []);
+        sock.once('close', () => void release());
+      }
       else if (r.op === 'stop') stopping = true;
       sock.write(JSON.stringify({ id: r.id, ok: true, result }) + '\n');
       if (stopping) setImmediate(() => void shutdown());

@@ -76,3 +76,23 @@ test('an origin and its snapshots deactivate and activate together', async () =>
     s.close();
   }
 });
+
+test('a held origin queues its writes until released; a snapshot taken meanwhile gets the copies', async () => {
+  const { s, engine, ok } = await session();
+  try {
+    const origin = engine.device('vg', 'lvol0')!;
+    let landed = false;
+    const release = await engine.hold('vg', ['lvol0']);
+    const w = origin.write(0, new Uint8Array(4096).fill(9)).then(() => (landed = true));
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(landed, false, 'the write waits while the origin is held');
+    // lvcreate -s loads the family's tables and resumes: the queued write now copies out first.
+    await ok('lvcreate -s -L 8M -n snap vg/lvol0');
+    await w;
+    await release();
+    assert.ok((await engine.device('vg', 'snap')!.read(0, 4096)).every((b) => b === 0), 'the snapshot kept the data from before the write');
+    assert.ok((await origin.read(0, 4096)).every((b) => b === 9));
+  } finally {
+    s.close();
+  }
+});
