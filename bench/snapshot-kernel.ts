@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { fmtRate, fmtX, median, pad, padr } from './format.ts';
 
 const MiB = 1024 * 1024;
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -43,15 +44,6 @@ export interface KernelParams {
   keep: boolean;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const pad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
-const padr = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-const fmtX = (x: number): string => `${x.toFixed(2)}x`;
-const fmtRate = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const say = (s: string): void => void process.stdout.write(s);
 
 function have(cmd: string): boolean {

@@ -18,6 +18,7 @@ import { runCommand } from '../src/cli/main.ts';
 import { BufferIo } from '../src/cli/io.ts';
 import { fileOpener } from '../src/devices/file.ts';
 import { ActivationEngine } from '../src/activation/engine.ts';
+import { fmtRate, fmtX, median, pad, padr } from './format.ts';
 
 // ----- options -------------------------------------------------------------------------------------
 const KiB = 1024;
@@ -63,15 +64,6 @@ process.on('SIGINT', () => {
   process.exit(130);
 });
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const pad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
-const padr = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-const fmtX = (x: number): string => `${x.toFixed(2)}x`;
-const fmtRate = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 /** Deterministic xorshift32, so every run and every snapshot count writes the same chunks. */
 function randomChunks(count: number, totalChunks: number, seed: number): number[] {
