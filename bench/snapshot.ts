@@ -8,7 +8,7 @@
 // --kernel then measures the same scenarios in the real kernel (bench/snapshot-kernel.ts).
 //
 // See bench/README.md for what is measured and how to read the table.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ function flag(name: string, dflt: string): string {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 }
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--depth N] [--keep] [--kernel [--kernel-runs N]]\n');
+  process.stdout.write('usage: npx tsx bench/snapshot.ts [--quick] [--runs N] [--writes N] [--seq-mib N] [--depth N] [--written] [--keep] [--kernel [--kernel-runs N]]\n');
   process.exit(0);
 }
 const QUICK = argv.includes('--quick');
@@ -40,6 +40,9 @@ const SEQ_MIB = Number(flag('seq-mib', QUICK ? '16' : '32'));
 const RUNS = Number(flag('runs', '1')); // each run uses fresh VGs; the table shows medians
 const SNAP_COUNTS = [0, 1, 4] as const;
 const CHUNK = 4 * KiB; // lvcreate -s default chunk size
+// --written: the disk image is written out in full first (as the kernel anchor's is), so no
+// fdatasync pays for the host file system allocating blocks of a sparse file.
+const WRITTEN = argv.includes('--written');
 const DEPTH = Number(flag('depth', '16')); // writes in flight for the concurrent rows (an NBD client's queue)
 if (!(WRITES > 0 && WRITES <= (ORIGIN_MIB * MiB) / CHUNK)) throw new Error(`--writes must be 1..${(ORIGIN_MIB * MiB) / CHUNK}`);
 if (!(SEQ_MIB > 0 && SEQ_MIB <= ORIGIN_MIB)) throw new Error(`--seq-mib must be 1..${ORIGIN_MIB}`);
@@ -97,11 +100,23 @@ interface Setup {
 }
 let setupNo = 0;
 
+function writeZeros(path: string): void {
+  const fd = openSync(path, 'r+');
+  const zeros = new Uint8Array(MiB);
+  try {
+    for (let at = 0; at < fstatSync(fd).size; at += MiB) writeSync(fd, zeros, 0, MiB, at);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A fresh sparse disk, VG, origin LV and `snaps` active snapshots (COW 100%ORIGIN, no overflow). */
 async function setup(snaps: number): Promise<Setup> {
   const dir = join(WORK, `s${setupNo++}`);
   mkdirSync(dir);
   const disk = sparseFile(join(dir, 'disk.img'), (ORIGIN_MIB * (1 + snaps * 2) + 64) * MiB);
+  if (WRITTEN) writeZeros(disk);
   const engine = new ActivationEngine(fileOpener);
   const env = { ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run'), TZ: 'UTC' };
   const ulvm = async (cmd: string, ...args: string[]): Promise<void> => {
@@ -229,7 +244,7 @@ const load0 = loadavg()[0]!;
 const tStart = performance.now();
 process.stdout.write(
   `ulvm classic snapshot benchmark: origin ${ORIGIN_MIB} MiB, chunk 4 KiB, COW 100%ORIGIN, ${WRITES} x 4 KiB random first writes, ` +
-    `${SEQ_MIB} x 1 MiB sequential, ${RUNS} run(s) (median), fresh VG per scenario, sparse files in ${tmpdir()}\n`,
+    `${SEQ_MIB} x 1 MiB sequential, ${RUNS} run(s) (median), fresh VG per scenario, ${WRITTEN ? 'disk images written out in full' : 'sparse files'} in ${tmpdir()}\n`,
 );
 
 // Warm-up (not counted): JIT the write, copy-out and read paths once.
