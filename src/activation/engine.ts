@@ -128,12 +128,14 @@ export class ActivationEngine implements Activator {
           const o = this.entryOf(e.vgId, link.origin);
           if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
           e.cowMinor ??= this.freeMinor();
-          const store = new CowStore(plain, link.chunk, this.log);
+          // The snapshot device is as long as its segment: the origin's size when it was taken.
+          const span = link.seg.extentCount * f.vg.extentSize * 512;
+          const store = new CowStore(plain, link.chunk, this.log, span);
           await store.load();
           e.store = store;
           e.originName = link.origin;
           target = new SnapshotTarget(o.real, store, readOnly);
-          e.lines = [`0 ${o.real.size / 512} snapshot ${DM_MAJOR}:${o.realMinor} ${DM_MAJOR}:${e.cowMinor} P ${link.chunk}`];
+          e.lines = [`0 ${target.size / 512} snapshot ${DM_MAJOR}:${o.realMinor} ${DM_MAJOR}:${e.cowMinor} P ${link.chunk}`];
         } else {
           e.realMinor = undefined;
           e.cowMinor = undefined;
@@ -330,7 +332,7 @@ export class ActivationEngine implements Activator {
     if (!store) {
       const opened = await openLv(f, link.cow, { opener: this.opener, readOnly: false });
       closeCow = opened.close;
-      store = new CowStore(opened.device.table as Table, link.chunk, this.log);
+      store = new CowStore(opened.device.table as Table, link.chunk, this.log, link.seg.extentCount * f.vg.extentSize * 512);
       await store.load();
     }
     const merging = store;

@@ -28,7 +28,7 @@ export async function run(ctx: Ctx): Promise<number> {
     if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
       fail('Snapshot origin volumes can be resized only while inactive: try lvchange -an.');
     if (cmd === 'lvreduce' || ctx.opt('size')?.startsWith('-') || ctx.opt('extents')?.startsWith('-')) fail('Snapshot origin volumes cannot be reduced in size yet.');
-    fail('Extending a snapshot origin is not supported by ulvm yet.');
+    // An inactive origin may grow; its snapshots keep the size it had when they were taken.
   }
   const last = lv.segments[lv.segments.length - 1];
   if (!last || segType(last) !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
@@ -86,6 +86,7 @@ export async function run(ctx: Ctx): Promise<number> {
     target_ = sign === '+' ? cur + n : sign === '-' ? cur - n : n;
   } else fail('Please specify either size or extents but not both.', 3);
   if (target_ <= 0 && sign === '-') fail(`Unable to reduce ${full} below 1 extent.`);
+  if (target_ < cur && snapshotsOfOrigin(vg, lv.name).length) fail('Snapshot origin volumes cannot be reduced in size yet.');
   // A COW never needs more than every origin chunk plus its exception areas (cow_max_extents).
   const link = snapshotOfCow(vg, lv.name);
   const origin = link ? vg.lvs.find((o) => o.name === link.origin) : undefined;

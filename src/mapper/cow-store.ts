@@ -33,6 +33,12 @@ export class CowStore {
     /** Chunk size in sectors. */
     readonly chunk: number,
     private readonly log: (m: string) => void = () => undefined,
+    /**
+     * Bytes of the origin the snapshot covers (its table's length: the origin's size when it was
+     * taken). An origin extended later writes past it without copying, as the kernel skips a
+     * snapshot shorter than the write.
+     */
+    readonly span = Infinity,
   ) {}
 
   get chunkBytes(): number {

@@ -53,7 +53,8 @@ export class OriginTarget implements BlockTarget {
       const needs = stores.map((s) => {
         const cb = s.chunkBytes;
         const need: number[] = [];
-        for (let c = Math.floor(offset / cb); c <= Math.floor((offset + data.length - 1) / cb); c++) if (s.lookup(c) === undefined) need.push(c);
+        const last = Math.min(Math.floor((offset + data.length - 1) / cb), Math.ceil(s.span / cb) - 1);
+        for (let c = Math.floor(offset / cb); c <= last; c++) if (s.lookup(c) === undefined) need.push(c);
         return need;
       });
       if (needs.some((n) => n.length)) {
@@ -99,8 +100,9 @@ export class SnapshotTarget implements BlockTarget {
     readonly store: CowStore,
     private readonly readOnly = false,
   ) {}
+  /** The origin as it was: an origin extended since keeps its snapshot at the old size. */
   get size(): number {
-    return this.real.size;
+    return Math.min(this.real.size, this.store.span);
   }
   get caps(): TargetCaps {
     return { readOnly: this.readOnly, discard: false, writeZeroes: true };

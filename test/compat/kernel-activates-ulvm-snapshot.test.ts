@@ -12,7 +12,7 @@ import { runCommand } from '../../src/cli/main.ts';
 import { BufferIo } from '../../src/cli/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 import { ActivationEngine } from '../../src/activation/engine.ts';
-import { guestfish, haveGuestfish } from '../helpers/guestfish.ts';
+import { applianceSh, guestfish, haveGuestfish } from '../helpers/guestfish.ts';
 
 const MiB = 1024 * 1024;
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -80,19 +80,55 @@ test('the kernel activates a snapshot ulvm created and diverged, and sees what u
   assert.deepEqual(ours.get('snap')!.slice(0, 1), ['swi-a-s---']);
   await ulvm('vgchange', '-an', 'vgk');
 
+  // A second VG: an origin ulvm extended (inactive) after its snapshot was taken; the snapshot
+  // keeps the origin's old size, in the kernel as in ulvm.
+  const disk2 = join(dir, 'd2.img');
+  sparseFile(disk2, 64 * MiB);
+  const ulvm2 = async (...args: string[]) => {
+    const io = new BufferIo();
+    // ulvm dmsetup takes no --devices: it shows what the engine has active.
+    const rest = args[0] === 'dmsetup' ? args.slice(1) : [...args.slice(1), '--devices', disk2];
+    const rc = await runCommand(args[0]!, rest, { io, env, uid: 0, cwd: dir, opener: fileOpener, activator: engine });
+    assert.equal(rc, 0, `${args.join(' ')}: ${io.stderr}`);
+    return io.stdout;
+  };
+  await ulvm2('pvcreate', disk2);
+  await ulvm2('vgcreate', 'vge', disk2);
+  await ulvm2('lvcreate', '-L', '8M', '-n', 'lvol0', 'vge');
+  const e0 = Buffer.alloc(8 * MiB, 0x11);
+  await engine.device('vge', 'lvol0')!.write(0, e0);
+  await ulvm2('lvcreate', '-s', '-L', '8M', '-n', 'snap', 'vge/lvol0');
+  await ulvm2('lvchange', '-an', 'vge/lvol0');
+  await ulvm2('lvextend', '-L', '+4M', 'vge/lvol0');
+  await ulvm2('lvchange', '-ay', 'vge/lvol0');
+  await engine.device('vge', 'lvol0')!.write(4 * MiB, Buffer.alloc(8 * MiB, 0x22));
+  const eTables = (await ulvm2('dmsetup', 'table')).split('\n').filter((l) => l.startsWith('vge-lvol0:') || l.startsWith('vge-snap:')).map((l) => l.split(' ').slice(0, 4).join(' '));
+  const eLvs = (await ulvm2('lvs', '--noheadings', '-o', 'lv_name,lv_size,snap_percent', 'vge')).trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  await ulvm2('vgchange', '-an', 'vge');
+
   const k = guestfish([
     `add-drive-opts ${disk} format:raw readonly:true`,
+    `add-drive-opts ${disk2} format:raw readonly:true`,
     'run',
     'vg-activate-all true',
     'checksum-device sha256 /dev/vgk/snap',
     'checksum-device sha256 /dev/vgk/lvol0',
     'debug sh "lvm lvs --noheadings -o lv_name,lv_attr,snap_percent vgk 2>/dev/null"',
     'debug sh "mkdir -p /s /o; mount -o ro,noload /dev/vgk/snap /s && mount -o ro,noload /dev/vgk/lvol0 /o && cat /s/foo /o/foo"',
+    applianceSh('dmsetup table | grep -E "^vge-(lvol0|snap): " | cut -d" " -f2-4 | sed -e "s/^/table:/"; lvm lvs --noheadings -o lv_name,lv_size,snap_percent vge 2>/dev/null | sed -e "s/^/lvs:/"'),
+    'checksum-device sha256 /dev/vge/snap',
   ]);
   assert.equal(k[0], sha(before), 'the kernel reads ulvm’s snapshot as the old file system');
   assert.equal(k[1], sha(after), 'and the origin as the new one');
   const theirs = new Map(k.slice(2, 4).map((l) => l.trim().split(/\s+/)).map((f) => [f[0]!, f.slice(1)]));
   assert.deepEqual(theirs.get('snap'), ours.get('snap'), 'same attr and Data% as ulvm reports');
   assert.deepEqual(theirs.get('lvol0')![0], 'owi-a-s---');
-  assert.deepEqual(k.slice(4), ['111', '222'], 'foo holds 111 in the snapshot, 222 in the origin');
+  assert.deepEqual(k.slice(4, 6), ['111', '222'], 'foo holds 111 in the snapshot, 222 in the origin');
+  // The extended origin: table lengths, sizes and Data% as ulvm has them, and the old contents.
+  const kTables = k.filter((l) => l.startsWith('table:')).map((l) => l.slice(6));
+  assert.deepEqual(kTables, ['0 24576 snapshot-origin', '0 16384 snapshot']);
+  assert.deepEqual(eTables, ['vge-lvol0: 0 24576 snapshot-origin', 'vge-snap: 0 16384 snapshot'], 'ulvm’s tables');
+  const kLvs = k.filter((l) => l.startsWith('lvs:')).map((l) => l.slice(4).trim().split(/\s+/).join(' '));
+  assert.deepEqual(kLvs, eLvs, 'the kernel and ulvm agree on sizes and Data%');
+  assert.equal(k[k.length - 1], sha(e0), 'the snapshot holds the origin as it was when taken');
 });

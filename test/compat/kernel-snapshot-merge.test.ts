@@ -14,13 +14,11 @@ import { BufferIo } from '../../src/cli/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 import { ActivationEngine } from '../../src/activation/engine.ts';
 import { MountTable } from '../golden/vm-shell.ts';
-import { guestfish, haveGuestfish } from '../helpers/guestfish.ts';
+import { applianceSh as sh, guestfish, haveGuestfish } from '../helpers/guestfish.ts';
 
 const MiB = 1024 * 1024;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-/** A shell script for the appliance, passed through guestfish without quoting trouble. */
-const sh = (script: string) => `debug sh "echo ${Buffer.from(script).toString('base64')} | base64 -d > /tmp/s.sh; bash /tmp/s.sh 2>&1"`;
 
 test('snapshot merges: ulvm ↔ the kernel, at once and on next activation', async (t) => {
   if (!haveGuestfish()) return t.skip('guestfish (libguestfs-tools) is not installed');

@@ -17,3 +17,8 @@ export function guestfish(lines: string[]): string[] {
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim().split('\n');
 }
+
+/** A guestfish line running a shell script in the appliance (base64: no guestfish quoting trouble). */
+export function applianceSh(script: string): string {
+  return `debug sh "echo ${Buffer.from(script).toString('base64')} | base64 -d > /tmp/s.sh; bash /tmp/s.sh 2>&1"`;
+}

@@ -199,3 +199,25 @@ test('lvextend of a snapshot stops at the maximum COW size; a snapshot origin is
     s.close();
   }
 });
+
+test('an inactive origin grows; its snapshot keeps the old size and is not copied into past it', async () => {
+  const { s, ok, write, bytes } = await session();
+  try {
+    await ok('lvcreate -s -L 8M -n snap vg/lvol0');
+    await ok('lvchange -an vg/lvol0');
+    assert.equal(await ok('lvextend -L +8M vg/lvol0'), '  Size of logical volume vg/lvol0 changed from 20.00 MiB (5 extents) to 28.00 MiB (7 extents).\n  Logical volume vg/lvol0 successfully resized.\n');
+    const r = (await s.run('lvresize -L 16M vg/lvol0'))!;
+    assert.deepEqual([r.stderr, r.rc], ['  Snapshot origin volumes cannot be reduced in size yet.\n', 5]);
+    await ok('lvchange -ay vg/lvol0');
+    assert.match(await ok('dmsetup table'), /^vg-lvol0: 0 57344 snapshot-origin 253:\d+$/m);
+    assert.match(await ok('dmsetup table'), /^vg-snap: 0 40960 snapshot 253:\d+ 253:\d+ P 8$/m);
+    const before = await ok('lvs --noheadings -o snap_percent vg/snap');
+    await write('lvol0', 20 * MiB, 8 * MiB, 4);
+    assert.equal(await ok('lvs --noheadings -o snap_percent vg/snap'), before, 'nothing past the snapshot was copied');
+    await write('lvol0', 0, MiB, 5);
+    assert.deepEqual(await bytes('snap', 0, MiB), [0]);
+    assert.deepEqual(await bytes('lvol0', 20 * MiB, 8 * MiB), [4]);
+  } finally {
+    s.close();
+  }
+});
