@@ -26,12 +26,13 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
       rc = 5;
       continue;
     }
-    if (snapshotOfCow(vg, name)?.merging) {
+    const active = ctx.activationDisabled ? undefined : ctx.activeLv(vg.id, lv.id);
+    // A merging snapshot goes only when it is not live, or invalid (its merge cannot happen).
+    if (snapshotOfCow(vg, name)?.merging && active && !active.invalid) {
       ctx.error(`Can't remove merging snapshot logical volume ${vg.name}/${name}.`);
       rc = 5;
       continue;
     }
-    const active = ctx.activationDisabled ? undefined : ctx.activeLv(vg.id, lv.id);
     if (active) {
       if (active.openCount > 0) {
         ctx.error(`Logical volume ${vg.name}/${name} contains a filesystem in use.`);

@@ -221,3 +221,19 @@ test('an inactive origin grows; its snapshot keeps the old size and is not copie
     s.close();
   }
 });
+
+test('a merging snapshot that is not live can be removed; the origin is then plain again', async () => {
+  const { s, ok, mounts } = await session();
+  try {
+    await ok('lvcreate -s -L 8M -n snap vg/lvol0');
+    mounts.mount('vg/lvol0', '/mnt');
+    await ok('lvconvert --merge vg/snap');
+    mounts.umount('/mnt');
+    await ok('vgchange -an vg');
+    // Inactive: lvm2 lets it go (lv_remove_single checks the live table only).
+    assert.equal(await ok('lvremove -y vg/snap'), '  Logical volume "snap" successfully removed.\n');
+    assert.equal(await ok('lvs -a --noheadings -o lv_name,lv_attr vg'), '  lvol0 -wi-------\n');
+  } finally {
+    s.close();
+  }
+});
