@@ -44,6 +44,7 @@ const CHUNK = 4 * KiB; // lvcreate -s default chunk size
 // fdatasync pays for the host file system allocating blocks of a sparse file.
 const WRITTEN = argv.includes('--written');
 const DEPTH = Number(flag('depth', '16')); // writes in flight for the concurrent rows (an NBD client's queue)
+const SYNC_WRITES = Math.min(WRITES, 500); // the flush-per-write rows are slow: fewer writes
 if (!(WRITES > 0 && WRITES <= (ORIGIN_MIB * MiB) / CHUNK)) throw new Error(`--writes must be 1..${(ORIGIN_MIB * MiB) / CHUNK}`);
 if (!(SEQ_MIB > 0 && SEQ_MIB <= ORIGIN_MIB)) throw new Error(`--seq-mib must be 1..${ORIGIN_MIB}`);
 
@@ -153,6 +154,7 @@ const OFFSETS = randomChunks(WRITES, (ORIGIN_MIB * MiB) / CHUNK, 0x5eed);
 interface RandResult {
   first: number; // seconds for WRITES first writes
   firstQd?: number; // the same with DEPTH writes in flight
+  firstSync?: number; // SYNC_WRITES first writes, each followed by a flush (a database's commits)
   rewrite?: number; // seconds for the same offsets again
   readOrigin?: number;
   readSnap?: number;
@@ -174,6 +176,22 @@ async function writeConcurrently(d: { write(o: number, b: Uint8Array): Promise<v
   };
   await Promise.all(Array.from({ length: depth }, worker));
   await d.flush();
+}
+
+/** Each write followed by a flush, as a database commits: the plain write then pays a flush too. */
+async function randSyncRun(snaps: number, writes: number[]): Promise<number> {
+  const s = await setup(snaps);
+  try {
+    const origin = dev(s, 'lvol0');
+    return await timed(async () => {
+      for (let i = 0; i < writes.length; i++) {
+        await origin.write(writes[i]!, block4k(i));
+        await origin.flush();
+      }
+    });
+  } finally {
+    await teardown(s);
+  }
 }
 
 async function randQdRun(snaps: number, writes: number[]): Promise<number> {
@@ -256,13 +274,14 @@ const seq = new Map<number, SeqResult[]>(SNAP_COUNTS.map((n) => [n, []]));
 for (let run = 0; run < RUNS; run++) {
   // Rotate the order per run so drift on a busy host does not always hit the same count.
   const order = SNAP_COUNTS.map((_, i) => SNAP_COUNTS[(i + run) % SNAP_COUNTS.length]!);
-  for (const n of order) rand.get(n)!.push({ ...(await randRun(n, OFFSETS)), firstQd: await randQdRun(n, OFFSETS) });
+  for (const n of order) rand.get(n)!.push({ ...(await randRun(n, OFFSETS)), firstQd: await randQdRun(n, OFFSETS), firstSync: await randSyncRun(n, OFFSETS.slice(0, SYNC_WRITES)) });
   for (const n of order) seq.get(n)!.push(await seqRun(n, SEQ_MIB));
 }
 
 const med = <T>(xs: T[], f: (x: T) => number | undefined): number => median(xs.map(f).filter((v): v is number => v !== undefined));
 const randFirst = new Map(SNAP_COUNTS.map((n) => [n, med(rand.get(n)!, (r) => r.first)]));
 const randFirstQd = new Map(SNAP_COUNTS.map((n) => [n, med(rand.get(n)!, (r) => r.firstQd)]));
+const randFirstSync = new Map(SNAP_COUNTS.map((n) => [n, med(rand.get(n)!, (r) => r.firstSync)]));
 const seqWrite = new Map(SNAP_COUNTS.map((n) => [n, med(seq.get(n)!, (r) => r.write)]));
 const rewrite0 = med(rand.get(0)!, (r) => r.rewrite);
 const rewrite1 = med(rand.get(1)!, (r) => r.rewrite);
@@ -283,6 +302,7 @@ const row = (what: string, rate: number, unit: string, secs: number, baseSecs: n
 };
 for (const n of SNAP_COUNTS) row(`4 KiB random first write, ${n} snap`, iops(randFirst.get(n)!), 'IOPS', randFirst.get(n)!, randFirst.get(0)!);
 for (const n of SNAP_COUNTS) row(`4 KiB random first write, ${n} snap, ${DEPTH} in flight`, iops(randFirstQd.get(n)!), 'IOPS', randFirstQd.get(n)!, randFirstQd.get(0)!);
+for (const n of SNAP_COUNTS) row(`4 KiB random first write + flush, ${n} snap`, SYNC_WRITES / randFirstSync.get(n)!, 'IOPS', randFirstSync.get(n)!, randFirstSync.get(0)!);
 for (const n of SNAP_COUNTS) row(`1 MiB sequential write, ${n} snap`, mibs(seqWrite.get(n)!), 'MiB/s', seqWrite.get(n)!, seqWrite.get(0)!);
 row('4 KiB random rewrite (copied), 0 snap', iops(rewrite0), 'IOPS', rewrite0, rewrite0);
 row('4 KiB random rewrite (copied), 1 snap', iops(rewrite1), 'IOPS', rewrite1, rewrite0);
@@ -296,7 +316,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.
 const line = (r: string[]): string => r.map((c, i) => (i === 0 || i === 2 ? padr(c, widths[i]!) : pad(c, widths[i]!))).join('  ');
 process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
 for (const [i, r] of rows.entries()) {
-  if ([3, 6, 9, 11, 13].includes(i)) process.stdout.write('\n');
+  if ([3, 6, 9, 12, 14, 16].includes(i)) process.stdout.write('\n');
   process.stdout.write(`${line(r)}\n`);
 }
 
@@ -307,7 +327,9 @@ const c1r = randFirst.get(1)! / randFirst.get(0)!;
 const c1s = seqWrite.get(1)! / seqWrite.get(0)!;
 goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (4 KiB random)`, c1r, 'cost', c1r <= GOALS.firstWrite1]);
 const c1q = randFirstQd.get(1)! / randFirstQd.get(0)!;
+const c1f = randFirstSync.get(1)! / randFirstSync.get(0)!;
 goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (4 KiB random, ${DEPTH} in flight)`, c1q, 'cost', c1q <= GOALS.firstWrite1]);
+goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (4 KiB random, flush after each)`, c1f, 'cost', c1f <= GOALS.firstWrite1]);
 goals.push([`first write to a chunk with 1 snapshot <= ${GOALS.firstWrite1}x a plain write (1 MiB sequential)`, c1s, 'cost', c1s <= GOALS.firstWrite1]);
 const cc = rewrite1 / rewrite0;
 goals.push([`writes to copied chunks cost nothing extra (1 snap rewrite vs 0 snap rewrite, <= ${GOALS.copiedTolerance}x)`, cc, 'cost', cc <= GOALS.copiedTolerance]);
