@@ -6,7 +6,7 @@
 // merge again must leave the origin reading as the snapshot did.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BlockTarget, Extent } from '../../src/mapper/target.ts';
+import { MemoryTarget } from '../helpers/memory-target.ts';
 import { CowStore } from '../../src/mapper/cow-store.ts';
 import { OriginTarget, SnapshotTarget } from '../../src/mapper/snapshot-targets.ts';
 import { mergeSnapshot } from '../../src/mapper/snapshot-merge.ts';
@@ -23,28 +23,21 @@ class Machine {
 }
 
 /** A RAM device that remembers what each write since its last flush overwrote (to undo a power cut). */
-class Disk implements BlockTarget {
-  readonly bytes: Uint8Array;
-  readonly caps = { readOnly: false, discard: false, writeZeroes: true };
+class Disk extends MemoryTarget {
   private unflushed: { offset: number; old: Uint8Array }[] = [];
   constructor(
-    readonly size: number,
+    size: number,
     private readonly machine: { current?: Machine },
   ) {
-    this.bytes = new Uint8Array(size);
+    super(size);
   }
-  async read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
-    const out = into ?? new Uint8Array(length);
-    out.set(this.bytes.subarray(offset, offset + length));
-    return out;
-  }
-  async write(offset: number, data: Uint8Array): Promise<void> {
+  override async write(offset: number, data: Uint8Array): Promise<void> {
     const m = this.machine.current;
     if (m && m.writes++ >= m.limit) throw new Cut('cut');
     this.unflushed.push({ offset, old: this.bytes.slice(offset, offset + data.length) });
-    this.bytes.set(data, offset);
+    await super.write(offset, data);
   }
-  async flush(): Promise<void> {
+  override async flush(): Promise<void> {
     const m = this.machine.current;
     if (m && m.writes >= m.limit) throw new Cut('cut');
     this.unflushed = [];
@@ -60,13 +53,7 @@ class Disk implements BlockTarget {
   }
   settle(): void {
     this.unflushed = [];
-  }
-  async discard(): Promise<void> {}
-  async writeZeroes(offset: number, length: number): Promise<void> {
-    this.bytes.fill(0, offset, offset + length);
-  }
-  async extents(_o: number, length: number): Promise<Extent[]> {
-    return [{ length, zero: false }];
+    this.ops.length = 0;
   }
 }
 
