@@ -178,31 +178,29 @@ async function writeConcurrently(d: { write(o: number, b: Uint8Array): Promise<v
   await d.flush();
 }
 
-/** Each write followed by a flush, as a database commits: the plain write then pays a flush too. */
-async function randSyncRun(snaps: number, writes: number[]): Promise<number> {
+type Origin = ReturnType<typeof dev>;
+
+/** Seconds for `work` on the origin of a fresh VG with `snaps` snapshots. */
+async function timedOnFresh(snaps: number, work: (origin: Origin) => Promise<void>): Promise<number> {
   const s = await setup(snaps);
   try {
     const origin = dev(s, 'lvol0');
-    return await timed(async () => {
-      for (let i = 0; i < writes.length; i++) {
-        await origin.write(writes[i]!, block4k(i));
-        await origin.flush();
-      }
-    });
+    return await timed(() => work(origin));
   } finally {
     await teardown(s);
   }
 }
 
-async function randQdRun(snaps: number, writes: number[]): Promise<number> {
-  const s = await setup(snaps);
-  try {
-    const origin = dev(s, 'lvol0');
-    return await timed(() => writeConcurrently(origin, writes, DEPTH));
-  } finally {
-    await teardown(s);
-  }
-}
+/** Each write followed by a flush, as a database commits: the plain write then pays a flush too. */
+const randSyncRun = (snaps: number, writes: number[]): Promise<number> =>
+  timedOnFresh(snaps, async (origin) => {
+    for (let i = 0; i < writes.length; i++) {
+      await origin.write(writes[i]!, block4k(i));
+      await origin.flush();
+    }
+  });
+
+const randQdRun = (snaps: number, writes: number[]): Promise<number> => timedOnFresh(snaps, (origin) => writeConcurrently(origin, writes, DEPTH));
 
 async function randRun(snaps: number, writes: number[]): Promise<RandResult> {
   const s = await setup(snaps);
