@@ -1,6 +1,7 @@
 // Asynchronous access to a PV device for the data path: many requests in flight, the event loop
 // free while the kernel reads and writes. (Metadata I/O stays synchronous: see device.ts.)
 import { open, type FileHandle } from 'node:fs/promises';
+import { fdatasync, read as readCb, write as writeCb } from 'node:fs';
 import type { BlockDevice } from './device.ts';
 import { splitPartitionName } from '../formats/partitions.ts';
 import { fileOpener } from './file.ts';
@@ -15,6 +16,14 @@ export interface AsyncBlockDevice {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+// The callback forms of read/write/fdatasync on the handle's descriptor: with many requests in
+// flight they cost about half of FileHandle's promise methods per call (measured: 7 µs against
+// 13-17 µs per 4 KiB page-cache read at 16 in flight), and the data path makes one call per request.
+const preadAt = (fd: number, buf: Uint8Array, at: number, length: number, position: number): Promise<number> =>
+  new Promise((resolve, reject) => readCb(fd, buf, at, length, position, (e, n) => (e ? reject(e) : resolve(n))));
+const pwriteAt = (fd: number, buf: Uint8Array, at: number, length: number, position: number): Promise<number> =>
+  new Promise((resolve, reject) => writeCb(fd, buf, at, length, position, (e, n) => (e ? reject(e) : resolve(n))));
 
 export class AsyncFileDevice implements AsyncBlockDevice {
   private constructor(
@@ -38,7 +47,7 @@ export class AsyncFileDevice implements AsyncBlockDevice {
     const buf = into ?? new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(buf, done, length - done, this.base + offset + done);
+      const bytesRead = await preadAt(this.fh.fd, buf, done, length - done, this.base + offset + done);
       if (bytesRead === 0) {
         buf.fill(0, done, length); // beyond the end of a sparse image reads as zeros
         break;
@@ -51,13 +60,13 @@ export class AsyncFileDevice implements AsyncBlockDevice {
   async write(offset: number, data: Uint8Array): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(data, done, data.length - done, this.base + offset + done);
+      const bytesWritten = await pwriteAt(this.fh.fd, data, done, data.length - done, this.base + offset + done);
       done += bytesWritten;
     }
   }
 
   flush(): Promise<void> {
-    return this.fh.datasync();
+    return new Promise((resolve, reject) => fdatasync(this.fh.fd, (e) => (e ? reject(e) : resolve())));
   }
 
   close(): Promise<void> {
