@@ -9,7 +9,7 @@ import { Table } from '../mapper/table.ts';
 import type { BlockTarget } from '../mapper/target.ts';
 import { CowStore } from '../mapper/cow-store.ts';
 import { OriginTarget, SnapshotTarget } from '../mapper/snapshot-targets.ts';
-import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotsOfOrigin, type SnapshotLink } from '../model/snapshots.ts';
+import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotSpanBytes, snapshotsOfOrigin, type SnapshotLink } from '../model/snapshots.ts';
 import { mergeSnapshot } from '../mapper/snapshot-merge.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
@@ -129,8 +129,7 @@ export class ActivationEngine implements Activator {
           if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
           e.cowMinor ??= this.freeMinor();
           // The snapshot device is as long as its segment: the origin's size when it was taken.
-          const span = link.seg.extentCount * f.vg.extentSize * 512;
-          const store = new CowStore(plain, link.chunk, this.log, span);
+          const store = new CowStore(plain, link.chunk, this.log, snapshotSpanBytes(f.vg, link));
           await store.load();
           e.store = store;
           e.originName = link.origin;
@@ -332,7 +331,7 @@ export class ActivationEngine implements Activator {
     if (!store) {
       const opened = await openLv(f, link.cow, { opener: this.opener, readOnly: false });
       closeCow = opened.close;
-      store = new CowStore(opened.device.table as Table, link.chunk, this.log, link.seg.extentCount * f.vg.extentSize * 512);
+      store = new CowStore(opened.device.table as Table, link.chunk, this.log, snapshotSpanBytes(f.vg, link));
       await store.load();
     }
     const merging = store;

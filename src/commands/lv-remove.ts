@@ -5,7 +5,7 @@ import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import { isVisible, segType } from '../model/types.ts';
-import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
+import { dropSnapshot, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import { reloadVg } from './activate.ts';
 
 /** LVs a user can name: visible ones and COW stores of visible origins. */
@@ -52,15 +52,11 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
       await ctx.activator.deactivate(vg.name, [name]);
     }
     ctx.verbose(1, `Releasing logical volume "${name}"`);
-    const drop = new Set([lv.name]);
-    const snap = snapshotOfCow(vg, lv.name)?.holder;
-    if (snap) drop.add(snap.name);
+    const snap = snapshotOfCow(vg, lv.name);
     // An origin takes its snapshots (COW stores and snapshotN LVs) with it.
-    for (const link of snapshotsOfOrigin(vg, lv.name)) {
-      drop.add(link.holder.name);
-      drop.add(link.cow);
-    }
-    vg.lvs = vg.lvs.filter((l) => !drop.has(l.name));
+    for (const link of snapshotsOfOrigin(vg, lv.name)) dropSnapshot(vg, link.cow);
+    if (snap) dropSnapshot(vg, lv.name);
+    else vg.lvs = vg.lvs.filter((l) => l.name !== lv.name);
     ctx.commit(vg, ctx.pvPaths(current), current.vg);
     // The origin of a removed snapshot stays active and goes back to a plain table.
     if (snap && active) await reloadVg(ctx, vg.name, ctx.pvPaths(current, true));

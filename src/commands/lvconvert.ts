@@ -3,7 +3,7 @@
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrSay, splitLvName } from './select.ts';
-import { isVisible, type LogicalVolume } from '../model/types.ts';
+import type { LogicalVolume } from '../model/types.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { isLvVisibleForReport } from '../report/lv-info.ts';
@@ -35,7 +35,7 @@ export async function run(ctx: Ctx): Promise<number> {
         continue;
       }
       lvs.push(lv);
-    } else lvs.push(...found.vg.lvs.filter((l) => isVisible(l) || snapshotOfCow(found.vg, l.name)));
+    } else lvs.push(...found.vg.lvs.filter((l) => isLvVisibleForReport(found.vg, l)));
     for (const lv of lvs) {
       const r = await mergeOne(ctx, ctx.scan(true).get(found.vg.name)!, lv.name);
       if (r.rc > rc) rc = r.rc;

@@ -15,8 +15,7 @@ import { nodename } from '../metadata/stamp.ts';
 import { displaySize } from '../report/units.ts';
 import { zeroLvStart } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
-import { cowMaxSectors } from '../formats/exception-store.ts';
-import { nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
+import { cowMaxExtents, nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
 
 const DEFAULT_CHUNK = 8;
 
@@ -44,13 +43,12 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   const origin = vg.lvs.find((l) => l.name === originName);
   if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`);
   if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
-  const originSectors = lvExtents(origin) * vg.extentSize;
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
   const pvs = pvIds(found);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
   // A COW larger than every origin chunk plus its exception areas would never fill.
-  const maxExtents = Math.ceil(cowMaxSectors(originSectors, chunk) / vg.extentSize);
+  const maxExtents = cowMaxExtents(vg, origin, chunk);
   const originExtents = lvExtents(origin);
   let { extents } = lvcreateExtents(
     ctx,

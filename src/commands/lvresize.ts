@@ -9,8 +9,7 @@ import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
 import { displaySize } from '../report/units.ts';
 import { activationOf } from './objects.ts';
 import { reloadVg } from './activate.ts';
-import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
-import { cowMaxSectors } from '../formats/exception-store.ts';
+import { cowMaxExtents, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
@@ -27,8 +26,8 @@ export async function run(ctx: Ctx): Promise<number> {
   if (snapshotsOfOrigin(vg, lv.name).length) {
     if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
       fail('Snapshot origin volumes can be resized only while inactive: try lvchange -an.');
-    if (cmd === 'lvreduce' || ctx.opt('size')?.startsWith('-') || ctx.opt('extents')?.startsWith('-')) fail('Snapshot origin volumes cannot be reduced in size yet.');
-    // An inactive origin may grow; its snapshots keep the size it had when they were taken.
+    // An inactive origin may grow (its snapshots keep the size it had when they were taken); a
+    // smaller size is refused once the command line has been read, below.
   }
   const last = lv.segments[lv.segments.length - 1];
   if (!last || segType(last) !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
@@ -87,19 +86,19 @@ export async function run(ctx: Ctx): Promise<number> {
   } else fail('Please specify either size or extents but not both.', 3);
   if (target_ <= 0 && sign === '-') fail(`Unable to reduce ${full} below 1 extent.`);
   if (target_ < cur && snapshotsOfOrigin(vg, lv.name).length) fail('Snapshot origin volumes cannot be reduced in size yet.');
-  // A COW never needs more than every origin chunk plus its exception areas (cow_max_extents).
+  // lvm2 never lets a COW grow past what it could ever use.
   const link = snapshotOfCow(vg, lv.name);
   const origin = link ? vg.lvs.find((o) => o.name === link.origin) : undefined;
   let capped = false;
   if (link && origin && target_ > cur) {
-    const max = Math.ceil(cowMaxSectors(lvExtents(origin) * vg.extentSize, link.chunk) / vg.extentSize);
+    const max = cowMaxExtents(vg, origin, link.chunk);
     if (max < target_) {
       ctx.print(`Reached maximum COW size ${displaySize(max * vg.extentSize)} (${max} extents).`);
       target_ = max;
       capped = true;
     }
   }
-  if (target_ === cur && link && capped) {
+  if (target_ === cur && capped) {
     // lvm2 reports a COW already at its maximum as resized, unchanged.
     ctx.print(`Size of logical volume ${full} unchanged from ${displaySize(cur * vg.extentSize)} (${cur} extents).`);
     ctx.print(`Logical volume ${full} successfully resized.`);

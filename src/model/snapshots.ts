@@ -1,7 +1,8 @@
 // Classic snapshot relations in a VG: the hidden snapshotN LV's segment names the origin and the
 // COW store (the LV users see as the snapshot), as lvm2's snapshot_manip.c reads them.
 import type { LogicalVolume, Segment, VolumeGroup } from './types.ts';
-import { attrInt, attrString, segType } from './types.ts';
+import { attrInt, attrString, lvExtents, segType } from './types.ts';
+import { cowMaxSectors } from '../formats/exception-store.ts';
 
 export interface SnapshotLink {
   /** The internal snapshotN LV holding the snapshot segment. */
@@ -79,4 +80,14 @@ export function dropSnapshot(vg: VolumeGroup, cowName: string): void {
   const link = snapshotOfCow(vg, cowName);
   const drop = new Set([cowName, ...(link ? [link.holder.name] : [])]);
   vg.lvs = vg.lvs.filter((l) => !drop.has(l.name));
+}
+
+/** lvm2's cow_max_extents: a COW never needs more than every origin chunk plus its exception areas. */
+export function cowMaxExtents(vg: VolumeGroup, origin: LogicalVolume, chunk: number): number {
+  return Math.ceil(cowMaxSectors(lvExtents(origin) * vg.extentSize, chunk) / vg.extentSize);
+}
+
+/** Bytes of the origin a snapshot covers: its segment, the origin's size when it was taken. */
+export function snapshotSpanBytes(vg: VolumeGroup, link: SnapshotLink): number {
+  return link.seg.extentCount * vg.extentSize * 512;
 }
