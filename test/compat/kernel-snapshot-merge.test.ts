@@ -89,6 +89,11 @@ test('snapshot merges: ulvm ↔ the kernel, at once and on next activation', asy
         'lvm vgchange -ay vga vgb >/dev/null 2>&1',
         'echo "a=$(sha256sum < /dev/vga/lvol0 | cut -d" " -f1)"',
         'echo "alvs=$(lvm lvs --noheadings -o lv_name,lv_attr vga 2>/dev/null | xargs)"',
+        // lvm2's own words for what ulvm says too: a snapshot extended past its maximum COW size.
+        'lvm lvcreate -q -s -L 8M -n cap vga/lvol0 >/dev/null 2>&1',
+        'echo "ext1=$(lvm lvextend -L +40M vga/cap 2>&1 | xargs)"',
+        'echo "ext2=$(lvm lvextend -L +4M vga/cap 2>&1 | xargs)"',
+        'lvm lvremove -q -f vga/cap >/dev/null 2>&1',
         'sleep 2',
         'echo "b=$(sha256sum < /dev/vgb/lvol0 | cut -d" " -f1)"',
         'lvm pvcreate -q /dev/sdc >/dev/null 2>&1; lvm vgcreate -q vgc /dev/sdc >/dev/null 2>&1',
@@ -99,6 +104,11 @@ test('snapshot merges: ulvm ↔ the kernel, at once and on next activation', asy
         'echo "csnap=$(sha256sum < /dev/vgc/snap | cut -d" " -f1)"',
         'exec 3</dev/vgc/lvol0',
         'echo "cmerge=$(lvm lvconvert --merge vgc/snap 2>/dev/null | xargs)"',
+        // And its refusals while the merge waits.
+        'echo "again=$(lvm lvconvert --merge vgc/snap 2>&1 | grep -v lvmpolld | xargs)"',
+        'echo "onorigin=$(lvm lvconvert --merge vgc/lvol0 2>&1 | grep -v lvmpolld | xargs)"',
+        // (not xargs: the message has a quote in it)
+        'echo "rm=$(lvm lvremove -f vgc/snap 2>&1 | sed -e \"s/^ *//\" | paste -sd \" \")"',
         'exec 3<&-',
         'lvm vgchange -an vgc >/dev/null 2>&1',
         'sleep 1',
@@ -113,6 +123,22 @@ test('snapshot merges: ulvm ↔ the kernel, at once and on next activation', asy
   assert.equal(kv.get('b'), sha(expectedB), 'the kernel’s activation merged ulvm’s delayed merge');
   assert.equal(kv.get('cmerge'), 'Delaying merge since origin is open. Merging of snapshot vgc/snap will occur on next activation of vgc/lvol0.');
   assert.ok(k.includes('done'), k.join('\n'));
+
+  // The same commands through ulvm give lvm2's words.
+  const both = async (disk: string, line: string) => {
+    const io = new BufferIo();
+    const [cmd, ...args] = line.split(' ');
+    await runCommand(cmd!, [...args, '--devices', disk], { io, env, uid: 0, cwd: dir, opener: fileOpener, activator: engine });
+    return (io.stdout + io.stderr).split('\n').map((l) => l.trim()).filter((l) => l).join(' ');
+  };
+  await ulvm(disks[0]!, 'vgchange -ay vga');
+  await ulvm(disks[0]!, 'lvcreate -s -L 8M -n cap vga/lvol0');
+  assert.equal(await both(disks[0]!, 'lvextend -L +40M vga/cap'), kv.get('ext1'));
+  assert.equal(await both(disks[0]!, 'lvextend -L +4M vga/cap'), kv.get('ext2'));
+  assert.equal(await both(disks[2]!, 'lvconvert --merge vgc/snap'), kv.get('again'));
+  assert.equal(await both(disks[2]!, 'lvconvert --merge vgc/lvol0'), kv.get('onorigin'));
+  // lvm2 refused to remove its live merging snapshot; ulvm says the same of a live one (unit test).
+  assert.equal(kv.get('rm'), "Can't remove merging snapshot logical volume vgc/snap.");
 
   // (c) ulvm's activation performs lvm2's delayed merge.
   assert.match(await ulvm(disks[2]!, 'lvs -a --noheadings -o lv_name,lv_attr,lv_merging vgc'), /lvol0 +Owi---s--- +merging\n +\[snap\] +Swi---s--- +merging/);
