@@ -8,6 +8,9 @@ import { Ctx, CmdError, type RunEnv } from '../commands/context.ts';
 import { fileOpener } from '../devices/file.ts';
 import { LockError } from '../metadata/lock.ts';
 import { ActivationError } from '../activation/activator.ts';
+import { ULVM_COMMANDS as ULVM_OWN, ulvmCommand, ulvmCommandHelp, ulvmHelpList, ulvmVersionLine, wantsHelp } from './ulvm-commands.ts';
+import { lvmHelpList, versionText } from './help.ts';
+import { isCommandName } from './grammar/registry.ts';
 
 export { BufferIo } from './io.ts';
 export { fileOpener } from '../devices/file.ts';
@@ -21,6 +24,12 @@ function isFailure(x: object): x is { stdout: string; stderr: string; rc: number
 /** Runs one lvm2 command in-process; returns its exit code. */
 export async function runCommand(name: string, argv: string[], env: RunEnv): Promise<number> {
   const io: Io = env.io;
+  const own = ownText(name, argv, env.program === 'ulvm');
+  if (own) {
+    if (own.stdout) io.out(own.stdout);
+    if (own.stderr) io.err(own.stderr);
+    return own.rc;
+  }
   // ulvm's own commands (demo, ...) take plain positional arguments.
   const parsed = ULVM_COMMANDS.has(name) ? { command: name, defId: name, options: new Map<string, string[]>(), positionals: argv } : parseCommandLine(name, argv);
   if (isFailure(parsed)) {
@@ -59,7 +68,32 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   }
 }
 
-const ULVM_COMMANDS = new Set(['demo', 'daemon', 'dmsetup']);
+const ULVM_COMMANDS = new Set(ULVM_OWN.map((c) => c.name));
+
+/**
+ * Texts that name ulvm itself: `--help` of ulvm's own commands (always), and, when run as ulvm,
+ * `ulvm help` with ulvm's commands listed below lvm2's, `ulvm help demo`, and `ulvm version` /
+ * `ulvm --version` / `ulvm pvs --version` with ulvm's version above lvm2's lines.
+ */
+function ownText(name: string, argv: string[], asUlvm: boolean): { stdout: string; stderr: string; rc: number } | undefined {
+  const cmd = ulvmCommand(name);
+  if (cmd) return wantsHelp(argv) ? { stdout: ulvmCommandHelp(cmd), stderr: '', rc: 0 } : undefined;
+  if (!asUlvm) return undefined;
+  if (name === 'help') {
+    if (!argv.length) return { stdout: '', stderr: lvmHelpList() + ulvmHelpList(), rc: 0 };
+    const own = argv.map((a) => ulvmCommand(a));
+    if (own.every((c) => c)) return { stdout: own.map((c) => ulvmCommandHelp(c!)).join(''), stderr: '', rc: 0 };
+    return undefined;
+  }
+  if (name === 'version' || name === '--version' || (argv.includes('--version') && isCommandName(name))) {
+    const r = name === '--version' ? { stdout: versionText() } : parseCommandLine(name, argv);
+    if ('rc' in r && r.rc !== 0) return undefined;
+    if (name === '--version' || ('stdout' in r && r.stdout === versionText())) return { stdout: ulvmVersionLine() + versionText(), stderr: '', rc: 0 };
+    return undefined;
+  }
+  if (name === '--help' || name === '-h') return { stdout: '', stderr: lvmHelpList() + ulvmHelpList(), rc: 0 };
+  return undefined;
+}
 
 const SELF_NAMES = new Set(['ulvm', 'lvm', 'ulvm.mjs', 'main.ts']);
 
@@ -72,6 +106,7 @@ export async function runFromProcess(): Promise<void> {
     args = args.slice(1);
   } else name = invoked;
   const env: RunEnv = {
+    program: invoked === 'lvm' ? 'lvm' : SELF_NAMES.has(invoked) ? 'ulvm' : invoked,
     io: new ProcessIo(),
     env: process.env,
     uid: process.getuid?.() ?? 0,

@@ -47,6 +47,8 @@ export interface RunEnv {
   opener: DeviceOpener;
   /** Unix seconds; tests pin it. */
   now?: () => number;
+  /** 'ulvm' when run as ulvm itself (not as `lvm` or an lvm2 command name): help and version then name ulvm too. */
+  program?: string;
 }
 
 export class Ctx {

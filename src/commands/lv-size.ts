@@ -43,6 +43,21 @@ export function parseSize(arg: string): { sign: SizeRequest['sign']; sectors: nu
   return sizeArg(arg, 'm');
 }
 
+/**
+ * lvm2 refuses a zero -L/-l while reading the size parameters (before it looks at any VG), with
+ * the command-line error code: `-L 0`, `-L +0`, `-l 0`, `-l 0%FREE` alike.
+ */
+export function checkSizeNotZero(ctx: Ctx): void {
+  const run = `Run \`${ctx.args.command} --help' for more information.`;
+  const L = ctx.opt('size');
+  if (L !== undefined && parseSize(L).sectors === 0) fail(['--size may not be zero.', run], 3);
+  const l = ctx.opt('extents');
+  if (l !== undefined) {
+    const r = parseExtents(l);
+    if ((r.percent ? r.value : r.extents) === 0) fail(['--extents may not be zero.', run], 3);
+  }
+}
+
 /** lvcreate's rounding: up to whole extents, with the message lvm2 prints. */
 export function roundUpToExtents(ctx: Ctx, sectors: number, extentSize: number): number {
   const extents = Math.ceil(sectors / extentSize);

@@ -3,7 +3,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail, splitLvName } from './select.ts';
-import { lvcreateExtents, sizeArg } from './lv-size.ts';
+import { checkSizeNotZero, lvcreateExtents, sizeArg } from './lv-size.ts';
 import { allocate, freeExtents } from '../model/alloc.ts';
 import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
@@ -32,6 +32,7 @@ function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefine
 export async function run(ctx: Ctx): Promise<number> {
   const [target, ...pvArgs] = ctx.args.positionals;
   if (!target) fail('Please specify a volume group', 3);
+  checkSizeNotZero(ctx);
   let vgName = target;
   let lvName = ctx.opt('name');
   const split = splitLvName(target);

@@ -3,7 +3,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { splitLvName } from './select.ts';
-import { parseExtents, parseSize, percentOf } from './lv-size.ts';
+import { checkSizeNotZero, parseExtents, parseSize, percentOf } from './lv-size.ts';
 import { allocate, appendSegments, freeExtents, truncateLv } from '../model/alloc.ts';
 import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
 import { displaySize } from '../report/units.ts';
@@ -14,6 +14,7 @@ import { cowMaxExtents, snapshotOfCow, snapshotsOfOrigin } from '../model/snapsh
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
   const [target, ...pvArgs] = ctx.args.positionals;
+  checkSizeNotZero(ctx);
   const split = splitLvName(target ?? '');
   if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
   await ctx.locks.vg(split.vg);

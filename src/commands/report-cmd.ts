@@ -1,4 +1,5 @@
 // pvs, vgs, lvs (and xxdisplay -C): choose the objects named on the command line, hand them to the report engine.
+import { unusableReason } from './display/walk-pv.ts';
 import type { Ctx } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
 import { renderReport, type ReportKind, type ReportOptions } from '../report/report.ts';
@@ -45,7 +46,10 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
       const names = args.map((a) => ctx.deviceName(a));
       for (const n of names)
         if (!pvs.some((p) => p.name === n)) {
-          ctx.error(`Cannot use ${n}: device not found`);
+          // A device that was looked at but holds no PV is "not found" as a PV; one that could not
+          // be looked at says why (not in the devices file, missing, unreadable).
+          const d = scan.device(n);
+          ctx.error(d && !d.error ? `Failed to find physical volume "${n}".` : `Cannot use ${n}: ${unusableReason(ctx, n, d)}`);
           rc = 5;
         }
       pvs = pvs.filter((p) => names.includes(p.name));

@@ -12,7 +12,7 @@ interface PvArgs {
 }
 
 /** Why lvm2 cannot use a device it was given (devname_error_reason). */
-function unusableReason(ctx: Ctx, path: string, d: ScannedDevice | undefined): string {
+export function unusableReason(ctx: Ctx, path: string, d: ScannedDevice | undefined): string {
   if (d?.error) return d.error;
   if (!ctx.opener.exists(path)) return 'device not found';
   return ctx.usesDevicesFile() ? 'device is not in devices file' : 'device is not in devices list';
