@@ -6,7 +6,7 @@ export interface ActiveLv {
   vgName: string;
   lvId: string;
   lvName: string;
-  /** Device numbers in the style of the kernel's (major 253, minors in activation order). */
+  /** Device numbers in the style of the kernel's (a local-use major, see major.ts; minors in activation order). */
   major: number;
   minor: number;
   openCount: number;
@@ -27,6 +27,9 @@ export interface ActiveLv {
   cowTable?: string[];
   /** NBD export name, when served. */
   exportName?: string;
+  /** The LV's files in the daemon's FUSE device tree (`<tree>/VG/LV`, `<tree>/mapper/VG-LV`), when mounted. */
+  devicePath?: string;
+  dmDevicePath?: string;
   /** Origin: id of the COW store LV whose merge into it has finished (the snapshot can go). */
   mergedCowId?: string;
 }

@@ -13,6 +13,7 @@ import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotSpanBytes, 
 import { mergeSnapshot } from '../mapper/snapshot-merge.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
+import { dmMajor } from './major.ts';
 import { type ActivateRequest, ActivationError, type ActiveLv, type Activator, type MergeResult } from './activator.ts';
 
 interface Entry {
@@ -39,8 +40,6 @@ interface Entry {
   /** Origin: the COW store LV (id) merged into it, until the metadata drops that snapshot. */
   merged?: string;
 }
-
-export const DM_MAJOR = 253;
 
 /** Someone else showing active LVs (the daemon's FUSE device tree); keyed by `<vg id>/<lv id>`. */
 export interface ActivationObserver {
@@ -123,7 +122,7 @@ export class ActivationEngine implements Activator {
           e.realMinor ??= this.freeMinor();
           e.real = plain;
           target = new OriginTarget(plain, () => this.storesOf(e.vgId, lv.name));
-          e.lines = [`0 ${plain.size / 512} snapshot-origin ${DM_MAJOR}:${e.realMinor}`];
+          e.lines = [`0 ${plain.size / 512} snapshot-origin ${dmMajor()}:${e.realMinor}`];
         } else if (link) {
           const o = this.entryOf(e.vgId, link.origin);
           if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
@@ -134,7 +133,7 @@ export class ActivationEngine implements Activator {
           e.store = store;
           e.originName = link.origin;
           target = new SnapshotTarget(o.real, store, readOnly);
-          e.lines = [`0 ${target.size / 512} snapshot ${DM_MAJOR}:${o.realMinor} ${DM_MAJOR}:${e.cowMinor} P ${link.chunk}`];
+          e.lines = [`0 ${target.size / 512} snapshot ${dmMajor()}:${o.realMinor} ${dmMajor()}:${e.cowMinor} P ${link.chunk}`];
         } else {
           e.realMinor = undefined;
           e.cowMinor = undefined;
@@ -165,7 +164,7 @@ export class ActivationEngine implements Activator {
       vgName: e.vgName,
       lvId: e.lvId,
       lvName: e.lvName,
-      major: DM_MAJOR,
+      major: dmMajor(),
       minor: e.minor,
       openCount: this.opens(key, e),
       readOnly: e.readOnly,

@@ -14,6 +14,7 @@ export const COMMANDS: Record<string, Loader> = {
   lvdisplay: () => import('../commands/lvdisplay.ts'),
   pvscan: () => import('../commands/pvscan.ts'),
   vgscan: () => import('../commands/vgscan.ts'),
+  vgmknodes: () => import('../commands/vgmknodes.ts'),
   lvscan: () => import('../commands/lvscan.ts'),
   vgcreate: () => import('../commands/vgcreate.ts'),
   vgextend: () => import('../commands/vgextend.ts'),

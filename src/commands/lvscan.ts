@@ -24,7 +24,7 @@ export async function display(ctx: Ctx, act: ActivationFn): Promise<number> {
     // An invalidated snapshot has a device but counts as inactive.
     const active = isCow(vg, lv) ? snapshotActive(a) : inKernel(a);
     const role = isOrigin(vg, lv) ? 'Original' : isCow(vg, lv) ? 'Snapshot' : '        ';
-    const line = `${active ? 'ACTIVE   ' : 'inactive '}${role} '/dev/${vg.name}/${lv.name}' [${size(lvExtents(lv) * vg.extentSize)}] ${lv.allocationPolicy ?? 'inherit'}`;
+    const line = `${active ? 'ACTIVE   ' : 'inactive '}${role} '${a.path ?? `/dev/${vg.name}/${lv.name}`}' [${size(lvExtents(lv) * vg.extentSize)}] ${lv.allocationPolicy ?? 'inherit'}`;
     sayUnlessSilent(ctx, line);
   });
 }

@@ -1,4 +1,5 @@
 // Turning a scan into the row objects that reports and displays print.
+import { lvPaths } from './lv-paths.ts';
 import type { Ctx } from './context.ts';
 import type { FoundVg, Scan, ScannedDevice } from '../metadata/scan.ts';
 import type { LvActivation, LvObject, MdaInfo, PvObject, VgObject } from '../report/objects.ts';
@@ -45,6 +46,7 @@ function pvFromDevice(d: ScannedDevice, f: FoundVg | undefined): PvObject {
     peStart: pv ? pv.peStart : (label.dataAreas[0]?.offset ?? 0) / 512,
     mdas: mdaInfos(d),
     extVersion: label.extVersion,
+    extFlags: label.extFlags,
     missing: false,
   };
   if (f && pv) {
@@ -77,7 +79,8 @@ export function activationOf(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume): LvAc
   const seg = lv.segments[0];
   const stripes = seg?.areas?.length ?? 1;
   const readAhead = stripes > 1 ? Math.max(256, 2 * stripes * (seg?.stripeSize ?? 128)) : 256;
-  return { state: a.suspended ? 'suspended' : 'active', openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead, ...(a.dataPercent !== undefined ? { dataPercent: a.dataPercent } : {}), ...(a.invalid ? { invalid: true } : {}) };
+  const paths = lvPaths(vg.name, lv.name, a);
+  return { state: a.suspended ? 'suspended' : 'active', path: paths.path, dmPath: paths.dmPath, openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead, ...(a.dataPercent !== undefined ? { dataPercent: a.dataPercent } : {}), ...(a.invalid ? { invalid: true } : {}) };
 }
 
 export function lvObjects(ctx: Ctx, vgo: VgObject): LvObject[] {

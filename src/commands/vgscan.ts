@@ -8,8 +8,11 @@ export async function run(ctx: Ctx): Promise<number> {
     ctx.warn('Ignoring vgscan --cache command because lvmetad is no longer used.');
     return 0;
   }
-  return eachVg(ctx, (f) => {
+  const rc = await eachVg(ctx, (f) => {
     const exported = f.vg.status.includes('EXPORTED') ? 'exported ' : '';
     sayUnlessSilent(ctx, `Found ${exported}volume group "${f.vg.name}" using metadata type lvm2`);
   });
+  if (!ctx.has('mknodes')) return rc;
+  const { mknodes } = await import('./vgmknodes.ts');
+  return Math.max(rc, await mknodes(ctx, []));
 }

@@ -14,6 +14,8 @@ import { Config } from '../metadata/config.ts';
 import { Locks } from '../metadata/lock.ts';
 import { NbdServer } from '../nbd/server.ts';
 import { daemonPaths } from './paths.ts';
+import { join } from 'node:path';
+import { dmName } from '../model/names.ts';
 
 export interface ControlRequest {
   id: number;
@@ -135,7 +137,9 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
     }
     try {
       let result: unknown = null;
-      if (r.op === 'status') result = await engine.status();
+      // With the device tree mounted, each LV says where its files are (the CLI must not stat them:
+      // commands run inside this daemon would wait on themselves).
+      if (r.op === 'status') result = (await engine.status()).map((a) => (fuse && opts.deviceTree ? { ...a, devicePath: join(opts.deviceTree, a.vgName, a.lvName), dmDevicePath: join(opts.deviceTree, 'mapper', dmName(a.vgName, a.lvName)) } : a));
       else if (r.op === 'activate') await engine.activate(r.req!);
       else if (r.op === 'deactivate') await engine.deactivate(r.vgName!, r.lvNames ?? []);
       else if (r.op === 'reload') await engine.reload(r.vgName!, r.devices ?? []);

@@ -157,8 +157,8 @@ const LV: Record<string, LvFn> = {
   lv_name: (o) => nameValue(o, o.lv),
   lv_full_name: (o) => str(`${o.vgo.vg.name}/${o.lv.name}`),
   lv_path: (o) =>
-    str(isLvVisibleForReport(o.vgo.vg, o.lv) && !isThinPool(o.lv) ? `/dev/${o.vgo.vg.name}/${o.lv.name}` : ''),
-  lv_dm_path: (o) => str(`/dev/mapper/${dmName(o.vgo.vg.name, o.lv.name)}`),
+    str(isLvVisibleForReport(o.vgo.vg, o.lv) && !isThinPool(o.lv) ? (o.activation.path ?? `/dev/${o.vgo.vg.name}/${o.lv.name}`) : ''),
+  lv_dm_path: (o) => str(o.activation.dmPath ?? `/dev/mapper/${dmName(o.vgo.vg.name, o.lv.name)}`),
   lv_parent: (o) => {
     const vg = o.vgo.vg;
     const parent = vg.lvs.find(

@@ -16,6 +16,9 @@ export interface LvActivation {
   metadataPercent?: number;
   /** Classic snapshot overflowed. */
   invalid?: boolean;
+  /** Where the active LV can be opened, when not lvm2's /dev/VG/LV and /dev/mapper/VG-LV (see commands/lv-paths.ts). */
+  path?: string;
+  dmPath?: string;
   /** Thin pool / thin LV kernel health (lv_attr position 9, lv_health_status); undefined = ok. */
   health?: 'failed' | 'out_of_data' | 'metadata_read_only';
 }
@@ -45,6 +48,8 @@ export interface PvObject {
   mdas: MdaInfo[];
   /** Label sector extension flag PV_EXT_USED etc. */
   extVersion: number;
+  /** pv_header_extension flags (PV_EXT_USED: a VG uses the PV, even when none was found). */
+  extFlags?: number;
   missing: boolean;
 }
 

@@ -77,7 +77,7 @@ export function lvdisplayFull(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, act: A
   if (compat) say(ctx, `LV Name                /dev/${vg.name}/${lv.name}`);
   else if (isLvVisibleForReport(vg, lv)) {
     // A thin pool has no /dev/VG/LV link.
-    if (!isThinPool(lv)) say(ctx, `LV Path                /dev/${vg.name}/${lv.name}`);
+    if (!isThinPool(lv)) say(ctx, `LV Path                ${a.path ?? `/dev/${vg.name}/${lv.name}`}`);
     say(ctx, `LV Name                ${lv.name}`);
   } else say(ctx, `Internal LV Name       ${lv.name}`);
   say(ctx, `VG Name                ${vg.name}`);
@@ -133,7 +133,7 @@ export function lvdisplayColons(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, act:
   // read_ahead printed with %d: auto (UINT32_MAX) shows as -1, none as 0.
   const ra = lv.readAhead === undefined ? -1 : lv.readAhead === -1 ? 0 : lv.readAhead;
   const fields = [
-    `/dev/${vg.name}/${lv.name}`,
+    a.path ?? `/dev/${vg.name}/${lv.name}`,
     vg.name,
     access,
     inkernel ? 1 : 0,
