@@ -80,6 +80,9 @@ export class ActivationEngine implements Activator {
     private readonly log: (m: string) => void = () => undefined,
   ) {}
 
+  /** The block major of this engine's devices (see major.ts); a replay of another machine sets its own. */
+  major = dmMajor();
+
   private entryOf(vgId: string, lvName: string): Entry | undefined {
     for (const e of this.entries.values()) if (e.vgId === vgId && e.lvName === lvName) return e;
     return undefined;
@@ -122,7 +125,7 @@ export class ActivationEngine implements Activator {
           e.realMinor ??= this.freeMinor();
           e.real = plain;
           target = new OriginTarget(plain, () => this.storesOf(e.vgId, lv.name));
-          e.lines = [`0 ${plain.size / 512} snapshot-origin ${dmMajor()}:${e.realMinor}`];
+          e.lines = [`0 ${plain.size / 512} snapshot-origin ${this.major}:${e.realMinor}`];
         } else if (link) {
           const o = this.entryOf(e.vgId, link.origin);
           if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
@@ -133,7 +136,7 @@ export class ActivationEngine implements Activator {
           e.store = store;
           e.originName = link.origin;
           target = new SnapshotTarget(o.real, store, readOnly);
-          e.lines = [`0 ${target.size / 512} snapshot ${dmMajor()}:${o.realMinor} ${dmMajor()}:${e.cowMinor} P ${link.chunk}`];
+          e.lines = [`0 ${target.size / 512} snapshot ${this.major}:${o.realMinor} ${this.major}:${e.cowMinor} P ${link.chunk}`];
         } else {
           e.realMinor = undefined;
           e.cowMinor = undefined;
@@ -164,7 +167,7 @@ export class ActivationEngine implements Activator {
       vgName: e.vgName,
       lvId: e.lvId,
       lvName: e.lvName,
-      major: dmMajor(),
+      major: this.major,
       minor: e.minor,
       openCount: this.opens(key, e),
       readOnly: e.readOnly,

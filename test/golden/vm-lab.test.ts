@@ -108,6 +108,8 @@ test('golden VM lab transcripts replay byte for byte', async (t) => {
     s.activator = engine;
     const shell = new VmShell(s.disks, engine, mounts, (line) => s.run(line), (w) => w in COMMANDS || w === 'lvm');
     // The VM's partitions are block devices 8:1..8:4 (sda1..sda4); dm tables name them by number.
+    // Its device-mapper had the dynamic major 253.
+    engine.major = 253;
     DEVICES.forEach((d, i) => s.disks.numbers.set(d, `8:${i + 1}`));
     try {
       for (const part of parts) {
