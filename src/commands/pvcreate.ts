@@ -9,6 +9,7 @@ import { scanDevice } from '../metadata/scan.ts';
 import { splitPartitionName } from '../formats/partitions.ts';
 import { sizeArg } from './lv-size.ts';
 import { wipeSignatures } from './wipe.ts';
+import { confirmReinitialise, exclusiveRescan, pvUser, rescanWarnings } from './pvcreate-check.ts';
 
 export interface PvCreateOptions {
   metadataSectors?: number;
@@ -58,19 +59,9 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
   }
   const scan = ctx.scan();
   const known = scan.device(name) ?? sd;
-  const owner = known.label ? scan.vgOfDevice(known) : undefined;
-  if (owner) {
-    if (ctx.count('force') < 2) {
-      ctx.error(`Can't initialize physical volume "${name}" of volume group "${owner.vg.name}" without -ff`);
-      ctx.error(`${name}: physical volume not initialized.`);
-      return false;
-    }
-    if (!ctx.prompt(`Really INITIALIZE physical volume "${name}" of volume group "${owner.vg.name}" [y/n]? `)) {
-      ctx.error(`${name}: physical volume not initialized.`);
-      return false;
-    }
-    ctx.warn(`WARNING: Forcing physical volume creation on ${name} of volume group "${owner.vg.name}"`);
-  }
+  const user = pvUser(scan, known);
+  if (user && !confirmReinitialise(ctx, name, user)) return false;
+  exclusiveRescan(ctx, known);
   const cached = `${name}: using cached size ${sd.sizeSectors} sectors`;
   for (let round = 0; round < 3; round++) {
     ctx.verbose(2, cached);
@@ -131,6 +122,8 @@ export async function run(ctx: Ctx): Promise<number> {
   const names = ctx.args.positionals.map((p) => ctx.deviceName(p));
   if (ctx.usesDevicesFile()) ctx.alsoScan(names.filter((n) => ctx.opener.exists(n)));
   for (const d of ctx.scan().devices) if (!d.error) ctx.verbose(2, `${d.path}: size is ${d.sizeSectors} sectors`);
+  // pvcreate_each_device scans its arguments once more.
+  for (const name of names) rescanWarnings(ctx, ctx.scan().device(name));
   for (const name of names) if (!initialisePv(ctx, name, o)) rc = 5;
   return rc;
 }

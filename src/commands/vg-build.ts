@@ -4,6 +4,8 @@ import { pvCreateOptions, initialisePv } from './pvcreate.ts';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.ts';
 import { peCount } from '../model/layout.ts';
 import type { ScannedDevice } from '../metadata/scan.ts';
+import { confirmReinitialise, exclusiveRescan, pvUser, rescanWarnings } from './pvcreate-check.ts';
+import { warnUsedOrphans } from './used-orphans.ts';
 
 /**
  * Resolves the PV arguments of vgcreate/vgextend into orphan PV devices, initialising plain devices.
@@ -12,34 +14,48 @@ import type { ScannedDevice } from '../metadata/scan.ts';
 export function orphanPvsFor(ctx: Ctx, args: string[], targetVg: string): ScannedDevice[] | undefined {
   const names = args.map((a) => ctx.deviceName(a));
   if (ctx.usesDevicesFile()) ctx.alsoScan(names.filter((n) => ctx.opener.exists(n)));
-  const out: ScannedDevice[] = [];
+  const scan = ctx.scan();
+  // pvcreate_each_device scans its arguments once more.
+  for (const name of names) rescanWarnings(ctx, scan.device(name));
+  // Every argument is checked before any is written: vgcreate/vgextend need them all.
+  const plan: { name: string; sd: ScannedDevice; create: boolean }[] = [];
   let ok = true;
   for (const name of names) {
-    let sd = ctx.scan().device(name);
+    const sd = scan.device(name);
     if (!sd || sd.error === 'device not found') {
       ctx.error(`No device found for ${name}.`);
       ok = false;
       continue;
     }
-    const owner = sd.label ? ctx.scan().vgOfDevice(sd) : undefined;
-    if (owner) {
-      ctx.error(`Physical volume '${name}' is already in volume group '${owner.vg.name}'`);
-      ctx.error(`Unable to add physical volume '${name}' to volume group '${owner.vg.name}'`);
+    const user = pvUser(scan, sd);
+    if (user !== undefined && user !== 'unknown') {
+      ctx.error(`Physical volume '${name}' is already in volume group '${user.vg}'`);
+      ctx.error(`Unable to add physical volume '${name}' to volume group '${user.vg}'`);
       ctx.error(`${name}: physical volume not initialized.`);
       ok = false;
       continue;
     }
-    if (!sd.label) {
-      if (!initialisePv(ctx, name, pvCreateOptions(ctx))) {
-        ok = false;
-        continue;
-      }
-      sd = ctx.scan(true).device(name)!;
+    // A PV whose VG's metadata is missing goes through pvcreate's checks (-ff, prompt) and is made anew.
+    if (user === 'unknown' && ctx.count('force') < 2) {
+      confirmReinitialise(ctx, name, user);
+      ok = false;
+      continue;
     }
-    out.push(sd);
+    plan.push({ name, sd, create: !sd.label || user === 'unknown' });
+  }
+  if (!ok) return undefined;
+  for (const p of plan) if (!p.create) exclusiveRescan(ctx, p.sd);
+  // Existing orphan PVs are taken from the orphan VG, which reading warns about.
+  if (plan.some((p) => !p.create)) warnUsedOrphans(ctx, 'all');
+  const out: ScannedDevice[] = [];
+  for (const p of plan) {
+    if (p.create) {
+      if (!initialisePv(ctx, p.name, pvCreateOptions(ctx))) return undefined;
+      out.push(ctx.scan(true).device(p.name)!);
+    } else out.push(p.sd);
   }
   void targetVg;
-  return ok ? out : undefined;
+  return out;
 }
 
 export function pvRecord(sd: ScannedDevice, extentSize: number): PhysicalVolume {

@@ -1,6 +1,6 @@
 // Reading what is on the devices: labels, metadata areas, and the newest copy of each VG.
 import type { BlockDevice, DeviceOpener } from '../devices/device.ts';
-import { scanLabel, type PvLabel, type LabelProblem, LABEL_SCAN_SECTORS, SECTOR_SIZE } from '../formats/label.ts';
+import { scanLabel, type PvLabel, type LabelProblem, LABEL_SCAN_SECTORS, SECTOR_SIZE, PV_EXT_USED } from '../formats/label.ts';
 import { decodeMdaHeader, type MdaHeader, MDA_HEADER_SIZE, RAW_LOCN_IGNORED } from '../formats/mda-header.ts';
 import { layoutText, maxMetadataSize } from '../formats/circular.ts';
 import { lvmCrc } from '../formats/crc.ts';
@@ -36,6 +36,16 @@ export interface ScannedDevice {
   error?: string;
   /** Device-level warnings lvm2 prints after the per-area ones. */
   warnings: string[];
+  /**
+   * No metadata area gave a summary and at least one was bad (lvm2's _text_read failing): the
+   * scan "failed to process" the device, which makes lvm2's exclusive rescan refuse it.
+   */
+  summaryFailed: boolean;
+}
+
+/** The PV header's "used by a VG" flag (PV_EXT_USED), as lvmcache_ext_flags reads it. */
+export function pvExtUsed(label: PvLabel): boolean {
+  return (label.extFlags & PV_EXT_USED) !== 0;
 }
 
 function headerWarnings(problem: string, raw: Uint8Array, path: string, at: number): string[] {
@@ -76,7 +86,7 @@ function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader, cache: TextCa
 const HEAD_RE = /^([^\s{]+) \{\nid = "([^"]*)"\nseqno = (\d+)\n/;
 
 export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache = new Map()): ScannedDevice {
-  const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [], warnings: [] };
+  const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [], warnings: [], summaryFailed: false };
   let dev: BlockDevice;
   try {
     dev = opener.open(path, false);
@@ -132,7 +142,9 @@ export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache 
         m.warnings.push(`WARNING: bad metadata text on ${path} in mda${mdaNum}`, ...summaryWarnings(path, mdaNum));
       }
     }
-    if (sd.mdas.length && sd.mdas.every((m) => m.problem)) sd.warnings.push(`WARNING: scan failed to get metadata summary from ${path} PVID ${ls.label.pvId}`);
+    // An empty or ignored area is neither good nor bad; one bad area and no good one fails the scan.
+    sd.summaryFailed = sd.mdas.some((m) => m.problem) && !sd.mdas.some((m) => m.text);
+    if (sd.summaryFailed) sd.warnings.push(`WARNING: scan failed to get metadata summary from ${path} PVID ${ls.label.pvId}`);
     return sd;
   } finally {
     dev.close();
@@ -237,6 +249,29 @@ export class Scan {
   device(path: string): ScannedDevice | undefined {
     return this.devices.find((d) => d.path === path);
   }
+
+  /**
+   * The VG a device's own metadata areas name (lvmcache_vgname_from_info before any VG is read):
+   * a PV without readable metadata of its own has none, even when another PV's metadata lists it.
+   */
+  summaryVgOf(d: ScannedDevice): FoundVg | undefined {
+    const ids = new Set(d.mdas.filter((m) => m.text).map((m) => m.vgId));
+    return this.all().find((f) => ids.has(f.vg.id) && f.pvDevices.get(d.label?.pvId ?? '') === d);
+  }
+
+  /** PVs outside every VG found (lvm2's orphan VG), in scan order. */
+  orphans(): ScannedDevice[] {
+    return this.devices.filter((d) => d.label && !d.error && !this.vgOfDevice(d));
+  }
+}
+
+/**
+ * What lvm2 says when it reads the orphan VG and meets a PV whose header says it is used by a VG
+ * (vg_read_orphans → _vg_read_orphan_pv): its metadata is damaged, or lives only on PVs not present.
+ */
+export function usedOrphanWarnings(d: ScannedDevice): string[] {
+  if (!d.label || d.label.extVersion < 2 || !pvExtUsed(d.label)) return [];
+  return [`WARNING: PV ${d.path} is marked in use but no VG was found using it.`, `WARNING: PV ${d.path} might need repairing.`];
 }
 
 export function scanDevices(opener: DeviceOpener, paths: string[], parsed?: ParsedCache): Scan {

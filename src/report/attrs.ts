@@ -1,6 +1,7 @@
 // The attribute strings pv_attr (3 chars), vg_attr (6) and lv_attr (10); see lvm2-cli.md §7.
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import type { LvActivation, LvObject, PvObject, VgObject } from './objects.ts';
+import { PV_EXT_USED } from '../formats/label.ts';
 import {
   hasFlag,
   isCow,
@@ -29,12 +30,20 @@ export function allocChar(policy: string | undefined, dflt: string): string {
   return ALLOC_CHAR[policy ?? dflt] ?? ALLOC_CHAR[dflt]!;
 }
 
+/**
+ * lvm2's is_used_pv: a PV of a VG, or an orphan whose header still carries PV_EXT_USED (its VG's
+ * metadata is damaged or on PVs that are not here), which must not pass for a free PV.
+ */
+export function pvIsUsed(pvo: PvObject): boolean {
+  if (!pvo.isPv) return false;
+  if (pvo.vg) return true;
+  return ((pvo.extFlags ?? 0) & PV_EXT_USED) !== 0;
+}
+
 export function pvAttr(pvo: PvObject): string {
   const pv = pvo.pv;
-  let a = '-';
-  if (pv && pvo.vg) {
-    a = pv.status.includes('ALLOCATABLE') ? 'a' : 'u';
-  }
+  // An allocatable PV is always used, so 'a' wins over 'u'.
+  const a = pv && pvo.vg && pv.status.includes('ALLOCATABLE') ? 'a' : pvIsUsed(pvo) ? 'u' : '-';
   const x = pvo.vg && pvo.vg.status.includes('EXPORTED') ? 'x' : '-';
   const m = pvo.missing || (pv !== undefined && (pv.status.includes('MISSING') || pv.flags.includes('MISSING'))) ? 'm' : '-';
   return a + x + m;

@@ -2,7 +2,8 @@
 import { formatId } from '../formats/uuid.ts';
 import { areaExtents } from '../model/types.ts';
 import type { PvObject, VgObject } from './objects.ts';
-import { pvAttr, vgAttr, vgIsShared } from './attrs.ts';
+import { pvAttr, pvIsUsed, vgAttr, vgIsShared } from './attrs.ts';
+import { DUMMY_VG_FIELDS } from './fields-dummy-vg.ts';
 import { extentsOf, snapshotCount, visibleLvCount } from './lv-info.ts';
 import { EMPTY, bin, num, size, str, strList } from './values.ts';
 import type { Env, FieldValue } from './values.ts';
@@ -31,6 +32,8 @@ export function pvSizeSectors(pvo: PvObject): number {
 
 export function pvFreeSectors(pvo: PvObject): number {
   if (!pvo.isPv) return 0;
+  // An orphan still marked used is not free space (_pvfree_disp).
+  if (!pvo.vg && pvIsUsed(pvo)) return 0;
   if (pvo.pv && pvo.vg) return (pvo.pv.peCount - pvAllocatedExtents(pvo)) * pvo.vg.extentSize;
   return pvo.devSize;
 }
@@ -64,7 +67,7 @@ const PV: Record<string, PvFn> = {
   pv_mda_used_count: (p) => num(p.mdas.filter((m) => !m.ignored).length),
   pv_ba_start: (p, e) => size(e, p.pv?.baStart ?? 0),
   pv_ba_size: (p, e) => size(e, p.pv?.baSize ?? 0),
-  pv_in_use: (p, e) => bin(e, p.vg !== undefined, 'used'),
+  pv_in_use: (p, e) => bin(e, pvIsUsed(p), 'used'),
   pv_duplicate: (p, e) => bin(e, false, 'duplicate'),
   pv_device_id: (p) => str(p.pv?.deviceId ?? ''),
   pv_device_id_type: (p) => str(p.pv?.deviceIdType ?? ''),
@@ -134,12 +137,14 @@ function wrapPv(fn: PvFn): (row: RowCtx, env: Env) => FieldValue {
   return (row, env) => (row.pvo ? fn(row.pvo, env) : EMPTY);
 }
 
-function wrapVg(fn: VgFn): (row: RowCtx, env: Env) => FieldValue {
-  return (row, env) => (row.vgo ? fn(row.vgo, env) : EMPTY);
+/** VG columns of a PV row outside any VG come from lvm2's dummy VG (fields-dummy-vg.ts). */
+function wrapVg(id: string, fn: VgFn): (row: RowCtx, env: Env) => FieldValue {
+  const dummy = DUMMY_VG_FIELDS[id];
+  return (row, env) => (row.vgo ? fn(row.vgo, env) : row.pvo && dummy ? dummy(row, env) : EMPTY);
 }
 
 export const PV_FIELDS = Object.fromEntries(Object.entries(PV).map(([k, f]) => [k, wrapPv(f)]));
-export const VG_FIELDS = Object.fromEntries(Object.entries(VG).map(([k, f]) => [k, wrapVg(f)]));
+export const VG_FIELDS = Object.fromEntries(Object.entries(VG).map(([k, f]) => [k, wrapVg(k, f)]));
 
 /** Used by display code that wants LV extents of a VG. */
 export { extentsOf };

@@ -18,6 +18,11 @@ export interface RowCtx {
   lvo?: LvObject;
   seg?: Segment;
   pvseg?: PvSegObject;
+  /**
+   * The report has an orphan PV row: lvm2 then gives its dummy VG the PV's format, which later rows
+   * (the plain devices of `pvs -a`, processed after every PV) show as vg_fmt.
+   */
+  orphanPvSeen?: boolean;
 }
 
 export type ValueFn = (row: RowCtx, env: Env) => FieldValue;

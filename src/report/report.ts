@@ -49,6 +49,8 @@ export interface ReportOutput {
   stdout: string;
   stderr: string;
   rc: number;
+  /** The row type the report settled on (absent when it failed before): LABEL reads no VG. */
+  rowType?: RowType;
 }
 
 const DEFAULTS: Record<string, { cols: string; verbose: string; sort: string }> = {
@@ -302,5 +304,5 @@ function doReport(kind: ReportKind, opts: ReportOptions, input: ReportInput): Re
     columnsAsRows: opts.rows === true && !json,
   };
   const texts = table.map((r) => r.values.map((v) => v.text));
-  return { stdout: render(cols, texts, layout), stderr: '', rc: 0 };
+  return { stdout: render(cols, texts, layout), stderr: '', rc: 0, rowType };
 }

@@ -75,15 +75,18 @@ export function buildRows(type: RowType, input: ReportInput, all: boolean): RowC
       return rows;
     }
     case 'PVS':
-    case 'LABEL':
-      return pvObjects(input, all).map((pvo) => ({ pvo, vgo: pvo.vg ? vgObjectFor(input, pvo.vg) : undefined }));
+    case 'LABEL': {
+      const orphanPvSeen = hasOrphanPv(input, all);
+      return pvObjects(input, all).map((pvo) => ({ pvo, vgo: pvo.vg ? vgObjectFor(input, pvo.vg) : undefined, orphanPvSeen }));
+    }
     case 'PVSEGS': {
       const rows: RowCtx[] = [];
+      const orphanPvSeen = hasOrphanPv(input, all);
       for (const pvo of pvObjects(input, all)) {
         const vgo = pvo.vg ? vgObjectFor(input, pvo.vg) : undefined;
         const segs = input.pvsegs?.filter((s) => s.pvo === pvo) ?? pvSegmentsOf(pvo);
         for (const ps of segs) {
-          const row: RowCtx = { pvo, vgo, pvseg: ps };
+          const row: RowCtx = { pvo, vgo, pvseg: ps, orphanPvSeen };
           if (ps.lv && vgo) {
             row.lvo = lvObjectFor(input, vgo, ps.lv);
             row.seg = ps.seg;
@@ -101,6 +104,10 @@ export function buildRows(type: RowType, input: ReportInput, all: boolean): RowC
 /** lvm reports free PV space through a dummy segment of the free length. */
 function freeSegment(ps: PvSegObject): Segment {
   return { startExtent: 0, extentCount: ps.size, type: 'free', tags: [], attrs: [] };
+}
+
+function hasOrphanPv(input: ReportInput, all: boolean): boolean {
+  return pvObjects(input, all).some((p) => p.isPv && !p.vg);
 }
 
 function pvObjects(input: ReportInput, all: boolean): PvObject[] {

@@ -4,6 +4,7 @@
 import type { Ctx } from '../context.ts';
 import type { ScannedDevice } from '../../metadata/scan.ts';
 import { memberView, orphanView, type PvView } from './pv-view.ts';
+import { warnUsedOrphans } from '../used-orphans.ts';
 
 interface PvArgs {
   devices: ScannedDevice[];
@@ -57,6 +58,7 @@ export function eachPv(ctx: Ctx, fn: (v: PvView) => void): number {
       if (processAll || named || tagged(pv.tags)) fn(memberView(f, pv));
     }
   }
+  warnUsedOrphans(ctx, processAll ? 'all' : args.devices.map((d) => d.path));
   for (const d of scan.devices) {
     if (!d.label || d.error || scan.vgOfDevice(d)) continue;
     const named = take(d);
