@@ -8,6 +8,7 @@ import { Ctx, CmdError, type RunEnv } from '../commands/context.ts';
 import { fileOpener } from '../devices/file.ts';
 import { LockError } from '../metadata/lock.ts';
 import { ActivationError } from '../activation/activator.ts';
+import { userFailure } from './user-errors.ts';
 import { ULVM_COMMANDS as ULVM_OWN, ulvmCommand, ulvmCommandHelp, ulvmHelpList, ulvmVersionLine, wantsHelp } from './ulvm-commands.ts';
 import { lvmHelpList, versionText } from './help.ts';
 import { isCommandName } from './grammar/registry.ts';
@@ -42,7 +43,16 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
     io.err(`  ${name}: this lvm2 command is not implemented by ulvm yet.\n`);
     return 5;
   }
-  const ctx = new Ctx(env, parsed, [name, ...argv].join(' '));
+  let ctx: Ctx;
+  try {
+    ctx = new Ctx(env, parsed, [name, ...argv].join(' '));
+  } catch (e) {
+    // An unreadable or broken lvm.conf stops every command before it starts.
+    const f = userFailure(e);
+    if (!f) throw e;
+    io.err(f.stderr);
+    return f.rc;
+  }
   if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
   try {
     const mod = await load();
@@ -60,6 +70,11 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
     if (e instanceof LockError || e instanceof ActivationError) {
       io.err(`  ${e.message}\n`);
       return 5;
+    }
+    const f = userFailure(e);
+    if (f) {
+      io.err(f.stderr);
+      return f.rc;
     }
     io.err(`  Internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 5;

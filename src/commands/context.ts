@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { Io } from '../cli/io.ts';
 import { type ParsedArgs, count, has, opt, optAll } from '../cli/parsed.ts';
-import type { BlockDevice, DeviceOpener } from '../devices/device.ts';
+import { DeviceWriteError, type BlockDevice, type DeviceOpener } from '../devices/device.ts';
 import { partitionsOf } from '../devices/partition.ts';
 import { splitPartitionName, type Partition } from '../formats/partitions.ts';
 import { scanLabel } from '../formats/label.ts';
@@ -17,7 +17,7 @@ import { DaemonClient } from '../daemon/client.ts';
 import { noActivation, type ActiveLv, type Activator } from '../activation/activator.ts';
 import { ParsedCache } from '../metadata/parsed-cache.ts';
 import { commitVg } from '../metadata/commit.ts';
-import { writeArchive, writeBackup } from '../metadata/backup.ts';
+import { BackupError, writeArchive, writeBackup } from '../metadata/backup.ts';
 import { textHeader } from '../metadata/stamp.ts';
 import type { VolumeGroup } from '../model/types.ts';
 
@@ -68,8 +68,10 @@ export class Ctx {
     /** The command line as lvm2 records it in metadata descriptions. */
     readonly cmdline: string,
   ) {
-    this.paths = systemPaths(run.env, run.uid);
-    this.config = Config.load(this.paths.configFile, optAll(args, 'config'));
+    const paths = systemPaths(run.env, run.uid);
+    this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
+    // lvm.conf may move the metadata backups, as lvm2's backup_dir and archive_dir do.
+    this.paths = { ...paths, backupDir: this.config.str('backup/backup_dir', paths.backupDir), archiveDir: this.config.str('backup/archive_dir', paths.archiveDir) };
     this.locks = new Locks(this.paths.lockDir);
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
     // The CLI (which knows how to start itself) uses the daemon; library callers pass an activator
@@ -86,6 +88,11 @@ export class Ctx {
   async loadActivation(): Promise<ActiveLv[]> {
     this.active = this.activationDisabled ? [] : await this.activator.status();
     return this.active;
+  }
+
+  /** Every LV active right now, as loadActivation found them. */
+  activeLvs(): ActiveLv[] {
+    return this.active ?? [];
   }
 
   activeLv(vgId: string, lvId: string): ActiveLv | undefined {
@@ -277,7 +284,14 @@ export class Ctx {
     // As lvm2 does, the metadata is archived once per command: before its first write of the VG.
     if (old && !this.archived.has(vg.id)) this.archive(old);
     this.archived.add(vg.id);
-    const done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
+    let done: ReturnType<typeof commitVg>;
+    try {
+      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
+    } catch (e) {
+      // A PV that refuses the write (read-only device, no write permission): lvm2's vg_write failure.
+      if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`]);
+      throw e;
+    }
     this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
     // As lvm2 does, the backup is written once the command has finished with the VG.
@@ -296,15 +310,42 @@ export class Ctx {
 
   /** Keeps the metadata as it was before this command changed it. */
   archive(old: VolumeGroup): void {
-    if (!this.config.int('backup/archive', 1)) return;
-    this.verbose(1, `Archiving volume group "${old.name}" metadata (seqno ${old.seqno}).`);
-    writeArchive(this.paths.archiveDir, old, textHeader(`Created *before* executing '${this.cmdline}'`, this.now()), this.config.int('backup/retain_min', 10), this.config.int('backup/retain_days', 30), this.paths.backupDir);
+    if (!this.config.int('backup/archive', 1) || this.opt('autobackup') === 'n') return;
+    try {
+      // lvm2 says it is archiving only once the directory is known to be usable.
+      writeArchive(this.paths.archiveDir, old, textHeader(`Created *before* executing '${this.cmdline}'`, this.now()), this.config.int('backup/retain_min', 10), this.config.int('backup/retain_days', 30), this.paths.backupDir, () =>
+        this.verbose(1, `Archiving volume group "${old.name}" metadata (seqno ${old.seqno}).`),
+      );
+    } catch (e) {
+      // No archive, no change: lvm2 stops here, and with no message of its own on a read-only fs.
+      if (e instanceof BackupError) fail(e.lines.length ? e.lines : ['Command failed with status code 5.']);
+      throw e;
+    }
   }
 
-  backup(vg: VolumeGroup): void {
-    if (!this.config.int('backup/backup', 1)) return;
+  private backupWarned = false;
+
+  /**
+   * Writes the backup of `vg`. A failure is reported and the command goes on, as in lvm2; returns
+   * false when the backup could not be written. `required` (vgcfgbackup): the command fails then, and a
+   * silent skip (read-only filesystem) gets lvm2's generic "Command failed" line.
+   */
+  backup(vg: VolumeGroup, required = false): boolean {
+    if (!this.config.int('backup/backup', 1) || this.opt('autobackup') === 'n') {
+      if (!this.backupWarned) this.warn('WARNING: This metadata update is NOT backed up.');
+      this.backupWarned = true;
+      return true; // switched off is not a failure (lvm2's backup_locally returns success)
+    }
     this.verbose(1, `Creating volume group backup "${this.paths.backupDir}/${vg.name}" (seqno ${vg.seqno}).`);
-    writeBackup(this.paths.backupDir, vg, textHeader(`Created *after* executing '${this.cmdline}'`, this.now()));
+    try {
+      const written = writeBackup(this.paths.backupDir, vg, textHeader(`Created *after* executing '${this.cmdline}'`, this.now()));
+      if (!written && required) this.error('Command failed with status code 5.');
+      return written;
+    } catch (e) {
+      if (!(e instanceof BackupError)) throw e;
+      for (const l of e.lines) this.error(l);
+      return false;
+    }
   }
 
   /** Device paths of the PVs of a VG about to be written; lvm2 refuses while PVs are missing. */

@@ -9,6 +9,7 @@ import { scanDevice } from '../metadata/scan.ts';
 import { splitPartitionName } from '../formats/partitions.ts';
 import { sizeArg } from './lv-size.ts';
 import { wipeSignatures } from './wipe.ts';
+import { claimDevice } from './exclusive.ts';
 import { confirmReinitialise, exclusiveRescan, pvUser, rescanWarnings } from './pvcreate-check.ts';
 
 export interface PvCreateOptions {
@@ -53,6 +54,12 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
     return false;
   }
   const sd = scanDevice(ctx.opener, name);
+  // There but not to be opened (permissions): lvm2's scan drops it and its filter says "not found".
+  if (sd.error === 'device not found') {
+    claimDevice(ctx, name);
+    if (ctx.args.command !== 'pvcreate') ctx.error('Command requires all devices to be found.');
+    return false;
+  }
   if (sd.error === 'device is too small (pv_min_size)') {
     ctx.error(`Cannot use ${name}: device is too small (pv_min_size)`);
     return false;
@@ -62,6 +69,7 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
   const user = pvUser(scan, known);
   if (user && !confirmReinitialise(ctx, name, user)) return false;
   exclusiveRescan(ctx, known);
+  if (!claimDevice(ctx, name, known.label ? scan.vgOfDevice(known) : undefined, known.label?.pvId)) return false;
   const cached = `${name}: using cached size ${sd.sizeSectors} sectors`;
   for (let round = 0; round < 3; round++) {
     ctx.verbose(2, cached);

@@ -1,6 +1,7 @@
 // pvremove: wipe the LVM label off orphan physical volumes.
 import type { Ctx } from './context.ts';
 import { removePvLabel } from '../metadata/pv-write.ts';
+import { claimDevice } from './exclusive.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.global();
@@ -10,16 +11,19 @@ export async function run(ctx: Ctx): Promise<number> {
   for (const name of names) {
     const sd = ctx.scan().device(name);
     if (!sd || sd.error === 'device not found') {
-      ctx.error(`No device found for ${name}.`);
+      // A device that is there but may not be opened is one lvm2's filter rejects as "not found".
+      if (!ctx.opener.exists(name)) ctx.error(`No device found for ${name}.`);
+      else claimDevice(ctx, name);
       rc = 5;
       continue;
     }
-    if (!sd.label) {
+    // With --force lvm2 goes on and "wipes" a device that carries no label.
+    if (!sd.label && !ctx.has('force')) {
       ctx.error(`No PV found on device ${name}.`);
       rc = 5;
       continue;
     }
-    const owner = ctx.scan().vgOfDevice(sd);
+    const owner = sd.label ? ctx.scan().vgOfDevice(sd) : undefined;
     if (owner && ctx.count('force') < 2) {
       ctx.error(`PV ${name} is used by VG ${owner.vg.name} so please use vgreduce first.`);
       ctx.error('(If you are certain you need pvremove, then confirm by using --force twice.)');
@@ -28,12 +32,17 @@ export async function run(ctx: Ctx): Promise<number> {
       continue;
     }
     if (owner) {
+      ctx.warn(`WARNING: PV ${name} is used by VG ${owner.vg.name}.`);
       if (!ctx.prompt(`Really WIPE LABELS from physical volume "${name}" of volume group "${owner.vg.name}" [y/n]? `)) {
         ctx.error(`${name}: physical volume label not removed.`);
         rc = 5;
         continue;
       }
       ctx.warn(`WARNING: Wiping physical volume label from ${name} of volume group "${owner.vg.name}".`);
+    }
+    if (!claimDevice(ctx, name, owner, sd.label?.pvId)) {
+      rc = 5;
+      continue;
     }
     removePvLabel(ctx.opener, name);
     ctx.addToDevicesFile([]);

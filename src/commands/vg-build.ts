@@ -6,6 +6,7 @@ import { peCount } from '../model/layout.ts';
 import type { ScannedDevice } from '../metadata/scan.ts';
 import { confirmReinitialise, exclusiveRescan, pvUser, rescanWarnings } from './pvcreate-check.ts';
 import { warnUsedOrphans } from './used-orphans.ts';
+import { claimDevice } from './exclusive.ts';
 
 /**
  * Resolves the PV arguments of vgcreate/vgextend into orphan PV devices, initialising plain devices.
@@ -22,7 +23,7 @@ export function orphanPvsFor(ctx: Ctx, args: string[], targetVg: string): Scanne
   let ok = true;
   for (const name of names) {
     const sd = scan.device(name);
-    if (!sd || sd.error === 'device not found') {
+    if (!sd || (sd.error === 'device not found' && !ctx.opener.exists(name))) {
       ctx.error(`No device found for ${name}.`);
       ok = false;
       continue;
@@ -45,6 +46,7 @@ export function orphanPvsFor(ctx: Ctx, args: string[], targetVg: string): Scanne
   }
   if (!ok) return undefined;
   for (const p of plan) if (!p.create) exclusiveRescan(ctx, p.sd);
+  for (const p of plan) if (!p.create && !claimDevice(ctx, p.name)) return undefined;
   // Existing orphan PVs are taken from the orphan VG, which reading warns about.
   if (plan.some((p) => !p.create)) warnUsedOrphans(ctx, 'all');
   const out: ScannedDevice[] = [];

@@ -20,7 +20,7 @@ export async function run(ctx: Ctx): Promise<number> {
       return 5;
     }
     if (file) writeFileSync(ctx.deviceName(file.replace('%s', name)), exportVgFile(f.vg, textHeader(ctx.cmdline, ctx.now())), { mode: 0o600 });
-    else ctx.backup(f.vg);
+    else if (!ctx.backup(f.vg, true)) return 5;
     ctx.print(`Volume group "${name}" successfully backed up.`);
     return 0;
   });

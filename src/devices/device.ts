@@ -19,9 +19,44 @@ export class DeviceNotFoundError extends Error {
   }
 }
 
+/**
+ * Another user holds the device: a mounted filesystem, a loop or device-mapper device on it, or a
+ * process that opened it exclusively. lvm2 says so when its O_EXCL open fails with EBUSY.
+ */
+export class DeviceBusyError extends Error {
+  constructor(
+    readonly path: string,
+    /** Who holds it, for -v output (the kernel does not say for O_EXCL holders). */
+    readonly users: string[] = [],
+  ) {
+    super(`Can't open ${path} exclusively.  Mounted filesystem?`);
+  }
+}
+
+/** The device exists but this user may not open it (EACCES/EPERM), or not for writing (EROFS). */
+export class DeviceAccessError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+  ) {
+    super(`Cannot open ${path}: ${code}`);
+  }
+}
+
+/** A write that the device refused: lvm2's wording, offset and length included. */
+export class DeviceWriteError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
+
 /** Opens devices by path; tests substitute memory devices. */
 export interface DeviceOpener {
-  open(path: string, writable: boolean): BlockDevice;
+  /**
+   * `exclusive` (with `writable`) claims the device the way lvm2 does before it initialises or
+   * wipes one: it fails with DeviceBusyError while anyone else holds it.
+   */
+  open(path: string, writable: boolean, exclusive?: boolean): BlockDevice;
   exists(path: string): boolean;
   /** `major:minor` of a block device, as the kernel names it in tables; undefined for files. */
   deviceNumber?(path: string): string | undefined;

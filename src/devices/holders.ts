@@ -2,7 +2,8 @@
 // The kernel answers through sysfs and /proc/self/mountinfo; Node has no ioctls, so this reads
 // those files. Used to refuse writes to a device in use (lvm2's exclusive open), to resize the
 // filesystem on an LV (-r), and to freeze a mounted filesystem around a snapshot.
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { errnoCode } from './errno.ts';
 
 export interface LoopDevice {
   /** /dev/loopN */
@@ -139,4 +140,78 @@ export function mountsThroughLoop(file: string): { loop: LoopDevice; mount: Moun
   const out: { loop: LoopDevice; mount: Mount }[] = [];
   for (const loop of loopDevicesBackedBy(file)) for (const mount of mountsOfDevno(loop.devno)) out.push({ loop, mount });
   return out;
+}
+
+/**
+ * True when the kernel refuses to let us claim the block device: open(O_EXCL) without O_CREAT
+ * fails with EBUSY while it is mounted, held by a loop/dm/md device, or claimed by a process.
+ */
+export function claimedExclusively(dev: string): boolean {
+  try {
+    closeSync(openSync(dev, constants.O_RDONLY | constants.O_EXCL));
+    return false;
+  } catch (e) {
+    return errnoCode(e) === 'EBUSY';
+  }
+}
+
+export interface KernelPartition {
+  /** /dev/sdb1 */
+  dev: string;
+  /** Bytes from the start of the disk. */
+  offset: number;
+  length: number;
+}
+
+/** The partitions the kernel made of a block device (/sys/class/block/DISK/PART/{start,size}). */
+export function kernelPartitions(disk: string): KernelPartition[] {
+  let name: string;
+  try {
+    name = realpathSync(disk).replace(/^.*\//, '');
+  } catch {
+    return [];
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync(`/sys/class/block/${name}`);
+  } catch {
+    return [];
+  }
+  const out: KernelPartition[] = [];
+  for (const e of entries) {
+    const base = `/sys/class/block/${name}/${e}`;
+    if (!existsSync(`${base}/partition`)) continue;
+    const start = Number(readSys(`${base}/start`) ?? NaN);
+    const size = Number(readSys(`${base}/size`) ?? NaN);
+    if (!Number.isFinite(start) || !Number.isFinite(size)) continue;
+    out.push({ dev: `/dev/${e}`, offset: start * 512, length: size * 512 });
+  }
+  return out;
+}
+
+function overlaps(a: { offset: number; length: number }, b: { offset: number; length: number }): boolean {
+  return a.offset < b.offset + b.length && b.offset < a.offset + a.length;
+}
+
+/**
+ * Who keeps a range of a block device (one of ulvm's `disk:pN` partitions) from being claimed.
+ * A claimed kernel partition also makes its whole disk unclaimable, so when the disk is busy only
+ * the partitions that overlap the range count; when none is claimed, the disk itself is held.
+ */
+export function blockRangeUsers(disk: string, range: { offset: number; length: number }): string[] {
+  if (!claimedExclusively(disk)) return [];
+  const claimed = kernelPartitions(disk).filter((p) => claimedExclusively(p.dev));
+  if (!claimed.length) {
+    const users = deviceUsers(disk).map((u) => u.what);
+    return users.length ? users : [`${disk} is claimed by another process`];
+  }
+  return claimed.filter((p) => overlaps(p, range)).map((p) => `${p.dev} is in use`);
+}
+
+/**
+ * Why an image file (or a byte range of one) cannot be claimed: the kernel has no exclusive open
+ * for regular files, so a loop device over it (mounted or not) stands for lvm2's EBUSY.
+ */
+export function fileRangeUsers(file: string, range?: { offset: number; length: number }): string[] {
+  return deviceUsers(file, range).map((u) => u.what);
 }

@@ -1,6 +1,6 @@
 // A partition of a disk (image file or block device) as a device of its own: `disk.img:p1`.
 import type { BlockDevice } from './device.ts';
-import { DeviceNotFoundError } from './device.ts';
+import { DeviceBusyError, DeviceNotFoundError } from './device.ts';
 import { gptEntryArea, readPartitions, splitPartitionName, type Partition } from '../formats/partitions.ts';
 
 export class PartitionDevice implements BlockDevice {
@@ -34,8 +34,17 @@ export function partitionsOf(disk: BlockDevice): Partition[] | undefined {
   return readPartitions(head, area ? disk.read(area.offset, area.length) : undefined);
 }
 
-/** Opens `disk:pN` through `openDisk`; undefined when the name has no partition suffix. */
-export function openPartition(name: string, writable: boolean, openDisk: (p: string, w: boolean) => BlockDevice): BlockDevice | undefined {
+/**
+ * Opens `disk:pN` through `openDisk`; undefined when the name has no partition suffix. With
+ * `usersOf`, the partition is being claimed: it fails with DeviceBusyError while anything uses
+ * the disk's bytes that the partition covers (other partitions of the disk may be in use).
+ */
+export function openPartition(
+  name: string,
+  writable: boolean,
+  openDisk: (p: string, w: boolean) => BlockDevice,
+  usersOf?: (disk: string, range: { offset: number; length: number }) => string[],
+): BlockDevice | undefined {
   const s = splitPartitionName(name);
   if (!s) return undefined;
   const disk = openDisk(s.disk, writable);
@@ -43,6 +52,11 @@ export function openPartition(name: string, writable: boolean, openDisk: (p: str
   if (!part) {
     disk.close();
     throw new DeviceNotFoundError(name);
+  }
+  const users = usersOf?.(s.disk, { offset: part.offset, length: part.length }) ?? [];
+  if (users.length) {
+    disk.close();
+    throw new DeviceBusyError(name, users);
   }
   return new PartitionDevice(name, disk, part.offset, part.length);
 }

@@ -1,6 +1,10 @@
 // The devices file: which devices ulvm looks at, as lvm2's system.devices does.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errnoCode, errnoNumber } from '../devices/errno.ts';
+
+/** The devices file could not be read or replaced; `message` is lvm2's. */
+export class DevicesFileError extends Error {}
 
 export interface DeviceEntry {
   idType: string;
@@ -14,8 +18,10 @@ export function readDevicesFile(file: string): DeviceEntry[] | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = errnoCode(e);
+    if (code === 'ENOENT') return undefined;
+    if (code === undefined) throw e;
+    throw new DevicesFileError('Cannot open devices file to read.');
   }
   const out: DeviceEntry[] = [];
   for (const line of text.split('\n')) {
@@ -34,7 +40,12 @@ export function readDevicesFile(file: string): DeviceEntry[] | undefined {
 }
 
 export function writeDevicesFile(file: string, entries: DeviceEntry[], command: string, now: Date): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    if (errnoCode(e) === undefined) throw e;
+    throw new DevicesFileError('Cannot open tmp devices_file to write.');
+  }
   const lines = [
     '# LVM uses devices listed in this file.',
     `# Created by LVM command ${command} pid ${process.pid} at ${now.toUTCString()}`,
@@ -42,6 +53,21 @@ export function writeDevicesFile(file: string, entries: DeviceEntry[], command: 
     ...entries.map((e) => `IDTYPE=${e.idType} IDNAME=${e.idName} DEVNAME=${e.devName} PVID=${e.pvId ?? '.'}`),
   ];
   const tmp = `${file}.tmp.${process.pid}`;
-  writeFileSync(tmp, lines.join('\n') + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, lines.join('\n') + '\n', { mode: 0o600 });
+  } catch (e) {
+    if (errnoCode(e) === undefined) throw e;
+    throw new DevicesFileError('Cannot open tmp devices_file to write.');
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    if (errnoCode(e) === undefined) throw e;
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+    throw new DevicesFileError(`Failed to replace devices file errno ${errnoNumber(e)}`);
+  }
 }

@@ -10,7 +10,8 @@ export interface PvCreateResult {
 }
 
 export function createPv(opener: DeviceOpener, path: string, pvId: string, req: Omit<PvLayoutRequest, 'devSectors'>, labelSector = 1): PvCreateResult {
-  const dev = opener.open(path, true);
+  // Claimed for the whole write, as lvm2 keeps its exclusive descriptor: nobody mounts it meanwhile.
+  const dev = opener.open(path, true, true);
   try {
     const devSectors = Math.floor(dev.size / SECTOR_SIZE);
     const layout = pvLayout({ ...req, devSectors });
@@ -40,7 +41,7 @@ export function createPv(opener: DeviceOpener, path: string, pvId: string, req: 
 
 /** Zeroes every sector of the label window that holds a label. */
 export function removePvLabel(opener: DeviceOpener, path: string): void {
-  const dev = opener.open(path, true);
+  const dev = opener.open(path, true, true);
   try {
     const head = dev.read(0, LABEL_SCAN_SECTORS * SECTOR_SIZE);
     for (let s = 0; s < LABEL_SCAN_SECTORS; s++) {
