@@ -32,6 +32,9 @@ export interface ActiveLv {
   dmDevicePath?: string;
   /** Origin: id of the COW store LV whose merge into it has finished (the snapshot can go). */
   mergedCowId?: string;
+  /** Origin under a merge: the snapshot-merge status numbers (what is left to merge), and whether the merge failed. */
+  mergeUsage?: { allocated: number; total: number; metadata: number };
+  mergeFailed?: boolean;
 }
 
 export interface ActivateRequest {
@@ -50,9 +53,11 @@ export interface Activator {
   reload(vgName: string, devices: string[]): Promise<void>;
   /**
    * Rolls an active, unopened origin back to its merging snapshot (the snapshot-merge target's
-   * work) and takes the snapshot's device down; the caller then drops the snapshot from metadata.
+   * work, which goes on in the background once started) and takes the snapshot's device down;
+   * resolves when the merge is done (or, with `wait: false`, once it runs). The caller then drops
+   * the snapshot from metadata.
    */
-  merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult>;
+  merge(vgName: string, originName: string, devices: string[], opts?: { wait?: boolean }): Promise<MergeResult>;
   /**
    * Suspends active LVs (their I/O drains, new I/O waits) until the returned release is called,
    * or until the next table load resumes them: a metadata commit then falls between two I/Os,
@@ -64,6 +69,8 @@ export interface Activator {
 export interface MergeResult {
   /** Chunks copied back into the origin. */
   chunks: number;
+  /** Not waited for, and the daemon drops the snapshot itself once it is done (lvmpolld's part). */
+  background?: boolean;
 }
 
 export class ActivationError extends Error {}

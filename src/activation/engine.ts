@@ -10,7 +10,9 @@ import type { BlockTarget } from '../mapper/target.ts';
 import { CowStore } from '../mapper/cow-store.ts';
 import { OriginTarget, SnapshotTarget } from '../mapper/snapshot-targets.ts';
 import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotSpanBytes, snapshotsOfOrigin, type SnapshotLink } from '../model/snapshots.ts';
-import { mergeSnapshot } from '../mapper/snapshot-merge.ts';
+import { MergeStopped, SnapshotMerge } from '../mapper/snapshot-merge.ts';
+import { SnapshotMergeTarget } from '../mapper/snapshot-merge-target.ts';
+import { MergingStore } from '../mapper/merging-store.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
 import { dmMajor } from './major.ts';
@@ -39,6 +41,20 @@ interface Entry {
   hiddenLines?: string[];
   /** Origin: the COW store LV (id) merged into it, until the metadata drops that snapshot. */
   merged?: string;
+  /** Origin: its merge in progress (or done, until the metadata drops the snapshot). */
+  merge?: MergeJob;
+}
+
+/** A snapshot merging into an active origin, as the kernel's snapshot-merge target runs it. */
+interface MergeJob {
+  cowId: string;
+  merge: SnapshotMerge;
+  /** The origin's table line while it merges. */
+  line: string;
+  closeCow: () => Promise<void>;
+  /** Resolves when everything is back in the origin. */
+  done: Promise<MergeResult>;
+  failed: boolean;
 }
 
 /** Someone else showing active LVs (the daemon's FUSE device tree); keyed by `<vg id>/<lv id>`. */
@@ -62,6 +78,13 @@ function tableLines(t: Table | BlockTarget): string[] {
 
 export class ActivationEngine implements Activator {
   private readonly entries = new Map<string, Entry>();
+  /** A pause after each merge step; set only by tests (the daemon's ULVM_TEST_MERGE_STEP_MS). */
+  mergeStepDelayMs = 0;
+  /**
+   * Set by the daemon, which then drops a finished merge's snapshot from the metadata itself when
+   * no command is polling it (lvmpolld's part); without it the caller of merge() always waits.
+   */
+  onMergeDone?: (vgName: string, originName: string, devices: string[]) => void;
 
   /** Like the kernel's dm minors: the lowest number not in use. */
   private freeMinor(): number {
@@ -103,10 +126,15 @@ export class ActivationEngine implements Activator {
     const live = family.filter((e) => !fresh.has(e));
     for (const e of live) await e.opened.device.suspend();
     const olds: (() => Promise<void>)[] = [];
+    // A merge holds between two steps while its origin's tables change under it.
+    const goOn: (() => void)[] = [];
     try {
+      for (const e of family) if (e.merge) goOn.push(await e.merge.merge.pause());
       for (const e of family) {
         const lv = f.vg.lvs.find((l) => l.id === e.lvId)!;
         if (e.merged && !f.vg.lvs.some((l) => l.id === e.merged)) e.merged = undefined;
+        const stillMerging = e.merge && f.vg.lvs.find((l) => l.name === mergingSnapshotOf(f.vg, lv.name)?.cow)?.id === e.merge.cowId;
+        if (e.merge && !stillMerging) await this.dropMerge(e);
         const readOnly = e.readOnly || !lv.status.includes('WRITE');
         const reopened = await openLv(f, lv.name, { opener: this.opener, readOnly });
         olds.push(e.opened.close);
@@ -126,6 +154,11 @@ export class ActivationEngine implements Activator {
           e.real = plain;
           target = new OriginTarget(plain, () => this.storesOf(e.vgId, lv.name));
           e.lines = [`0 ${plain.size / 512} snapshot-origin ${this.major}:${e.realMinor}`];
+          if (e.merge) {
+            e.merge.merge.real = plain;
+            target = new SnapshotMergeTarget(e.merge.merge);
+            e.lines = [e.merge.line];
+          }
         } else if (link) {
           const o = this.entryOf(e.vgId, link.origin);
           if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
@@ -146,6 +179,7 @@ export class ActivationEngine implements Activator {
       }
     } finally {
       for (const e of family) e.opened.device.resume();
+      for (const g of goOn) g();
     }
     for (const c of olds) await c();
   }
@@ -178,6 +212,7 @@ export class ActivationEngine implements Activator {
       ...(e.cowMinor !== undefined ? { cowMinor: e.cowMinor, cowTable: e.hiddenLines ?? [] } : {}),
       ...(this.nbd ? { exportName: e.exp.name } : {}),
       ...(e.merged ? { mergedCowId: e.merged } : {}),
+      ...(e.merge ? { mergeUsage: e.merge.merge.store.usage(), ...(e.merge.failed ? { mergeFailed: true } : {}) } : {}),
     }));
   }
 
@@ -191,6 +226,8 @@ export class ActivationEngine implements Activator {
       for (const member of activationFamily(f.vg, name)) {
         const lv = f.vg.lvs.find((l) => l.name === member);
         if (!lv) continue;
+        // A snapshot merging into its origin has no device of its own: the merge owns its COW.
+        if (this.mergingCow(f.vg.id, lv.id)) continue;
         const key = `${f.vg.id}/${lv.id}`;
         let e = this.entries.get(key);
         if (!e) {
@@ -220,7 +257,7 @@ export class ActivationEngine implements Activator {
         const merging = mergingSnapshotOf(f.vg, origin.lvName);
         if (merging && fresh.has(origin)) {
           try {
-            await this.mergeInto(f, origin, merging);
+            await this.startMerge(f, origin, merging);
           } catch (err) {
             this.log(`device-mapper: snapshots: ${f.vg.name}/${origin.lvName}: merge not done: ${(err as Error).message}`);
           }
@@ -252,6 +289,8 @@ export class ActivationEngine implements Activator {
     const going = [...this.entries].filter(([, e]) => e.vgName === vgName && names.has(e.lvName));
     going.sort(([, a], [, b]) => Number(!!b.store) - Number(!!a.store));
     for (const [key, e] of going) if (this.opens(key, e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+    // A merge stops between two steps; the next activation resumes it from the table left on disk.
+    for (const [, e] of going) if (e.merge) await this.dropMerge(e);
     for (const [key, e] of going) {
       this.nbd?.remove(e.exp.name);
       this.observer?.hidden(key);
@@ -310,53 +349,99 @@ export class ActivationEngine implements Activator {
     };
   }
 
-  async merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult> {
+  async merge(vgName: string, originName: string, devices: string[], opts: { wait?: boolean } = {}): Promise<MergeResult> {
     const f = this.found(vgName, devices);
     const link = mergingSnapshotOf(f.vg, originName);
     if (!link) throw new ActivationError(`${vgName}/${originName} has no merging snapshot.`);
     const o = this.entryOf(f.vg.id, originName);
     if (!o) throw new ActivationError(`${vgName}/${originName} is not active.`);
-    if (this.opens(`${o.vgId}/${o.lvId}`, o) > 0) throw new ActivationError(`Logical volume ${vgName}/${originName} in use.`);
-    return this.mergeInto(f, o, link);
+    // A merge under way (started by an activation, or by a command that is gone) is joined.
+    let job = o.merge;
+    if (!job) {
+      if (this.opens(`${o.vgId}/${o.lvId}`, o) > 0) throw new ActivationError(`Logical volume ${vgName}/${originName} in use.`);
+      job = await this.startMerge(f, o, link);
+    }
+    if (opts.wait === false) return { chunks: 0, ...(this.onMergeDone ? { background: true } : {}) };
+    return job.done;
   }
 
   /**
-   * Copies the merging snapshot back into its origin with the origin suspended (no I/O slips in
-   * between), empties the snapshot's exception table, and takes the snapshot's device down. The
-   * other snapshots of the origin keep what the merge overwrites, as with any origin write.
+   * Starts the merge of `link` into the active origin `o` (the kernel loading snapshot-merge over
+   * the origin): the snapshot's own device goes, the origin reads as the snapshot at once, and the
+   * COW's exceptions are copied back in the background. The other snapshots of the origin keep
+   * what the merge overwrites, as with any origin write.
    */
-  private async mergeInto(f: FoundVg, o: Entry, link: SnapshotLink): Promise<MergeResult> {
+  private async startMerge(f: FoundVg, o: Entry, link: SnapshotLink): Promise<MergeJob> {
+    if (o.merge) return o.merge;
     if (!o.real) throw new ActivationError(`${f.vg.name}/${o.lvName} is not a snapshot origin.`);
+    const cow = f.vg.lvs.find((l) => l.name === link.cow);
+    if (!cow) throw new ActivationError(`${f.vg.name}/${link.cow} not found.`);
     const s = this.entryOf(f.vg.id, link.cow);
-    let store = s?.store;
-    let closeCow: (() => Promise<void>) | undefined;
-    if (!store) {
-      const opened = await openLv(f, link.cow, { opener: this.opener, readOnly: false });
-      closeCow = opened.close;
-      store = new CowStore(opened.device.table as Table, link.chunk, this.log, snapshotSpanBytes(f.vg, link));
-      await store.load();
+    const cowMinor = s?.cowMinor ?? o.realMinor;
+    if (s) {
+      const key = `${s.vgId}/${s.lvId}`;
+      this.nbd?.remove(s.exp.name);
+      this.observer?.hidden(key);
+      await s.opened.device.suspend();
+      await s.opened.close();
+      this.entries.delete(key);
     }
-    const merging = store;
-    const cowId = f.vg.lvs.find((l) => l.name === link.cow)?.id;
-    await o.opened.device.suspend();
+    const opened = await openLv(f, link.cow, { opener: this.opener, readOnly: false });
+    const store = new MergingStore(opened.device.table as Table, link.chunk);
     try {
-      if (merging.invalid) throw new ActivationError('Merging snapshot invalidated. Aborting merge.');
-      const r = await mergeSnapshot(o.real, merging, () => this.storesOf(o.vgId, o.lvName).filter((x) => x !== merging));
-      if (s) {
-        const key = `${s.vgId}/${s.lvId}`;
-        this.nbd?.remove(s.exp.name);
-        this.observer?.hidden(key);
-        await s.opened.device.suspend();
-        await s.opened.close();
-        this.entries.delete(key);
-      }
-      o.merged = cowId;
+      await store.load();
+      if (store.invalid) throw new ActivationError('Merging snapshot invalidated. Aborting merge.');
+    } catch (err) {
+      await opened.close();
       this.onChange();
-      return { chunks: r.total };
-    } finally {
-      await closeCow?.();
-      o.opened.device.resume();
+      throw err;
     }
+    const merge = new SnapshotMerge(o.real, store, () => this.storesOf(o.vgId, o.lvName), this.mergeStepDelayMs);
+    const job: MergeJob = {
+      cowId: cow.id,
+      merge,
+      line: `0 ${o.real.size / 512} snapshot-merge ${this.major}:${o.realMinor} ${this.major}:${cowMinor} P ${link.chunk}`,
+      closeCow: opened.close,
+      done: Promise.resolve({ chunks: 0 }),
+      failed: false,
+    };
+    await o.opened.device.suspend();
+    o.merge = job;
+    o.opened.device.load(new SnapshotMergeTarget(merge));
+    o.lines = [job.line];
+    o.opened.device.resume();
+    job.done = merge.run().then(
+      (r) => {
+        o.merged = job.cowId;
+        this.onChange();
+        this.onMergeDone?.(o.vgName, o.lvName, o.devices);
+        return { chunks: r.total };
+      },
+      (err: unknown) => {
+        if (err instanceof MergeStopped) throw new ActivationError('Failed query for merging percentage. Aborting merge.');
+        job.failed = true;
+        this.log(`device-mapper: snapshots: ${o.vgName}/${o.lvName}: merge failed: ${(err as Error).message}`);
+        throw new ActivationError('Merge failed. Retry merge or inspect manually.');
+      },
+    );
+    // Nobody may be waiting (a command that was interrupted): the failure is logged above.
+    job.done.catch(() => undefined);
+    this.onChange();
+    return job;
+  }
+
+  private mergingCow(vgId: string, lvId: string): boolean {
+    for (const e of this.entries.values()) if (e.vgId === vgId && e.merge?.cowId === lvId) return true;
+    return false;
+  }
+
+  /** Stops an origin's merge between two steps and lets go of its COW. */
+  private async dropMerge(o: Entry): Promise<void> {
+    const job = o.merge;
+    if (!job) return;
+    o.merge = undefined;
+    await job.merge.stop();
+    await job.closeCow();
   }
 
   /** The live mapped device of an active LV, for library users (reads and writes go through its targets). */
@@ -382,6 +467,7 @@ export class ActivationEngine implements Activator {
   }
 
   async closeAll(): Promise<void> {
+    for (const e of this.entries.values()) await this.dropMerge(e);
     for (const e of this.entries.values()) {
       this.nbd?.remove(e.exp.name);
       await e.opened.close();

@@ -40,4 +40,5 @@ export const COMMANDS: Record<string, Loader> = {
   dmsetup: () => import('../commands/dmsetup.ts'),
   lvchange: () => import('../commands/lvchange.ts'),
   lvconvert: () => import('../commands/lvconvert.ts'),
+  lvpoll: () => import('../commands/lvpoll.ts'),
 };

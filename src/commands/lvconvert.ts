@@ -7,7 +7,7 @@ import type { LogicalVolume } from '../model/types.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { isLvVisibleForReport } from '../report/lv-info.ts';
-import { pollSnapshotMerge, startSnapshotMerge, type MergePoll } from './snapshot-merge.ts';
+import { pollInterval, pollSnapshotMerge, startSnapshotMerge, type MergePoll } from './snapshot-merge.ts';
 
 const MERGES = new Set(['lvconvert_merge', 'lvconvert_merge_snapshot']);
 
@@ -43,7 +43,7 @@ export async function run(ctx: Ctx): Promise<number> {
     }
   }
   for (const p of polls) {
-    const r = await pollSnapshotMerge(ctx, p, { background });
+    const r = await pollSnapshotMerge(ctx, p, { background, ...pollInterval(ctx) });
     if (r > rc) rc = r;
   }
   return rc;

@@ -6,11 +6,25 @@ import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import { dropSnapshot, mergingSnapshotOf, snapshotLinks, snapshotOfCow, startMerge } from '../model/snapshots.ts';
-import { ActivationError } from '../activation/activator.ts';
+import { ActivationError, type MergeResult } from '../activation/activator.ts';
+import { percentText } from './display/lv-state.ts';
+
+/** The time between starting a merge and lvm2's first look at it, roughly. */
+const FIRST_LOOK_MS = 100;
 
 export interface MergeOptions {
   /** -b: lvm2 leaves the poll to a background process, which prints nothing here. */
   background: boolean;
+  /** --interval: seconds between two looks at the merge; `wait` when given as +N (sleep first). */
+  interval: number;
+  wait?: boolean;
+}
+
+/** --interval as lvm2 reads it, else activation/polling_interval (15). */
+export function pollInterval(ctx: Ctx): { interval: number; wait: boolean } {
+  const v = ctx.opt('interval');
+  if (v === undefined) return { interval: ctx.config.int('activation/polling_interval', 15), wait: false };
+  return { interval: Number(v.replace(/^\+/, '')), wait: v.startsWith('+') };
 }
 
 /** An origin whose merge was started and is to be polled to the end. */
@@ -65,21 +79,75 @@ export async function startSnapshotMerge(ctx: Ctx, found: FoundVg, cow: LogicalV
 }
 
 /**
- * The poll of a started merge: the engine copies the snapshot back, then the snapshot goes.
- * With -b lvm2 leaves this to a background process whose output is not the terminal's; ulvm
- * still finishes before returning, silently.
+ * lvm2's poll of a started merge (poll_merge_progress every --interval): the daemon merges in
+ * the background; this looks at what is left and prints `Merged:`, then drops the snapshot. With
+ * -b the daemon finishes alone, as lvm2's background poll does. Interrupted, the command leaves
+ * the merge to the daemon, which then drops the snapshot itself.
  */
 export async function pollSnapshotMerge(ctx: Ctx, p: MergePoll, opts: MergeOptions): Promise<number> {
+  const display = `${p.vgName}/${p.originName}`;
+  // lvm2 polls without the VG lock: every look reads the state afresh.
+  await ctx.locks.releaseAll();
+  let started: MergeResult;
   try {
-    await ctx.activator.merge(p.vgName, p.originName, p.devices);
+    started = await ctx.activator.merge(p.vgName, p.originName, p.devices, { wait: false });
   } catch (e) {
-    if (!(e instanceof ActivationError)) throw e;
-    ctx.error(`${p.vgName}/${p.originName}: ${e.message}`);
-    return 5;
+    return mergeFailed(ctx, display, e);
   }
-  // The poll's last look: nothing left in the COW is 100% merged.
-  if (!opts.background) ctx.print(`${p.vgName}/${p.originName}: Merged: 100.00%`);
-  return finishMerges(ctx, p.vgName, !opts.background);
+  if (opts.background) {
+    if (started.background) return 0;
+    // No daemon to leave the poll to (in-process activation): finish before returning, silently.
+    try {
+      await ctx.activator.merge(p.vgName, p.originName, p.devices);
+    } catch (e) {
+      return mergeFailed(ctx, display, e);
+    }
+    return finishMerges(ctx, p.vgName, false);
+  }
+  let outcome: { error?: unknown } | undefined;
+  const finished = ctx.activator.merge(p.vgName, p.originName, p.devices).then(
+    () => void (outcome = {}),
+    (error: unknown) => void (outcome = { error }),
+  );
+  const nap = (ms = opts.interval * 1000) => Promise.race([new Promise((r) => setTimeout(r, ms)), finished]);
+  // lvm2 looks first after its udev sync and a re-read of the VG: a small merge is over by then.
+  await nap(opts.wait ? opts.interval * 1000 : FIRST_LOOK_MS);
+  for (;;) {
+    const a = (await ctx.activator.status()).find((x) => x.vgName === p.vgName && x.lvName === p.originName);
+    if (outcome?.error) return mergeFailed(ctx, display, outcome.error);
+    if (!a?.mergeUsage) {
+      if (a?.mergedCowId) break;
+      // Someone else dropped the snapshot (lvconvert_merge_finish's words), or the origin went down.
+      const vg = ctx.scan(true).get(p.vgName)?.vg;
+      if (!vg || !mergingSnapshotOf(vg, p.originName)) {
+        ctx.print(`Logical volume ${display} is no longer merging origin, polling has finished.`);
+        return 0;
+      }
+      ctx.error(`${display}: Failed query for merging percentage. Aborting merge.`);
+      return 5;
+    }
+    if (a.mergeFailed) return mergeFailed(ctx, display, new ActivationError('Merge failed. Retry merge or inspect manually.'));
+    const left = snapshotPercent(a.mergeUsage);
+    ctx.print(`${display}: Merged: ${percentText(100 - left)}%`);
+    if (left === 0) break;
+    await nap();
+  }
+  // The last step is committed; the origin's flush completes the merge.
+  await finished;
+  if (outcome?.error) return mergeFailed(ctx, display, outcome.error);
+  return finishMerges(ctx, p.vgName, true);
+}
+
+/** lvm2's snapshot percent from the target's status: nothing but metadata is 0. */
+function snapshotPercent(u: { allocated: number; total: number; metadata: number }): number {
+  if (u.allocated === u.metadata) return 0;
+  return (100 * u.allocated) / u.total;
+}
+
+function mergeFailed(ctx: Ctx, display: string, e: unknown): number {
+  if (!(e instanceof ActivationError)) throw e;
+  ctx.error(`${display}: ${e.message}`);
+  return 5;
 }
 
 function failWith(ctx: Ctx, msg: string): { rc: number } {
@@ -93,6 +161,23 @@ function failWith(ctx: Ctx, msg: string): { rc: number } {
  * `loud` prints what lvm2's foreground poll prints; after an activation lvm2 polls in the
  * background and prints nothing.
  */
+/**
+ * After an activation started a merge: a daemon drops the snapshot in the background when the
+ * merge is done (lvm2's background poll); in-process activation has nobody to do that, so the
+ * merge is waited for here. Whether it is done now.
+ */
+async function mergeHere(ctx: Ctx, found: FoundVg, originName: string): Promise<boolean> {
+  const devices = ctx.pvPaths(found, true);
+  try {
+    if ((await ctx.activator.merge(found.vg.name, originName, devices, { wait: false })).background) return false;
+    await ctx.activator.merge(found.vg.name, originName, devices);
+    return true;
+  } catch (e) {
+    if (!(e instanceof ActivationError)) throw e;
+    return false;
+  }
+}
+
 export async function finishMerges(ctx: Ctx, vgName: string, loud: boolean): Promise<number> {
   await ctx.locks.vg(vgName);
   let found = ctx.scan(true).get(vgName);
@@ -103,7 +188,8 @@ export async function finishMerges(ctx: Ctx, vgName: string, loud: boolean): Pro
     const cow = found.vg.lvs.find((l) => l.name === link.cow);
     if (!origin || !cow) continue;
     const a = active.find((x) => x.vgId === found!.vg.id && x.lvId === origin.id);
-    if (a?.mergedCowId !== cow.id) continue;
+    if (!a) continue;
+    if (a.mergedCowId !== cow.id && (loud || !(await mergeHere(ctx, found, origin.name)))) continue;
     if (loud) ctx.print(`Merge of snapshot into logical volume ${vgName}/${origin.name} has finished.`);
     const next = cloneVg(found.vg);
     dropSnapshot(next, cow.name);

@@ -117,8 +117,8 @@ export class DaemonClient implements Activator {
       });
   }
 
-  async merge(vgName: string, originName: string, devices: string[]): Promise<MergeResult> {
+  async merge(vgName: string, originName: string, devices: string[], opts: { wait?: boolean } = {}): Promise<MergeResult> {
     if (!(await this.running())) throw new ActivationError(`${vgName}/${originName} is not active.`);
-    return (await this.request({ op: 'merge', vgName, originName, devices })) as MergeResult;
+    return (await this.request({ op: 'merge', vgName, originName, devices, ...(opts.wait === false ? { wait: false } : {}) })) as MergeResult;
   }
 }

@@ -14,6 +14,7 @@ import { Config } from '../metadata/config.ts';
 import { Locks } from '../metadata/lock.ts';
 import { NbdServer } from '../nbd/server.ts';
 import { daemonPaths } from './paths.ts';
+import { mergeFinisher } from './merge-finisher.ts';
 import { join } from 'node:path';
 import { dmName } from '../model/names.ts';
 
@@ -25,6 +26,8 @@ export interface ControlRequest {
   originName?: string;
   lvNames?: string[];
   devices?: string[];
+  /** merge: false to return once the merge runs instead of when it is done. */
+  wait?: boolean;
 }
 
 function run(cmd: string, args: string[]): Promise<number> {
@@ -71,6 +74,11 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
     if (await f.mount(opts.deviceTree)) fuse = f;
   }
   const engine = new ActivationEngine(undefined, nbd, save, fuse ? fuseObserver(fuse) : undefined, log);
+  // Test-only knob (see test/compat/merge-resume.test.ts): a pause after each merge step, so a
+  // test can interrupt a merge in its middle. Unset in normal use.
+  engine.mergeStepDelayMs = Number(process.env.ULVM_TEST_MERGE_STEP_MS) || 0;
+  const merges = mergeFinisher(engine, log, opts.watch);
+  engine.onMergeDone = (vgName, originName, devices) => merges.done(vgName, originName, devices);
   // A restart after a crash: bring back what was active.
   let previous: ActivateRequest[] = [];
   try {
@@ -143,7 +151,12 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
       else if (r.op === 'activate') await engine.activate(r.req!);
       else if (r.op === 'deactivate') await engine.deactivate(r.vgName!, r.lvNames ?? []);
       else if (r.op === 'reload') await engine.reload(r.vgName!, r.devices ?? []);
-      else if (r.op === 'merge') result = await engine.merge(r.vgName!, r.originName!, r.devices ?? []);
+      else if (r.op === 'merge') {
+        // A command waiting for the merge finishes it itself; if it goes away first, this daemon does.
+        const leave = r.wait === false ? () => undefined : merges.polling(r.vgName!, r.originName!, r.devices ?? []);
+        sock.once('close', leave);
+        result = await engine.merge(r.vgName!, r.originName!, r.devices ?? [], { wait: r.wait !== false });
+      }
       else if (r.op === 'hold') {
         // Released when the holder closes its connection, whether it finished or died.
         const release = await engine.hold(r.vgName!, r.lvNames ?? []);

@@ -169,9 +169,10 @@ test('a merge cut short copies the same data again; after it the table is empty'
   real.failWrite = undefined;
   const again = new CowStore(cow, chunk);
   await again.load();
-  assert.equal(again.exceptions().length, 6, 'the table is intact until the data is back');
+  // As the kernel's merge: the run merged before the cut (chunk 10, the table's last) has left the table.
+  assert.deepEqual(again.exceptions().map(([o]) => o).sort((a, b) => a - b), [2, 3, 4, 5, 6], 'what is not back in the origin is still in the table');
   const r = await mergeSnapshot(real, again, () => []);
-  assert.equal(r.total, 6);
+  assert.equal(r.total, 5);
   assert.deepEqual([...new Set(await real.read(0, 16 * cb))], [1]);
   const after = new CowStore(cow, chunk);
   await after.load();
