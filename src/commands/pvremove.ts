@@ -2,6 +2,7 @@
 import type { Ctx } from './context.ts';
 import { removePvLabel } from '../metadata/pv-write.ts';
 import { claimDevice } from './exclusive.ts';
+import { exclusiveRescan, pvUser, rescanWarnings } from './pvcreate-check.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.global();
@@ -22,6 +23,26 @@ export async function run(ctx: Ctx): Promise<number> {
       ctx.error(`No PV found on device ${name}.`);
       rc = 5;
       continue;
+    }
+    // A header that says "used" while no VG's metadata can be found (damaged mda_header): lvm2
+    // will not take it for free, and even with -ff its exclusive rescan gives up on the device.
+    if (sd.label && pvUser(ctx.scan(), sd) === 'unknown' && !ctx.scan().vgOfDevice(sd)) {
+      rescanWarnings(ctx, sd);
+      if (ctx.count('force') < 2) {
+        ctx.error(`PV ${name} is used by a VG but its metadata is missing.`);
+        ctx.error('(If you are certain you need pvremove, then confirm by using --force twice.)');
+        ctx.error(`${name}: physical volume label not removed.`);
+        rc = 5;
+        continue;
+      }
+      ctx.warn(`WARNING: PV ${name} is used by VG <unknown>.`);
+      if (!ctx.prompt(`Really WIPE LABELS from physical volume "${name}" of volume group "<unknown>" [y/n]? `)) {
+        ctx.error(`${name}: physical volume label not removed.`);
+        rc = 5;
+        continue;
+      }
+      ctx.warn(`WARNING: Wiping physical volume label from ${name} of volume group "<unknown>".`);
+      exclusiveRescan(ctx, sd);
     }
     const owner = sd.label ? ctx.scan().vgOfDevice(sd) : undefined;
     if (owner && ctx.count('force') < 2) {

@@ -123,6 +123,11 @@ test('a VG\'s only PV with a corrupt mda_header: reports show it used by an unkn
     ['vgcreate', ['-ff', '-y', 'vg2', d0]],
     // A good device next to the damaged one: the whole vgcreate is refused.
     ['vgcreate', ['vg2', d1, d0]],
+    // Nor is the label wiped as if it were a free PV's.
+    ['pvremove', [d0]],
+    ['pvremove', ['-f', d0]],
+    ['pvremove', ['-ff', d0], 'n\n'],
+    ['pvremove', ['-ff', '-y', d0]],
   ]);
 });
 
