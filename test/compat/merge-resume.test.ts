@@ -50,7 +50,15 @@ test('an interrupted snapshot merge finishes in the daemon and can be polled aga
     return r.stdout;
   };
   t.after(async () => {
-    await ulvm('daemon', 'stop');
+    // A daemon that cannot be stopped cleanly (say the bundle is being rebuilt) is killed.
+    const pidFile = join(dir, 'run', 'daemon.pid');
+    if ((await ulvm('daemon', 'stop', '--force')).rc !== 0 && existsSync(pidFile)) {
+      try {
+        process.kill(parseInt(readFileSync(pidFile, 'utf8'), 10), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });
