@@ -10,6 +10,7 @@ import { displaySize } from '../report/units.ts';
 import { activationOf } from './objects.ts';
 import { reloadVg } from './activate.ts';
 import { cowMaxExtents, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
+import { checkFs, fsTarget, growFs, refreshLoops, shrinkFs, type FsTarget } from './fs-resize.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as 'lvextend' | 'lvreduce' | 'lvresize';
@@ -99,17 +100,26 @@ export async function run(ctx: Ctx): Promise<number> {
       capped = true;
     }
   }
-  if (target_ === cur && capped) {
-    // lvm2 reports a COW already at its maximum as resized, unchanged.
-    ctx.print(`Size of logical volume ${full} unchanged from ${displaySize(cur * vg.extentSize)} (${cur} extents).`);
-    ctx.print(`Logical volume ${full} successfully resized.`);
-    return 0;
-  }
-  if (target_ === cur) fail(`New size (${target_} extents) matches existing size (${cur} extents).`);
+  // With -r an unchanged size is a zero extension: the filesystem still grows to fill the LV.
+  const resizefs = ctx.has('resizefs');
+  if (target_ === cur && !capped && !resizefs) fail(`New size (${target_} extents) matches existing size (${cur} extents).`);
   if (cmd === 'lvextend' && target_ < cur) fail(`New size given (${target_} extents) not larger than existing size (${cur} extents)`);
   if (cmd === 'lvreduce' && target_ > cur) fail(`New size given (${target_} extents) not less than existing size (${cur} extents)`);
   if (target_ % stripes) target_ = target_ > cur ? Math.ceil(target_ / stripes) * stripes : Math.floor(target_ / stripes) * stripes;
   const oldSize = `${displaySize(cur * vg.extentSize)} (${cur} extents)`;
+  // lvm2 checks the filesystem, and shrinks it for a reduce, before the LV changes at all.
+  let fs: FsTarget | undefined;
+  if (resizefs) {
+    fs = await fsTarget(ctx, vg, lv);
+    await checkFs(ctx, fs);
+    if (target_ < cur) await shrinkFs(ctx, fs, vg, target_);
+  }
+  if (target_ === cur) {
+    // A COW already at its maximum (or -r's zero extension) is reported resized, unchanged.
+    ctx.print(`Size of logical volume ${full} unchanged from ${oldSize}.`);
+    ctx.print(`Logical volume ${full} successfully resized.`);
+    return fs && !(await growFs(ctx, fs, vg, target_)) ? 5 : 0;
+  }
   if (target_ > cur) {
     let need = target_ - cur;
     const free = freeExtents(vg, pvs);
@@ -122,7 +132,8 @@ export async function run(ctx: Ctx): Promise<number> {
     appendSegments(lv, res.segments);
   } else {
     const act = activationOf(ctx, vg, lv);
-    if (act.state === 'active') {
+    // With -r the filesystem has been shrunk to fit already: lvm2 asks nothing more.
+    if (act.state === 'active' && !fs) {
       ctx.warn(`WARNING: Reducing active${act.openCount ? ' and open' : ''} logical volume to ${displaySize(target_ * vg.extentSize)}.`);
       ctx.warn('THIS MAY DESTROY YOUR DATA (filesystem etc.)');
       if (!ctx.has('force') && !ctx.prompt(`Do you really want to reduce ${full}? [y/n]: `)) fail(`Logical volume ${full} NOT reduced.`);
@@ -134,5 +145,10 @@ export async function run(ctx: Ctx): Promise<number> {
   await reloadVg(ctx, split.vg, ctx.pvPaths(found));
   ctx.print(`Size of logical volume ${full} changed from ${oldSize} to ${displaySize(now * vg.extentSize)} (${now} extents).`);
   ctx.print(`Logical volume ${full} successfully resized.`);
-  return 0;
+  if (!fs) return 0;
+  if (now < cur) {
+    await refreshLoops(fs);
+    return 0;
+  }
+  return (await growFs(ctx, fs, vg, now)) ? 0 : 5;
 }
