@@ -7,6 +7,19 @@ import { runDaemon } from '../daemon/server.ts';
 import { BufferIo } from '../cli/io.ts';
 import type { Activator } from '../activation/activator.ts';
 
+/** lvm2's refusal of vgchange -an with open LVs, per VG, and how to go on. */
+function inUseLines(inUse: { vgName: string; lvName: string }[]): string[] {
+  const lines: string[] = [];
+  const vgs = [...new Set(inUse.map((u) => u.vgName))];
+  for (const vg of vgs) {
+    const lvs = inUse.filter((u) => u.vgName === vg);
+    for (const u of lvs) lines.push(`Logical volume ${vg}/${u.lvName} in use.`);
+    lines.push(`Can't deactivate volume group "${vg}" with ${lvs.length} open logical volume(s)`);
+  }
+  lines.push('ulvm daemon not stopped: unmount the filesystems, detach the loop devices (losetup -d) and disconnect the NBD clients using these logical volumes, or use "ulvm daemon stop --force" (their I/O then fails).');
+  return lines;
+}
+
 export async function run(ctx: Ctx): Promise<number> {
   const [action = 'status'] = ctx.args.positionals;
   const client = ctx.activator instanceof DaemonClient ? ctx.activator : new DaemonClient(ctx.paths.runDir, ctx.run.self, ctx.run.env);
@@ -35,9 +48,20 @@ export async function run(ctx: Ctx): Promise<number> {
       await client.start();
       ctx.output(`  ulvm daemon running in ${ctx.paths.runDir}\n  NBD exports on nbd+unix:///VG/LV?socket=${p.nbd}\n  device tree (root only) in ${p.tree}\n`);
       return 0;
-    case 'stop':
-      ctx.output((await client.stop()) ? '  ulvm daemon stopped\n' : '  ulvm daemon is not running\n');
+    case 'stop': {
+      const extra = ctx.args.positionals.slice(1).filter((a) => a !== '--force' && a !== '-f');
+      if (extra.length) return fail(`Unknown daemon stop argument "${extra[0]}": only --force is taken.`, 3);
+      const force = ctx.args.positionals.length > 1;
+      const r = await client.stop(force);
+      if (!r) {
+        ctx.output('  ulvm daemon is not running\n');
+        return 0;
+      }
+      if ('inUse' in r) return fail(inUseLines(r.inUse), 5);
+      if ('treeBusy' in r) return fail([`Device tree ${p.tree} is busy: ${r.treeBusy}`, `ulvm daemon not stopped: leave that directory, or use "ulvm daemon stop --force".`], 5);
+      ctx.output('  ulvm daemon stopped\n');
       return 0;
+    }
     case 'status': {
       if (!(await client.running())) {
         ctx.output(`  ulvm daemon is not running (run dir ${ctx.paths.runDir})\n`);

@@ -16,6 +16,8 @@ import { displaySize } from '../report/units.ts';
 import { zeroLvStart } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { cowMaxExtents, nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
+import { DaemonClient } from '../daemon/client.ts';
+import { blockSignals } from './block-signals.ts';
 
 const DEFAULT_CHUNK = 8;
 
@@ -112,16 +114,25 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   vg.lvs.push(cow, holder);
   // The snapshot comes up with its origin: at once when the origin is active. The origin is then
   // suspended from before this commit until the new tables are loaded, so the snapshot's point
-  // in time is the commit and no origin write slips in between.
+  // in time is the commit and no origin write slips in between. As the kernel's suspend freezes
+  // a filesystem on the origin first (lockfs), the daemon freezes what is mounted from the
+  // origin's device-tree file before holding it, and thaws it after resuming; so the snapshot
+  // has every write acknowledged before the command, and a clean journal.
   const originActive = canActivate(ctx) && (await ctx.loadActivation()).some((a) => a.vgId === vg.id && a.lvId === origin.id);
   const activate = originActive && ctx.opt('activate') !== 'n';
-  const release = activate ? await ctx.activator.hold(vgName, [origin.name]) : async () => undefined;
+  const unblock = blockSignals();
   try {
-    ctx.commit(vg, paths, plain);
-    if (activate) await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+    const warn = (msg: string) => ctx.warn(msg);
+    const release = !activate ? async () => undefined : ctx.activator instanceof DaemonClient ? await ctx.activator.hold(vgName, [origin.name], warn) : await ctx.activator.hold(vgName, [origin.name]);
+    try {
+      ctx.commit(vg, paths, plain);
+      if (activate) await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+    } finally {
+      await release();
+    }
+    ctx.print(`Logical volume "${name}" created.`);
   } finally {
-    await release();
+    unblock();
   }
-  ctx.print(`Logical volume "${name}" created.`);
   return 0;
 }

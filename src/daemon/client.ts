@@ -1,11 +1,32 @@
 // Talking to the activation daemon of a run directory; starting it when activation needs it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { ActivateRequest, ActiveLv, Activator, MergeResult } from '../activation/activator.ts';
 import { ActivationError } from '../activation/activator.ts';
 import { daemonPaths } from './paths.ts';
 import type { ControlRequest } from './server.ts';
+import type { StopReply } from './stop.ts';
+
+/** A process that still runs (a zombie nobody reaped has exited: it holds no file any more). */
+function alive(pid: number): boolean {
+  if (existsSync('/proc/self')) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const EXIT_WAIT_MS = 10_000;
 
 export class DaemonClient implements Activator {
   private nextId = 1;
@@ -66,11 +87,21 @@ export class DaemonClient implements Activator {
     throw new ActivationError(`The ulvm daemon did not start (see ${daemonPaths(this.runDir).log}).`);
   }
 
-  async stop(): Promise<boolean> {
-    if (!(await this.running())) return false;
-    await this.request({ op: 'stop' });
-    for (let i = 0; i < 250 && existsSync(daemonPaths(this.runDir).control); i++) await new Promise((r) => setTimeout(r, 20));
-    return true;
+  /**
+   * Stops the daemon unless an LV is in use (or with `force`), and waits until its process is
+   * gone: only then has it let go of /dev/fuse and of the LVs' devices. Undefined when no
+   * daemon runs.
+   */
+  async stop(force = false): Promise<StopReply | undefined> {
+    if (!(await this.running())) return undefined;
+    const r = (await this.request({ op: 'stop', force })) as StopReply;
+    if (!r.stopped) return r;
+    const until = Date.now() + EXIT_WAIT_MS;
+    while (alive(r.pid)) {
+      if (Date.now() > until) throw new ActivationError(`The ulvm daemon (pid ${r.pid}) did not exit (see ${daemonPaths(this.runDir).log}).`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    return r;
   }
 
   async status(): Promise<ActiveLv[]> {
@@ -93,28 +124,49 @@ export class DaemonClient implements Activator {
     await this.request({ op: 'reload', vgName, devices });
   }
 
-  /** The hold lasts as long as this connection: closing it (or dying) releases it. */
-  async hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>> {
+  /**
+   * The daemon freezes the filesystems mounted from the LVs' device-tree files, then holds the
+   * LVs; release resumes and thaws, and returns once the thaw is done. The hold lasts at most as
+   * long as this connection: a holder that dies releases (and thaws) too. `warn` gets what
+   * could not be frozen or thawed.
+   */
+  async hold(vgName: string, lvNames: string[], warn: (msg: string) => void = () => undefined): Promise<() => Promise<void>> {
     if (!(await this.running())) return async () => undefined;
     const p = daemonPaths(this.runDir);
     const sock = connect(p.control);
-    await new Promise<void>((resolve, reject) => {
-      let buf = '';
-      sock.on('connect', () => sock.write(JSON.stringify({ op: 'hold', vgName, lvNames, id: this.nextId++ }) + '\n'));
-      sock.on('data', (d) => {
-        buf += d.toString('utf8');
-        if (!buf.includes('\n')) return;
-        const r = JSON.parse(buf.slice(0, buf.indexOf('\n'))) as { ok: boolean; error?: string };
-        if (r.ok) resolve();
-        else reject(new ActivationError(r.error ?? 'daemon error'));
-      });
-      sock.on('error', reject);
+    let buf = '';
+    let answer: ((r: { ok: boolean; result?: { warnings?: string[] }; error?: string }) => void) | undefined;
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        answer?.(JSON.parse(line) as { ok: boolean; result?: { warnings?: string[] }; error?: string });
+      }
     });
-    return () =>
-      new Promise<void>((resolve) => {
-        sock.once('close', () => resolve());
-        sock.end();
+    const ask = (op: 'hold' | 'release') =>
+      new Promise<{ warnings?: string[] }>((resolve, reject) => {
+        answer = (r) => (r.ok ? resolve(r.result ?? {}) : reject(new ActivationError(r.error ?? 'daemon error')));
+        sock.once('error', reject);
+        sock.once('close', () => reject(new ActivationError('The ulvm daemon closed the connection.')));
+        sock.write(JSON.stringify({ op, vgName, lvNames, id: this.nextId++ }) + '\n');
       });
+    for (const w of (await ask('hold')).warnings ?? []) warn(w);
+    let released: Promise<void> | undefined;
+    return () =>
+      (released ??= (async () => {
+        try {
+          for (const w of (await ask('release')).warnings ?? []) warn(w);
+        } finally {
+          // Closing releases too, should the daemon not have answered.
+          await new Promise<void>((resolve) => {
+            if (sock.destroyed) return resolve();
+            sock.once('close', () => resolve());
+            sock.end();
+          });
+        }
+      })());
   }
 
   async merge(vgName: string, originName: string, devices: string[], opts: { wait?: boolean } = {}): Promise<MergeResult> {

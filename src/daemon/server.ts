@@ -2,7 +2,7 @@
 // takes requests on a control socket only its owner may use, and re-activates what was active
 // when it is restarted after a crash.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { DeviceTree } from '../fuse/tree.ts';
 import { FuseServer } from '../fuse/server.ts';
 import { fuseObserver } from '../fuse/observer.ts';
@@ -15,12 +15,17 @@ import { Locks } from '../metadata/lock.ts';
 import { NbdServer } from '../nbd/server.ts';
 import { daemonPaths } from './paths.ts';
 import { mergeFinisher } from './merge-finisher.ts';
+import { holdFrozen, kernelTreePath, type Held } from './hold.ts';
+import { cleanStaleMount } from '../fuse/stale.ts';
+import { openLvs, type StopReply } from './stop.ts';
 import { join } from 'node:path';
 import { dmName } from '../model/names.ts';
 
 export interface ControlRequest {
   id: number;
-  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'merge' | 'hold' | 'stop' | 'ping';
+  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'merge' | 'hold' | 'release' | 'stop' | 'ping';
+  /** stop: even with LVs in use (their I/O then fails). */
+  force?: boolean;
   req?: ActivateRequest;
   vgName?: string;
   originName?: string;
@@ -28,14 +33,6 @@ export interface ControlRequest {
   devices?: string[];
   /** merge: false to return once the merge runs instead of when it is done. */
   wait?: boolean;
-}
-
-function run(cmd: string, args: string[]): Promise<number> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: 'ignore' });
-    c.on('exit', (code) => resolve(code ?? 1));
-    c.on('error', () => resolve(127));
-  });
 }
 
 /** The snapshot watch's needs: where lvm.conf and the locks are, and how to run lvextend in-process. */
@@ -68,7 +65,8 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   let fuse: FuseServer | undefined;
   if (opts.deviceTree && (process.getuid?.() ?? 1) === 0 && existsSync('/dev/fuse')) {
     // A daemon that was killed leaves its mount behind, disconnected (ENOTCONN): detach it first.
-    await run('umount', ['-l', opts.deviceTree]);
+    mkdirSync(dirname(opts.deviceTree), { recursive: true });
+    await cleanStaleMount(opts.deviceTree, kernelTreePath(opts.deviceTree), log);
     mkdirSync(opts.deviceTree, { recursive: true });
     const f = new FuseServer(new DeviceTree(), log);
     if (await f.mount(opts.deviceTree)) fuse = f;
@@ -122,6 +120,21 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   timer?.unref();
 
   let stopping = false;
+  const treePath = opts.deviceTree ? kernelTreePath(opts.deviceTree) : undefined;
+  const holds = new WeakMap<Socket, Held>();
+  // `daemon stop`: refused while an LV is open (lvm2's vgchange -an refuses the same), unless
+  // forced; the tree is unmounted before the answer, so a busy tree is refused too.
+  const stop = async (force: boolean): Promise<StopReply> => {
+    if (stopping) return { stopped: true, pid: process.pid };
+    if (!force) {
+      const busy = await openLvs(engine);
+      if (busy.length) return { stopped: false, inUse: busy.map((a) => ({ vgName: a.vgName, lvName: a.lvName, openCount: a.openCount })) };
+    }
+    const why = await fuse?.unmount(force);
+    if (why) return { stopped: false, treeBusy: why };
+    stopping = true;
+    return { stopped: true, pid: process.pid };
+  };
   const control = createServer((sock: Socket) => {
     let buf = '';
     sock.on('data', (d) => {
@@ -158,13 +171,18 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
         result = await engine.merge(r.vgName!, r.originName!, r.devices ?? [], { wait: r.wait !== false });
       }
       else if (r.op === 'hold') {
-        // Released when the holder closes its connection, whether it finished or died.
-        const release = await engine.hold(r.vgName!, r.lvNames ?? []);
-        sock.once('close', () => void release());
-      }
-      else if (r.op === 'stop') stopping = true;
+        // Frozen and held until the holder says release or closes its connection, whether it
+        // finished or died (also while the freeze was under way).
+        const held = await holdFrozen(engine, fuse ? treePath : undefined, r.vgName!, r.lvNames ?? [], log);
+        holds.set(sock, held);
+        const release = () => void held.release().catch((e: Error) => log(`hold of ${r.vgName}: ${e.message}`));
+        if (sock.destroyed) release();
+        else sock.once('close', release);
+        result = { warnings: held.warnings };
+      } else if (r.op === 'release') result = { warnings: (await holds.get(sock)?.release()) ?? [] };
+      else if (r.op === 'stop') result = await stop(!!r.force);
       sock.write(JSON.stringify({ id: r.id, ok: true, result }) + '\n');
-      if (stopping) setImmediate(() => void shutdown());
+      if (stopping) setImmediate(() => void shutdown(true));
     } catch (e) {
       sock.write(JSON.stringify({ id: r.id, ok: false, error: (e as Error).message }) + '\n');
     }
@@ -175,20 +193,39 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   writeFileSync(p.pid, `${process.pid}\n`);
   log(`started, pid ${process.pid}`);
 
-  const shutdown = async () => {
+  // The tree goes first (no new FUSE request can arrive for an LV being closed), then NBD and
+  // the LVs; /dev/fuse is closed last, once no reader waits in it. A signal is a forced stop: a
+  // busy tree has its connection aborted, so nothing in the kernel keeps waiting for us.
+  let shuttingDown = false;
+  const shutdown = async (force: boolean) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    stopping = true;
     log('stopping');
     if (timer) clearInterval(timer);
     control.close();
+    if (fuse) {
+      const open = (await engine.status()).filter((a) => a.openCount > 0);
+      if (open.length) log(`stopping with ${open.map((a) => `${a.vgName}/${a.lvName}`).join(', ')} in use: their I/O fails from now on`);
+      await fuse.unmount(force);
+    }
     await nbd.close();
-    await fuse?.unmount();
     await engine.closeAll();
     // A clean stop deactivates everything: nothing to bring back.
     rmSync(p.state, { force: true });
-    rmSync(p.pid, { force: true });
     rmSync(p.control, { force: true });
     rmSync(p.nbd, { force: true });
+    const closed = (await fuse?.close(3000)) ?? true;
+    rmSync(p.pid, { force: true });
+    log('stopped');
+    // A reader still in /dev/fuse would hold exit (libuv joins its threads), and the kernel's
+    // requests would wait for this process: it goes without waiting for them.
+    if (!closed) {
+      log('fuse: readers did not return; exiting at once');
+      process.kill(process.pid, 'SIGKILL');
+    }
     process.exit(0);
   };
-  process.on('SIGTERM', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown(true));
+  process.on('SIGINT', () => void shutdown(true));
 }

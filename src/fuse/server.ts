@@ -20,9 +20,23 @@ function run(cmd: string, args: string[], fd?: number): Promise<number> {
   });
 }
 
+/** umount(8) with its complaint (LC_ALL=C: the text goes to the user and the log as is). */
+function umount(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn('umount', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let stderr = '';
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    c.on('close', (code) => resolve({ code: code ?? 1, stderr: stderr.trim() }));
+    c.on('error', (e) => resolve({ code: 127, stderr: e.message }));
+  });
+}
+
 export class FuseServer {
   private fd = -1;
   private stopped = false;
+  /** Reader loops still waiting in /dev/fuse, and who waits for the last one to end. */
+  private readers = 0;
+  private readersDone: (() => void) | undefined;
   private readonly started = Math.floor(Date.now() / 1000);
 
   constructor(
@@ -42,16 +56,55 @@ export class FuseServer {
       return false;
     }
     this.mountpoint = mountpoint;
+    this.mounted = true;
+    this.readers = READERS;
     for (let i = 0; i < READERS; i++) this.readLoop();
     return true;
   }
 
   private mountpoint = '';
+  private mounted = false;
 
-  async unmount(): Promise<void> {
-    if (this.fd < 0) return;
+  /**
+   * Unmounts the tree; the kernel then ends the connection and the readers return. A busy tree
+   * (a loop device or an open file on an LV, a shell's cwd) stays mounted unless `force`: then
+   * `umount -f` aborts the connection (FUSE's umount_begin: every waiting and future request
+   * fails with ENOTCONN instead of waiting for a daemon that is going away) and `umount -l`
+   * detaches it. Returns why it is still mounted, or undefined.
+   */
+  async unmount(force: boolean): Promise<string | undefined> {
+    if (this.fd < 0 || !this.mounted) return undefined;
+    // The readers see ENODEV while umount runs: expected from here on, not worth a log line.
     this.stopped = true;
-    await run('umount', ['-l', this.mountpoint]);
+    const r = await umount([this.mountpoint]);
+    if (r.code !== 0 && !force) {
+      this.stopped = false;
+      return r.stderr || `umount exit ${r.code}`;
+    }
+    if (r.code !== 0) {
+      const f = await umount(['-f', this.mountpoint]);
+      const l = await umount(['-l', this.mountpoint]);
+      this.log(`fuse: ${this.mountpoint} busy (${r.stderr}): connection aborted (${f.code === 0 ? 'unmounted' : f.stderr}), ${l.code === 0 ? 'detached' : `not detached: ${l.stderr}`}`);
+    }
+    this.mounted = false;
+    return undefined;
+  }
+
+  /**
+   * Closes /dev/fuse once every reader has returned (a read still waiting would keep the process
+   * from exiting: libuv joins its pool threads at exit). False when they did not within `ms`.
+   */
+  async close(ms: number): Promise<boolean> {
+    if (this.fd < 0) return true;
+    if (this.readers > 0) {
+      const ended = new Promise<boolean>((resolve) => (this.readersDone = () => resolve(true)));
+      const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref());
+      if (!(await Promise.race([ended, late]))) return false;
+    }
+    const fd = this.fd;
+    this.fd = -1;
+    closeSync(fd);
+    return true;
   }
 
   private readLoop(): void {
@@ -61,6 +114,7 @@ export class FuseServer {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'EINTR' || code === 'EAGAIN') return this.readLoop();
         if (!this.stopped) this.log(`fuse: reader stopped: ${err.message}`);
+        if (--this.readers === 0) this.readersDone?.();
         return;
       }
       const req = Buffer.from(buf.subarray(0, n));
