@@ -27,6 +27,8 @@ await build({
   format: 'cjs',
   target: 'node20',
   outfile: join(dist, 'ulvm.cjs'),
+  // Native: koffi loads its prebuilt binary from node_modules at run time (src/devices/fallocate.ts).
+  external: ['koffi'],
   sourcemap: argv.includes('--map'),
   // Names are kept (readable stack traces); full minification measured no faster.
   minifyWhitespace: true,

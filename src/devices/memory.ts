@@ -1,12 +1,15 @@
 // Sparse in-memory devices for tests and the library path.
 import { type BlockDevice, type DeviceOpener, DeviceNotFoundError } from './device.ts';
+import type { SparseSyncDevice } from './async.ts';
+import type { Allocation } from './fallocate.ts';
 
 const CHUNK = 64 * 1024;
 
-export class MemoryDevice implements BlockDevice {
+export class MemoryDevice implements SparseSyncDevice {
   readonly writable = true;
   private chunks = new Map<number, Uint8Array>();
   writes = 0;
+  punches = 0;
   constructor(
     readonly path: string,
     readonly size: number,
@@ -39,6 +42,41 @@ export class MemoryDevice implements BlockDevice {
       c.set(data.subarray(pos, pos + n), within);
       pos += n;
     }
+  }
+  /** Like fallocate's punch-hole: whole chunks are dropped, the partial ones at the edges zeroed. */
+  punchHole(offset: number, length: number): void {
+    if (offset + length > this.size) throw new RangeError(`punch past the end of ${this.path}`);
+    this.punches++;
+    let pos = offset;
+    const end = offset + length;
+    while (pos < end) {
+      const idx = Math.floor(pos / CHUNK);
+      const within = pos - idx * CHUNK;
+      const n = Math.min(CHUNK - within, end - pos);
+      if (n === CHUNK) this.chunks.delete(idx);
+      else this.chunks.get(idx)?.fill(0, within, within + n);
+      pos += n;
+    }
+  }
+  /** Chunks never written (or punched) are holes, as SEEK_HOLE sees a sparse file. */
+  allocation(offset: number, length: number): Allocation[] {
+    const out: Allocation[] = [];
+    let pos = offset;
+    const end = offset + length;
+    while (pos < end) {
+      const idx = Math.floor(pos / CHUNK);
+      const n = Math.min((idx + 1) * CHUNK, end) - pos;
+      const hole = !this.chunks.has(idx);
+      const last = out[out.length - 1];
+      if (last && last.hole === hole) last.length += n;
+      else out.push({ length: n, hole });
+      pos += n;
+    }
+    return out;
+  }
+  /** Bytes held (allocated chunks), as st_blocks tells for a file. */
+  get allocated(): number {
+    return this.chunks.size * CHUNK;
   }
   flush(): void {}
   close(): void {}

@@ -7,6 +7,8 @@ import { DeviceTree, ROOT_ID, type LvFile } from './tree.ts';
 
 const OP = { LOOKUP: 1, FORGET: 2, GETATTR: 3, SETATTR: 4, OPEN: 14, READ: 15, WRITE: 16, STATFS: 17, RELEASE: 18, FSYNC: 20, FLUSH: 25, INIT: 26, OPENDIR: 27, READDIR: 28, RELEASEDIR: 29, FSYNCDIR: 30, ACCESS: 34, INTERRUPT: 36, BATCH_FORGET: 42, FALLOCATE: 43 } as const;
 const E = { PERM: 1, NOENT: 2, IO: 5, NOTDIR: 20, ISDIR: 21, NOSPC: 28, ROFS: 30, NOSYS: 38, OPNOTSUPP: 95 } as const;
+/** fallocate(2) modes the kernel's FUSE passes on (FALLOC_FL_KEEP_SIZE 1, PUNCH_HOLE 2, ZERO_RANGE 0x10). */
+const FALLOC = { PUNCH_HOLE_KEEP_SIZE: 0x3, ZERO_RANGE: 0x10, ZERO_RANGE_KEEP_SIZE: 0x11 } as const;
 const MAX_WRITE = 1024 * 1024;
 const READERS = 4;
 const FATTR_SIZE = 8;
@@ -276,8 +278,11 @@ export class FuseServer {
           const off = Number(body.readBigUInt64LE(8));
           const len = Number(body.readBigUInt64LE(16));
           const mode = body.readUInt32LE(24);
-          if (off + len > f.target.size || !(mode === 3 || mode === 0x10 || mode === 0x11)) return this.reply(unique, E.OPNOTSUPP);
-          await f.target.writeZeroes(off, len);
+          if (off + len > f.target.size || !(mode === FALLOC.PUNCH_HOLE_KEEP_SIZE || mode === FALLOC.ZERO_RANGE || mode === FALLOC.ZERO_RANGE_KEEP_SIZE)) return this.reply(unique, E.OPNOTSUPP);
+          if (f.readOnly) return this.reply(unique, E.PERM);
+          // Punch-hole is how loop devices pass discards (mkfs, fstrim) and write-zeroes that may
+          // unmap: the PV image gets a hole. Zero-range (REQ_NOUNMAP) keeps the blocks allocated.
+          await f.target.writeZeroes(off, len, mode !== FALLOC.PUNCH_HOLE_KEEP_SIZE);
           return this.reply(unique, 0);
         }
         case OP.STATFS: {

@@ -79,8 +79,8 @@ export class MappedDevice implements BlockTarget {
   discard(offset: number, length: number): Promise<void> {
     return this.io((t) => t.discard(offset, length));
   }
-  writeZeroes(offset: number, length: number): Promise<void> {
-    return this.io((t) => t.writeZeroes(offset, length));
+  writeZeroes(offset: number, length: number, noUnmap?: boolean): Promise<void> {
+    return this.io((t) => t.writeZeroes(offset, length, noUnmap));
   }
   extents(offset: number, length: number): Promise<Extent[]> {
     return this.io((t) => t.extents(offset, length));

@@ -4,6 +4,9 @@ import type { BlockTarget, Extent, TargetCaps } from './target.ts';
 import { TargetIoError } from './target.ts';
 import type { CowStore } from './cow-store.ts';
 
+/** Bytes of an origin zeroed at a time (see OriginTarget.writeZeroes). */
+const ZERO_STEP = 16 * 1024 * 1024;
+
 /** Splits [offset, offset+length) at chunk boundaries. */
 function* chunks(offset: number, length: number, chunkBytes: number): Generator<{ chunk: number; within: number; from: number; length: number }> {
   let pos = offset;
@@ -48,12 +51,17 @@ export class OriginTarget implements BlockTarget {
    * each other, only for the chunks they share, so their exceptions commit together.
    */
   async write(offset: number, data: Uint8Array): Promise<void> {
-    if (data.length) {
+    await this.preserve(offset, data.length);
+    await this.real.write(offset, data);
+  }
+  /** Copies the chunks of [offset, offset+length) that some valid snapshot still needs. */
+  private async preserve(offset: number, length: number): Promise<void> {
+    if (length) {
       const stores = this.stores().filter((s) => !s.invalid);
       const needs = stores.map((s) => {
         const cb = s.chunkBytes;
         const need: number[] = [];
-        const last = Math.min(Math.floor((offset + data.length - 1) / cb), Math.ceil(s.span / cb) - 1);
+        const last = Math.min(Math.floor((offset + length - 1) / cb), Math.ceil(s.span / cb) - 1);
         for (let c = Math.floor(offset / cb); c <= last; c++) if (s.lookup(c) === undefined) need.push(c);
         return need;
       });
@@ -78,16 +86,25 @@ export class OriginTarget implements BlockTarget {
         );
       }
     }
-    await this.real.write(offset, data);
   }
   flush(): Promise<void> {
     return this.real.flush();
   }
-  discard(offset: number, length: number): Promise<void> {
-    return this.real.discard(offset, length);
-  }
-  writeZeroes(offset: number, length: number): Promise<void> {
-    return this.write(offset, new Uint8Array(length));
+  /**
+   * The kernel's snapshot-origin does not pass discards down (it sets no discard limits): freeing
+   * origin blocks would change what the snapshots read without copying them first.
+   */
+  async discard(): Promise<void> {}
+  /**
+   * Zeroing changes the data: the snapshots keep the old chunks first, as for a write. In steps,
+   * so that the old contents read for copying stay small whatever the length.
+   */
+  async writeZeroes(offset: number, length: number, noUnmap?: boolean): Promise<void> {
+    for (let pos = offset; pos < offset + length; pos += ZERO_STEP) {
+      const n = Math.min(ZERO_STEP, offset + length - pos);
+      await this.preserve(pos, n);
+      await this.real.writeZeroes(pos, n, noUnmap);
+    }
   }
   extents(offset: number, length: number): Promise<Extent[]> {
     return this.real.extents(offset, length);

@@ -4,7 +4,6 @@ import type { AsyncBlockDevice } from '../devices/async.ts';
 import { type BlockTarget, type Extent, type TargetCaps, TargetIoError } from './target.ts';
 
 const SECTOR = 512;
-const ZERO_CHUNK = 1024 * 1024;
 
 export interface StripeArea {
   dev: AsyncBlockDevice;
@@ -48,7 +47,7 @@ export class Table implements BlockTarget {
       s += l.length;
     }
     this.size = s * SECTOR;
-    this.caps = { readOnly, discard: false, writeZeroes: true };
+    this.caps = { readOnly, discard: true, writeZeroes: true };
   }
 
   private pieces(offset: number, length: number): Piece[] {
@@ -120,26 +119,53 @@ export class Table implements BlockTarget {
     await Promise.all([...devs].map((d) => d.flush()));
   }
 
-  async discard(): Promise<void> {
-    // Discard is a hint; linear and striped targets on image files keep the data.
-  }
-
-  async writeZeroes(offset: number, length: number): Promise<void> {
-    if (this.caps.readOnly) throw new TargetIoError('device is read-only', 'EPERM');
-    for (let pos = 0; pos < length; pos += ZERO_CHUNK) {
-      const n = Math.min(ZERO_CHUNK, length - pos);
-      await this.write(offset + pos, new Uint8Array(n));
+  /**
+   * The device ranges a request covers, one per run that is contiguous on its device: a discard
+   * of a striped LV becomes one punch per stripe and area, not one per chunk. Throws for the
+   * error target, as the kernel's fails every request that reaches it.
+   */
+  private deviceRuns(offset: number, length: number, what: string): { dev: AsyncBlockDevice; at: number; length: number }[] {
+    const runs: { dev: AsyncBlockDevice; at: number; length: number }[] = [];
+    const lastOn = new Map<AsyncBlockDevice, { dev: AsyncBlockDevice; at: number; length: number }>();
+    for (const p of this.pieces(offset, length)) {
+      if (p.kind === 'error') throw new TargetIoError(`${what} on an error target`);
+      if (p.kind === 'zero') continue; // the zero target holds nothing to free or to zero
+      const last = lastOn.get(p.dev!);
+      if (last && last.at + last.length === p.devOffset) last.length += p.length;
+      else {
+        const run = { dev: p.dev!, at: p.devOffset!, length: p.length };
+        runs.push(run);
+        lastOn.set(p.dev!, run);
+      }
     }
+    return runs;
   }
 
+  /** Linear and striped targets pass discards down: the PV image gets holes. */
+  async discard(offset: number, length: number): Promise<void> {
+    if (this.caps.readOnly) throw new TargetIoError('device is read-only', 'EPERM');
+    await Promise.all(this.deviceRuns(offset, length, 'discard').map((r) => r.dev.discard(r.at, r.length)));
+  }
+
+  async writeZeroes(offset: number, length: number, noUnmap = false): Promise<void> {
+    if (this.caps.readOnly) throw new TargetIoError('device is read-only', 'EPERM');
+    await Promise.all(this.deviceRuns(offset, length, 'write zeroes').map((r) => r.dev.writeZeroes(r.at, r.length, noUnmap)));
+  }
+
+  /** Holes of the PV files within the LV's extents are holes of the LV; the zero target is one. */
   async extents(offset: number, length: number): Promise<Extent[]> {
     const out: Extent[] = [];
-    for (const p of this.pieces(offset, length)) {
-      const zero = p.kind === 'zero';
+    const push = (n: number, zero: boolean, hole: boolean) => {
       const last = out[out.length - 1];
-      if (last && last.zero === zero) last.length += p.length;
-      else out.push({ length: p.length, zero });
-    }
+      if (last && last.zero === zero && !!last.hole === hole) last.length += n;
+      else out.push(hole ? { length: n, zero, hole } : { length: n, zero });
+    };
+    const pieces = this.pieces(offset, length);
+    const maps = await Promise.all(pieces.map((p) => (p.kind === 'data' ? p.dev!.allocation(p.devOffset!, p.length) : undefined)));
+    pieces.forEach((p, i) => {
+      if (p.kind === 'data') for (const a of maps[i]!) push(a.length, a.hole, a.hole);
+      else push(p.length, p.kind === 'zero', p.kind === 'zero');
+    });
     return out;
   }
 }

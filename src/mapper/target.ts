@@ -10,6 +10,8 @@ export interface TargetCaps {
 export interface Extent {
   length: number;
   zero: boolean;
+  /** Nothing is allocated for it (NBD_STATE_HOLE): a hole in the PV file, or the zero target. */
+  hole?: boolean;
 }
 
 export class TargetIoError extends Error {
@@ -32,8 +34,11 @@ export interface BlockTarget {
   flush(): Promise<void>;
   /** A hint: the range may be discarded (the kernel's REQ_OP_DISCARD). */
   discard(offset: number, length: number): Promise<void>;
-  /** The range must read back as zeros afterwards. */
-  writeZeroes(offset: number, length: number): Promise<void>;
+  /**
+   * The range must read back as zeros afterwards. It may be deallocated unless `noUnmap` (the
+   * kernel's REQ_NOUNMAP, NBD's NO_HOLE, FALLOC_FL_ZERO_RANGE): then it stays allocated.
+   */
+  writeZeroes(offset: number, length: number, noUnmap?: boolean): Promise<void>;
   /** Allocation map; targets that cannot tell report the whole range as data. */
   extents(offset: number, length: number): Promise<Extent[]>;
 }

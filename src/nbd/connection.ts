@@ -7,7 +7,7 @@ import { ConnectionClosed, SocketReader } from './reader.ts';
 import {
   BASE_ALLOCATION, CMD, CMD_FLAG, ERR, FLAG_FIXED_NEWSTYLE, FLAG_NO_ZEROES, IHAVEOPT, INFO, MAX_OPTION, MAX_PAYLOAD,
   META_CONTEXT_ID, NBDMAGIC, OPT, OPT_REPLY_MAGIC, REP, REPLY_FLAG_DONE, REPLY_TYPE, REQUEST_MAGIC, SIMPLE_REPLY_MAGIC,
-  STATE_ZERO, STRUCTURED_REPLY_MAGIC, TFLAG,
+  STATE_HOLE, STATE_ZERO, STRUCTURED_REPLY_MAGIC, TFLAG,
 } from './protocol.ts';
 
 export interface NbdExport {
@@ -388,7 +388,8 @@ export class NbdConnection {
             this.simpleReply(cookie, ERR.ENOTSUP);
             return;
           }
-          await t.writeZeroes(offset, length);
+          // Without NO_HOLE the client lets us deallocate: the PV image gets a hole.
+          await t.writeZeroes(offset, length, (flags & CMD_FLAG.NO_HOLE) !== 0);
           if (flags & CMD_FLAG.FUA) await t.flush();
           break;
         case CMD.BLOCK_STATUS: {
@@ -398,7 +399,7 @@ export class NbdConnection {
           p.writeUInt32BE(META_CONTEXT_ID, 0);
           ext.forEach((e, i) => {
             p.writeUInt32BE(e.length, 4 + 8 * i);
-            p.writeUInt32BE(e.zero ? STATE_ZERO : 0, 8 + 8 * i);
+            p.writeUInt32BE((e.zero ? STATE_ZERO : 0) | (e.hole ? STATE_HOLE : 0), 8 + 8 * i);
           });
           this.send(this.chunk(cookie, REPLY_TYPE.BLOCK_STATUS, p));
           return;
