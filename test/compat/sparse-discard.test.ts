@@ -1,7 +1,7 @@
 // PV images stay sparse: discards and zero writes reaching an LV punch holes in its PV image, and
 // the holes show in NBD's base:allocation. Through NBD with the real clients (qemu-io's discard
 // and write -z, nbdinfo --map, nbdcopy both ways), and through the FUSE device tree with the
-// real kernel's users (fallocate(1), mkfs.ext4, fstrim on a loop mount).
+// real kernel's users (fallocate(1), mkfs.ext4, fstrim on a loop mount); and on a block device PV.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -246,4 +246,35 @@ test('FUSE device tree: fallocate(1), mkfs.ext4 and fstrim on a loop mount keep 
   await t.test('the neighbour LV is untouched', async () => {
     assert.equal(sha(readFileSync(nbFile)), sha(nbData));
   });
+});
+
+test('a block device as the PV (a loop device): fallocate on it reaches the backing file; its map is all data', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root (loop devices)');
+  if (!have('losetup') || !existsSync('/dev/loop-control')) return t.skip('no loop devices (losetup, /dev/loop-control)');
+  const dir = mkdtempSync(join(tmpdir(), 'ulvm-sparse-blk-'));
+  const img = sparseFile(join(dir, 'backing.img'), 64 * MiB);
+  let loop = '';
+  t.after(() => {
+    if (loop) spawnSync('losetup', ['-d', loop]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  loop = (await exec('losetup', ['-f', '--show', img])).stdout.trim();
+  const dev = await AsyncFileDevice.open(loop, true);
+  try {
+    const data = randomBytes(8 * MiB);
+    await dev.write(0, data);
+    await dev.flush();
+    const full = allocated(img);
+    await dev.discard(MiB, 2 * MiB);
+    await dev.writeZeroes(4 * MiB, 2 * MiB);
+    await dev.writeZeroes(6 * MiB, MiB, true);
+    t.diagnostic(`backing file: ${mib(full)} written, ${mib(allocated(img))} after a 2 MiB discard and a 2 MiB write-zeroes`);
+    assert.ok(allocated(img) <= full - 4 * MiB + 64 * 1024, `${mib(full)} -> ${mib(allocated(img))}`);
+    const back = await dev.read(0, 8 * MiB);
+    for (const [from, to] of [[MiB, 3 * MiB], [4 * MiB, 7 * MiB]] as const) assert.ok(back.subarray(from, to).every((b) => b === 0), `zeros at ${from}`);
+    for (const [from, to] of [[0, MiB], [3 * MiB, 4 * MiB], [7 * MiB, 8 * MiB]] as const) assert.equal(sha(back.subarray(from, to)), sha(data.subarray(from, to)), `data at ${from}`);
+    assert.deepEqual(await dev.allocation(0, 16 * MiB), [{ length: 16 * MiB, hole: false }]);
+  } finally {
+    await dev.close();
+  }
 });
