@@ -94,7 +94,7 @@ export class OriginTarget implements BlockTarget {
    * The kernel's snapshot-origin does not pass discards down (it sets no discard limits): freeing
    * origin blocks would change what the snapshots read without copying them first.
    */
-  async discard(): Promise<void> {}
+  async discard(_offset: number, _length: number): Promise<void> {}
   /**
    * Zeroing changes the data: the snapshots keep the old chunks first, as for a write. In steps,
    * so that the old contents read for copying stay small whatever the length.
