@@ -5,7 +5,7 @@
 // frozen, and without fsfreeze the snapshot is made with a warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -146,4 +146,34 @@ test('without fsfreeze the snapshot is still made, with a warning', async (t) =>
   assert.equal(r.rc, 0, r.stderr);
   assert.equal(r.stdout, '  Logical volume "snap" created.\n');
   assert.match(r.stderr, /^ {2}WARNING: Cannot freeze filesystem on .*mnt \(\/dev\/loop\d+, backed by vg\/lv\): fsfreeze \(util-linux\) not found\. The snapshot may miss recent writes; sync first\.\n$/);
+});
+
+test('Ctrl-C during lvcreate -s while the origin is frozen: the snapshot completes, then the command ends', async (t) => {
+  const why = skipReason();
+  if (why) return t.skip(why);
+  const { dir, ulvm, dev, mnt, runEnv } = await mountedOrigin(t);
+  const log = join(dir, 'run', 'daemon.log');
+  for (let i = 1; i <= 3; i++) {
+    writeFileSync(join(mnt, `foo${i}`), `${i}\n`);
+    const froze = (readFileSync(log, 'utf8').match(/froze /g) ?? []).length;
+    const child = spawn(process.execPath, [BIN, 'lvcreate', '-s', '-L', '12M', '-n', `snap${i}`, 'vg/lv'], { env: runEnv, stdio: 'ignore' });
+    // Ctrl-C again and again from the moment the daemon has frozen the origin for this command.
+    let interrupted = false;
+    const timer = setInterval(() => {
+      if (!interrupted) interrupted = (readFileSync(log, 'utf8').match(/froze /g) ?? []).length > froze;
+      if (interrupted) child.kill('SIGINT');
+    }, 1);
+    const ended = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    clearInterval(timer);
+    if (!interrupted) continue;
+    // The signal waited for the snapshot and the thaw, then ended the command as Ctrl-C does.
+    assert.equal(ended.signal, 'SIGINT', JSON.stringify(ended));
+    assert.match((await ulvm('lvs', '--noheadings', '-o', 'lv_name,lv_attr', `vg/snap${i}`)).stdout, new RegExp(`snap${i} +swi-a-s---`));
+    assert.equal(await catFile(dev(`snap${i}`), `/foo${i}`), `${i}\n`);
+    const w = await sh('timeout', ['5', 'sh', '-c', `echo after > ${mnt}/after${i} && sync -f ${mnt}/after${i}`]);
+    assert.equal(w.rc, 0, `round ${i}: the origin takes writes after the interrupted command`);
+    assert.match(readFileSync(log, 'utf8'), new RegExp(`thawed .*mnt\\n`));
+    return;
+  }
+  t.skip('the freeze window was too short to interrupt in 3 tries');
 });
