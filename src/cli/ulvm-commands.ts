@@ -16,13 +16,14 @@ export const ULVM_COMMANDS: readonly UlvmCommand[] = [
     name: 'daemon',
     description: "Start, stop or query ulvm's activation daemon",
     usage:
-      '  ulvm daemon start|stop|status|run\n\n' +
+      '  ulvm daemon start|stop [--force]|status|run\n\n' +
       '  The activation daemon keeps the active logical volumes of one run directory\n' +
       '  ($ULVM_RUN_DIR) mapped, serves them over NBD (nbd+unix:///VG/LV?socket=RUNDIR/nbd.sock)\n' +
       '  and, as root with /dev/fuse, as files in the device tree RUNDIR/dev/VG/LV.\n' +
       '  Commands that activate LVs start it on demand.\n\n' +
       '  start   start the daemon unless it is running\n' +
-      '  stop    deactivate every LV and stop the daemon; refused while an LV is in use\n' +
+      '  stop    deactivate every LV and stop the daemon; refused while an LV is in use (mounted,\n' +
+      '          looped, open over NBD) unless --force, which makes their I/O fail\n' +
       '  status  say whether it runs and list the active LVs (exit status 3 when it is not running)\n' +
       '  run     run the daemon in the foreground\n',
   },

@@ -25,7 +25,7 @@ test('the daemon extends a filling snapshot on its own (snapshot_autoextend_thre
   const env = { ...process.env, ULVM_SYSTEM_DIR: join(dir, 'sys'), ULVM_RUN_DIR: join(dir, 'run'), TZ: 'UTC' };
   const ulvm = async (...args: string[]) => (await exec(process.execPath, [BIN, ...args], { env })).stdout;
   t.after(async () => {
-    await exec(process.execPath, [BIN, 'daemon', 'stop'], { env }).catch(() => undefined);
+    await exec(process.execPath, [BIN, 'daemon', 'stop', '--force'], { env }).catch(() => undefined);
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });

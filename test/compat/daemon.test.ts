@@ -37,7 +37,7 @@ test('activation daemon: activate, serve, reload, refuse, survive kill -9, re-ac
     }
   };
   t.after(async () => {
-    await ulvm('daemon', 'stop');
+    await ulvm('daemon', 'stop', '--force');
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });

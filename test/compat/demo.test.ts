@@ -15,7 +15,7 @@ test('ulvm demo runs the lab story on a partitioned image', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'ulvm-demo-test-'));
   const dir = join(base, 'demo');
   t.after(async () => {
-    await exec(process.execPath, [BIN, 'daemon', 'stop'], { env: { ...process.env, ULVM_RUN_DIR: join(dir, 'run') } }).catch(() => undefined);
+    await exec(process.execPath, [BIN, 'daemon', 'stop', '--force'], { env: { ...process.env, ULVM_RUN_DIR: join(dir, 'run') } }).catch(() => undefined);
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(base, { recursive: true, force: true });
   });

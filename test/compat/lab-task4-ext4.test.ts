@@ -34,7 +34,7 @@ test('lab task 4: ext4 on a ulvm LV grows while mounted', async (t) => {
   const file = join(dir, 'run', 'dev', 'lab-vg1', 'lvol0');
   t.after(async () => {
     spawnSync('umount', [mnt]);
-    await exec(process.execPath, [BIN, 'daemon', 'stop'], { env }).catch(() => undefined);
+    await exec(process.execPath, [BIN, 'daemon', 'stop', '--force'], { env }).catch(() => undefined);
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -40,7 +40,7 @@ test('active LVs are named by paths that exist; vgmknodes links lvm2\'s names to
   t.after(async () => {
     await ulvm('vgchange', '-an', vg);
     await ulvm('vgmknodes', vg);
-    await ulvm('daemon', 'stop');
+    await ulvm('daemon', 'stop', '--force');
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(`/dev/${vg}`, { recursive: true, force: true });
     rmSync(`/dev/mapper/${vg}-data`, { force: true });

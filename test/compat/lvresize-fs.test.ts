@@ -65,7 +65,7 @@ test('lvextend/lvreduce -r resize ext4 on a ulvm LV as lvm2 and fsadm do', async
   mkdirSync(mnt);
   t.after(() => {
     if (isMountPoint(mnt)) spawnSync('umount', [mnt]);
-    spawnSync(process.execPath, [BIN, 'daemon', 'stop'], { env });
+    spawnSync(process.execPath, [BIN, 'daemon', 'stop', '--force'], { env });
     spawnSync('umount', ['-l', join(run, 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -188,7 +188,7 @@ test('FUSE device tree: fallocate(1), mkfs.ext4 and fstrim on a loop mount keep 
   mkdirSync(mnt);
   t.after(async () => {
     spawnSync('umount', [mnt]);
-    await exec(process.execPath, [BIN, 'daemon', 'stop'], { env }).catch(() => undefined);
+    await exec(process.execPath, [BIN, 'daemon', 'stop', '--force'], { env }).catch(() => undefined);
     spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
     rmSync(dir, { recursive: true, force: true });
   });
