@@ -1,10 +1,14 @@
 # Regenerates src/cli/grammar/*.ts (data only) from lvm2 2.03.16 tools/args.h, commands.h and
-# command-lines.in, read from a git checkout of lvmteam/lvm2 (path in show() below). Dev tool; not run by the build.
-import re, json, subprocess
+# command-lines.in, read from a git clone of lvmteam/lvm2. Dev tool; not run by the build.
+#   python3 scripts/gen-grammar.py /path/to/lvm2.git     (or LVM2_GIT=/path/to/lvm2.git)
+import os, re, json, subprocess, sys
+LVM2_GIT = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('LVM2_GIT')
+if not LVM2_GIT:
+    sys.exit('usage: gen-grammar.py LVM2_GIT_DIR (a clone of https://github.com/lvmteam/lvm2 with tag v2_03_16)')
 def show(p):
-    return subprocess.check_output(['git','-C','/work/.mirror/lvmteam+lvm2/repo','show','v2_03_16:'+p]).decode()
+    return subprocess.check_output(['git','-C',LVM2_GIT,'show','v2_03_16:'+p]).decode()
 
-OUT='/work/main/src/cli/grammar/'
+OUT=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'cli', 'grammar') + os.sep
 HDR='// Generated from lvm2 2.03.16 %s (data only); regenerate rather than hand-edit.\n'
 
 def q(s): return json.dumps(s)
@@ -25,7 +29,7 @@ with open(OUT+'options.ts','w') as f:
     f.write(HDR%'tools/args.h')
     f.write("import type { OptionSpec } from './types.ts';\n\n")
     f.write("// In args.h enum order: lvm2 relies on this order for getopt tables, short-letter\n// lookup and the 'Common options for command' listing.\n")
-    f.write("// [id, short letter, long name, value type (vals.h name) or '', flags]\n")
+    f.write("// [id (args.h enum without _ARG), short letter, long name, value type (vals.h enum without _VAL) or '', flags]\n")
     f.write("const RAW: readonly [string, string, string, string, string][] = [\n")
     for (name,short,long,val,fl,prio) in opts:
         f.write("  [%s, %s, %s, %s, %s],\n"%(q(name),q(short),q(long),q(val),q(','.join(fl))))

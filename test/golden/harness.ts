@@ -9,8 +9,8 @@ import { BufferIo } from '../../src/cli/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
 import type { Activator } from '../../src/activation/activator.ts';
 
-export const GOLDEN = '/work/shared/reference/golden';
-export const goldenDir = (): string => process.env.ULVM_GOLDEN_DIR ?? join(new URL('../../..', import.meta.url).pathname, 'shared/reference/golden');
+/** Real lvm2 transcripts, kept in the repository as test data (test/fixtures/golden/README.md says how they were captured). */
+export const goldenDir = (): string => process.env.ULVM_GOLDEN_DIR ?? new URL('../fixtures/golden', import.meta.url).pathname;
 
 export interface GoldenStep {
   command: string;

@@ -11,7 +11,7 @@ export interface Step {
 }
 
 const dir = (): string =>
-  process.env.ULVM_GOLDEN_DIR ?? join(new URL('../../..', import.meta.url).pathname, 'shared/reference/golden');
+  process.env.ULVM_GOLDEN_DIR ?? new URL('../fixtures/golden', import.meta.url).pathname;
 
 export function steps(file: string): Step[] {
   const d = JSON.parse(readFileSync(join(dir(), 'json', `${file}.json`), 'utf8')) as { steps: (Step | { note: string })[] };

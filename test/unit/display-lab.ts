@@ -2,7 +2,7 @@
 // built with the UUIDs of the golden transcripts, and a way to run a command against them.
 process.env.TZ = 'UTC';
 
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryDisks } from '../../src/devices/memory.ts';
@@ -159,8 +159,7 @@ interface Step {
 
 /** The `nth` step (0-based among equal command lines) of a golden transcript. */
 export function golden(file: string, command: string, nth = 0): Step {
-  const local = new URL(`../golden/json/${file}.json`, import.meta.url);
-  const path = existsSync(local) ? local : `/work/shared/reference/golden/json/${file}.json`;
+  const path = new URL(`../fixtures/golden/json/${file}.json`, import.meta.url);
   const steps = (JSON.parse(readFileSync(path, 'utf8')) as { steps: Step[] }).steps.filter((x) => x.command === command);
   const step = steps[nth];
   if (!step) throw new Error(`no step "${command}" #${nth} in ${file}`);

@@ -3,7 +3,7 @@ import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../../src/model
 import type { LvActivation, LvObject, PvObject, VgObject } from '../../src/report/objects.ts';
 import { readFileSync } from 'node:fs';
 
-const GOLDEN = '/work/shared/reference/golden/json';
+const GOLDEN = new URL('../fixtures/golden/json', import.meta.url).pathname;
 
 export interface GoldenStep {
   command: string;
