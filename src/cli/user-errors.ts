@@ -5,6 +5,7 @@ import { errnoCode, isUserErrno, strerror } from '../devices/errno.ts';
 import { BackupError } from '../metadata/backup.ts';
 import { ConfigError } from '../metadata/config.ts';
 import { DevicesFileError } from '../metadata/devices-file.ts';
+import { DuplicateVgNameError } from '../metadata/scan.ts';
 
 export interface UserFailure {
   /** Exactly what goes to stderr. */
@@ -18,6 +19,7 @@ export function userFailure(e: unknown): UserFailure | undefined {
   if (e instanceof ConfigError) return { stderr: e.stderr, rc: e.rc };
   if (e instanceof DeviceBusyError || e instanceof DeviceWriteError || e instanceof DeviceNotFoundError || e instanceof DevicesFileError) return { stderr: indent([e.message]), rc: 5 };
   if (e instanceof DeviceAccessError) return { stderr: indent([`Cannot use ${e.path}: device not found`]), rc: 5 };
+  if (e instanceof DuplicateVgNameError) return { stderr: indent(e.lines), rc: 5 };
   if (e instanceof BackupError) return { stderr: indent(e.lines.length ? e.lines : ['Command failed with status code 5.']), rc: 5 };
   if (isUserErrno(e)) {
     // lvm2's log_sys_error: "<path>: <call> failed: <strerror>".

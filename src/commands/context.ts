@@ -236,6 +236,7 @@ export class Ctx {
   }
 
   private warned = false;
+  private readonly noticed = new Set<string>();
 
   /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
@@ -254,6 +255,14 @@ export class Ctx {
         if (busy) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
         else rescannedFree = true;
         this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
+      }
+      // A VG name shared by two VGs is news whenever it shows up: lvm2's cache warns as it learns
+      // of it, which may be after this command wrote one of them (vgcreate of a duplicate name).
+      for (const n of this.scanned.notices) {
+        if (this.noticed.has(n.message)) continue;
+        this.noticed.add(n.message);
+        this.warn(`WARNING: ${n.message}`);
+        if (n.hint) this.warn(n.hint);
       }
       if (!this.warned) {
         this.warned = true;

@@ -2,7 +2,7 @@
 // others (raid, mirror, cache, thin pools) need segment types ulvm does not map yet.
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { findVgOrSay, splitLvName } from './select.ts';
+import { findVgOrSay, splitLvName, rescanVg } from './select.ts';
 import type { LogicalVolume } from '../model/types.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
@@ -37,7 +37,7 @@ export async function run(ctx: Ctx): Promise<number> {
       lvs.push(lv);
     } else lvs.push(...found.vg.lvs.filter((l) => isLvVisibleForReport(found.vg, l)));
     for (const lv of lvs) {
-      const r = await mergeOne(ctx, ctx.scan(true).get(found.vg.name)!, lv.name);
+      const r = await mergeOne(ctx, rescanVg(ctx, found), lv.name);
       if (r.rc > rc) rc = r.rc;
       if (r.poll) polls.push(r.poll);
     }

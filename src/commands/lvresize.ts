@@ -2,7 +2,7 @@
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { splitLvName } from './select.ts';
+import { findVgOrFail, splitLvName } from './select.ts';
 import { checkSizeNotZero, parseExtents, parseSize, percentOf } from './lv-size.ts';
 import { allocate, appendSegments, freeExtents, truncateLv } from '../model/alloc.ts';
 import { lvExtents, segType, type VolumeGroup } from '../model/types.ts';
@@ -19,8 +19,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const split = splitLvName(target ?? '');
   if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
   await ctx.locks.vg(split.vg);
-  const found = ctx.scan().get(split.vg);
-  if (!found) fail([`Volume group "${split.vg}" not found`, `Cannot process volume group ${split.vg}`]);
+  const found = findVgOrFail(ctx, split.vg);
   const vg: VolumeGroup = cloneVg(found.vg);
   const lv = vg.lvs.find((l) => l.name === split.lv);
   if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`);

@@ -1,4 +1,5 @@
 // pvchange -x y|n: allow or forbid allocation on physical volumes; --addtag/--deltag.
+import { rescanVg } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -34,7 +35,7 @@ export async function run(ctx: Ctx): Promise<number> {
       continue;
     }
     await ctx.locks.vg(f.vg.name);
-    const vg = cloneVg(ctx.scan(true).get(f.vg.name)!.vg);
+    const vg = cloneVg(rescanVg(ctx, f).vg);
     const pv = vg.pvs.find((p) => p.id === sd.label!.pvId)!;
     let changed = false;
     if (x !== undefined) {
@@ -53,7 +54,7 @@ export async function run(ctx: Ctx): Promise<number> {
       ctx.print(`Physical volume ${name} not changed`);
       continue;
     }
-    const cur = ctx.scan().get(f.vg.name)!;
+    const cur = ctx.scan().byId(f.vg.id)!;
     ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
     ctx.print(`Physical volume "${name}" changed`);
     done++;

@@ -1,4 +1,5 @@
 // pvresize: follow a device that grew or shrank (image file truncated, disk resized).
+import { rescanVg } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -42,7 +43,7 @@ export async function run(ctx: Ctx): Promise<number> {
     }
     if (f) {
       await ctx.locks.vg(f.vg.name);
-      const cur = ctx.scan(true).get(f.vg.name)!;
+      const cur = rescanVg(ctx, f);
       const vg = cloneVg(cur.vg);
       const pv = vg.pvs.find((p) => p.id === sd.label!.pvId)!;
       const mda1 = sd.label.metadataAreas[1];

@@ -6,6 +6,7 @@ import { renderReport, type ReportKind, type ReportOptions } from '../report/rep
 import type { ReportInput } from '../report/rows.ts';
 import { lvObjects, pvObjects, vgObject } from './objects.ts';
 import { splitLvName, findVgOrSay } from './select.ts';
+import type { FoundVg } from '../metadata/scan.ts';
 import type { LvObject, VgObject } from '../report/objects.ts';
 
 export function reportOptions(ctx: Ctx): ReportOptions {
@@ -57,9 +58,11 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
     return { input: { pvs }, rc };
   }
   const vgos: VgObject[] = [];
+  // Keyed by VG id: two VGs may share a name when no name was given.
   const wantLvs = new Map<string, Set<string> | 'all'>();
-  const names = args.length ? args : scan.vgNames();
-  for (const a of names) {
+  const picks: { f: FoundVg; lv?: string }[] = [];
+  if (!args.length) for (const f of scan.sortedByName()) picks.push({ f });
+  for (const a of args) {
     const s = kind === 'lvs' ? splitLvName(a) : undefined;
     const vgName = s ? s.vg : a.replace(/^\/dev\//, '').replace(/\/$/, '');
     const f = findVgOrSay(ctx, vgName);
@@ -72,15 +75,18 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
       rc = 5;
       continue;
     }
-    if (!vgos.some((v) => v.vg.name === vgName)) vgos.push(vgObject(f));
-    const prev = wantLvs.get(vgName);
-    if (!s) wantLvs.set(vgName, 'all');
-    else if (prev !== 'all') wantLvs.set(vgName, new Set([...(prev ?? []), s.lv]));
+    picks.push({ f, ...(s ? { lv: s.lv } : {}) });
+  }
+  for (const { f, lv } of picks) {
+    if (!vgos.some((v) => v.vg.id === f.vg.id)) vgos.push(vgObject(f));
+    const prev = wantLvs.get(f.vg.id);
+    if (lv === undefined) wantLvs.set(f.vg.id, 'all');
+    else if (prev !== 'all') wantLvs.set(f.vg.id, new Set([...(prev ?? []), lv]));
   }
   if (kind === 'vgs') return { input: { vgs: vgos }, rc };
   const lvs: LvObject[] = [];
   for (const vgo of vgos) {
-    const want = wantLvs.get(vgo.vg.name);
+    const want = wantLvs.get(vgo.vg.id);
     for (const lo of lvObjects(ctx, vgo)) if (want === 'all' || want?.has(lo.lv.name)) lvs.push(lo);
   }
   return { input: { lvs, vgs: vgos }, rc };

@@ -1,7 +1,7 @@
 // Finding the objects named on the command line, with lvm2's messages when they are not there.
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import type { FoundVg } from '../metadata/scan.ts';
+import { DuplicateVgNameError, type FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume } from '../model/types.ts';
 
 /** Accepts VG/LV, /dev/VG/LV and /dev/mapper/VG-LV. */
@@ -20,7 +20,13 @@ export function splitLvName(arg: string): { vg: string; lv: string } | undefined
 
 export const vgNotFound = (name: string): string[] => [`Volume group "${name}" not found`, `Cannot process volume group ${name}`];
 
+/** A VG name two VGs share names neither: lvm2 refuses it rather than pick one. */
+export function duplicateVgName(name: string): string[] {
+  return new DuplicateVgNameError(name).lines;
+}
+
 export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
+  if (ctx.scan().isDuplicate(name)) fail(duplicateVgName(name));
   const f = ctx.scan().get(name);
   if (!f) fail(vgNotFound(name));
   return f;
@@ -28,13 +34,34 @@ export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
 
 /** For commands that go on with the other VGs named: prints lvm2's two lines and returns undefined. */
 export function findVgOrSay(ctx: Ctx, name: string, refresh = false): FoundVg | undefined {
-  const f = ctx.scan(refresh).get(name);
-  if (!f) for (const l of vgNotFound(name)) ctx.error(l);
+  const scan = ctx.scan(refresh);
+  const lines = scan.isDuplicate(name) ? duplicateVgName(name) : undefined;
+  const f = lines ? undefined : scan.get(name);
+  if (!f) for (const l of lines ?? vgNotFound(name)) ctx.error(l);
   return f;
+}
+
+/** The same VG (by id) as the scan after a rescan sees it: after taking its lock, say. */
+export function rescanVg(ctx: Ctx, f: FoundVg): FoundVg {
+  return ctx.scan(true).byId(f.vg.id) ?? fail(vgNotFound(f.vg.name));
 }
 
 export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
   return f.vg.lvs.find((l) => l.name === name);
+}
+
+/**
+ * Runs `fn` for the named VGs, or for every VG when none is named (all of them, two VGs of one
+ * name included, as lvm2's process_each_vg with no arguments).
+ */
+export async function eachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
+  if (names.length) return eachNamedVg(ctx, names, fn);
+  let rc = 0;
+  for (const f of ctx.scan().sortedByName()) {
+    const r = await fn(f);
+    if (r) rc = r;
+  }
+  return rc;
 }
 
 /** Runs `fn` for each named VG in turn; missing ones get lvm2's two lines and make the result 5. */

@@ -1,5 +1,5 @@
 // vgchange: attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid); activation comes with the daemon.
-import { eachNamedVg } from './select.ts';
+import { eachVg, rescanVg } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { optAll } from '../cli/parsed.ts';
@@ -8,12 +8,12 @@ import { activatableLvs, activateLvs, canActivate } from './activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
-  const scan = ctx.scan();
-  const names = ctx.args.positionals.length ? ctx.args.positionals : scan.vgNames();
   const act = ctx.opt('activate');
-  return eachNamedVg(ctx, names, async (f) => {
+  return eachVg(ctx, ctx.args.positionals, async (f) => {
     const name = f.vg.name;
     if (act !== undefined) {
+      // Given no names, lvm2 goes through every VG, two of one name too (its vg_read warns then).
+      if (!ctx.args.positionals.length && ctx.scan().isDuplicate(name)) ctx.warn('WARNING: activating multiple VGs with the same name is dangerous and may fail.');
       if (!ctx.activationDisabled) {
         if (act.endsWith('n')) await ctx.activator.deactivate(name, f.vg.lvs.map((l) => l.name));
         else if (canActivate(ctx)) {
@@ -29,7 +29,7 @@ export async function run(ctx: Ctx): Promise<number> {
       return 0;
     }
     await ctx.locks.vg(name);
-    const cur = ctx.scan(true).get(name)!;
+    const cur = rescanVg(ctx, f);
     const vg = cloneVg(cur.vg);
     const x = ctx.opt('resizeable');
     if (x !== undefined) vg.status = x === 'y' ? [...new Set(['RESIZEABLE', ...vg.status])] : vg.status.filter((s) => s !== 'RESIZEABLE');

@@ -12,7 +12,7 @@ import { addPvs, orphanPvsFor } from './vg-build.ts';
 export function checkNewVgName(ctx: Ctx, name: string): void {
   const p = nameProblem(name);
   if (p) fail([p, `New volume group name "${name}" is invalid.`, `Run \`${ctx.args.command} --help' for more information.`], 3);
-  if (existsSync(`/dev/${name}`) && ctx.scan().get(name) === undefined && !ctx.has('devices'))
+  if (existsSync(`/dev/${name}`) && !ctx.scan().has(name) && !ctx.has('devices'))
     fail([`/dev/${name}: already exists in filesystem`, `Run \`${ctx.args.command} --help' for more information.`], 3);
 }
 
@@ -31,11 +31,13 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   await ctx.locks.global();
   await ctx.locks.vg(name);
-  const existing = ctx.scan().get(name);
+  const existing = ctx.scan().all().filter((f) => f.vg.name === name);
   // lvm2 finds /dev/<vg> first when the VG has active LVs; ulvm's active LVs play that part.
-  if (existing && (await ctx.loadActivation()).some((a) => a.vgId === existing.vg.id))
+  if (existing.length && (await ctx.loadActivation()).some((a) => existing.some((f) => a.vgId === f.vg.id)))
     fail([`/dev/${name}: already exists in filesystem`, `Run \`vgcreate --help' for more information.`], 3);
-  if (existing) fail(`A volume group called ${name} already exists.`);
+  // lvm2 looks the name up in its cache, which knows no single VG for a name two VGs share: it
+  // then creates yet another VG of that name (and warns about it from then on).
+  if (existing.length === 1) fail(`A volume group called ${name} already exists.`);
   const devs = orphanPvsFor(ctx, pvArgs, name);
   if (!devs) return 5;
   const vg: VolumeGroup = {
@@ -58,6 +60,8 @@ export async function run(ctx: Ctx): Promise<number> {
   addPvs(vg, devs);
   for (const pv of vg.pvs) if (pv.peCount === 0) fail(`Physical volume ${pv.device} is too small for extent size ${extentSize}.`);
   ctx.commit(vg, devs.map((d) => d.path));
+  // lvm2's cache learns of the new VG as it is written, and warns that its name is now used once more.
+  if (existing.length) ctx.scan();
   ctx.print(`Volume group "${name}" successfully created`);
   return 0;
 }

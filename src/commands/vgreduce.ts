@@ -2,13 +2,15 @@
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { findVgOrFail } from './select.ts';
+import { findVgOrFail, vgNotFound } from './select.ts';
 import { orphanPvs } from '../metadata/commit.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;
   await ctx.locks.global();
   await ctx.locks.vg(name!);
+  // lvm2's vgreduce reads the VG by name alone: a name two VGs share is "not found", and so are the PVs.
+  if (ctx.scan().isDuplicate(name!)) fail([...vgNotFound(name!), ...pvArgs.map((a) => `Failed to find physical volume "${ctx.deviceName(a)}".`)]);
   const found = findVgOrFail(ctx, name!);
   const vg = cloneVg(found.vg);
   const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && a.pvId === pvId)));

@@ -166,14 +166,32 @@ export interface FoundVg {
 export interface VgProblem {
   vgName: string;
   message: string;
+  /** A line printed after the warning, without the WARNING: prefix. */
+  hint?: string;
+}
+
+/**
+ * Two or more VGs carry the name a command was given (lvm2 refuses to guess which one is meant;
+ * acting on an arbitrary one would rename or remove the wrong VG).
+ */
+export class DuplicateVgNameError extends Error {
+  readonly lines: string[];
+  constructor(readonly vgName: string) {
+    const lines = [`Multiple VGs found with the same name: skipping ${vgName}`, 'Use --select vg_uuid=<uuid> in place of the VG name.'];
+    super(lines.join('\n'));
+    this.lines = lines;
+  }
 }
 
 export class Scan {
   readonly byPvId = new Map<string, ScannedDevice>();
-  private vgs = new Map<string, FoundVg>();
+  /** Every VG found with a name, in the order found. */
+  private byName = new Map<string, FoundVg[]>();
   readonly problems: VgProblem[] = [];
-  /** VG names in the order lvm2's cache lists them (last found first). */
-  readonly vgOrder: string[] = [];
+  /** Warnings that are not failures: VG names used by more than one VG. */
+  readonly notices: VgProblem[] = [];
+  /** VGs in the order lvm2's cache lists them (last found first). */
+  private readonly order: FoundVg[] = [];
 
   constructor(
     readonly devices: ScannedDevice[],
@@ -218,31 +236,56 @@ export class Scan {
       for (const c of stale) warnings.push(`WARNING: ignoring metadata seqno ${c.mda.seqno} on ${c.dev.path} for seqno ${best.mda.seqno} on ${best.dev.path} for VG ${vg.name}.`);
       if (stale.length) warnings.push(`WARNING: Inconsistent metadata found for VG ${vg.name}.`, 'See vgck --updatemetadata to correct inconsistency.');
       const inconsistent = stale.length > 0;
-      if (this.vgs.has(vg.name)) {
-        this.problems.push({ vgName: vg.name, message: `Multiple VGs found with the same name: skipping ${vg.name}` });
-        continue;
-      }
-      this.vgs.set(vg.name, { vg, pvDevices, missing, inconsistent, warnings });
-      this.vgOrder.unshift(vg.name);
+      const found: FoundVg = { vg, pvDevices, missing, inconsistent, warnings };
+      const same = this.byName.get(vg.name);
+      // lvmcache's warning when a second VG id arrives under a known name: the new id, then the first.
+      if (same) this.notices.push({ vgName: vg.name, message: `VG name ${vg.name} is used by VGs ${formatId(vg.id)} and ${formatId(same[0]!.vg.id)}.`, hint: 'Fix duplicate VG names with vgrename uuid, a device filter, or system IDs.' });
+      if (same) same.push(found);
+      else this.byName.set(vg.name, [found]);
+      this.order.unshift(found);
     }
   }
 
+  /** Names of the VGs found, sorted, each once. */
   vgNames(): string[] {
-    return [...this.vgs.keys()].sort();
+    return [...this.byName.keys()].sort();
   }
 
+  /** VGs sorted by name (duplicates in the order found, last first), for commands given no VG names. */
+  sortedByName(): FoundVg[] {
+    return this.all().sort((a, b) => (a.vg.name < b.vg.name ? -1 : a.vg.name > b.vg.name ? 1 : 0));
+  }
+
+  /** Whether any VG found carries this name. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Two or more VGs carry this name: commands naming it must refuse (DuplicateVgNameError). */
+  isDuplicate(name: string): boolean {
+    return (this.byName.get(name)?.length ?? 0) > 1;
+  }
+
+  /** The VG of this name; throws DuplicateVgNameError when the name does not say which VG. */
   get(name: string): FoundVg | undefined {
-    return this.vgs.get(name);
+    const list = this.byName.get(name);
+    if (list && list.length > 1) throw new DuplicateVgNameError(name);
+    return list?.[0];
+  }
+
+  /** The VG with this id (32 characters, no dashes). */
+  byId(id: string): FoundVg | undefined {
+    return this.order.find((f) => f.vg.id === id);
   }
 
   all(): FoundVg[] {
-    return this.vgOrder.map((n) => this.vgs.get(n)!);
+    return [...this.order];
   }
 
   /** The VG a device's PV belongs to, if any. */
   vgOfDevice(d: ScannedDevice): FoundVg | undefined {
     if (!d.label) return undefined;
-    for (const f of this.vgs.values()) if (f.pvDevices.get(d.label.pvId) === d) return f;
+    for (const f of this.order) if (f.pvDevices.get(d.label.pvId) === d) return f;
     return undefined;
   }
 

@@ -2,7 +2,7 @@
 // with thin pools moved to the front, hidden LVs only with -a or when named. Names that match
 // nothing are reported after their VG has been processed.
 import type { Ctx } from '../context.ts';
-import { vgNotFound } from '../select.ts';
+import { duplicateVgName, vgNotFound } from '../select.ts';
 import { vgObject } from '../objects.ts';
 import type { FoundVg } from '../../metadata/scan.ts';
 import type { VgObject } from '../../report/objects.ts';
@@ -82,11 +82,11 @@ export function eachLv(ctx: Ctx, allowExported: boolean, fn: (vgo: VgObject, lv:
   const everything = !args.vgs.length;
   const targets: { name: string; f: FoundVg | undefined }[] = everything || args.tags.length
     ? scan.all().map((f) => ({ name: f.vg.name, f }))
-    : args.vgs.map((name) => ({ name, f: scan.get(name) }));
+    : args.vgs.map((name) => ({ name, f: scan.isDuplicate(name) ? undefined : scan.get(name) }));
   for (const { name, f } of targets) {
     const wanted = args.lvs.get(name) ?? (everything && !args.tags.length ? 'all' : []);
     if (!f) {
-      for (const l of vgNotFound(name)) ctx.error(l);
+      for (const l of scan.isDuplicate(name) ? duplicateVgName(name) : vgNotFound(name)) ctx.error(l);
       rc = 5;
       continue;
     }
