@@ -2,6 +2,7 @@
 // flags but shown through its origin; an internal snapshotN LV carries the snapshot segment that
 // ties origin, COW and chunk size together (lvm2's vg_add_snapshot). The first 4 KiB of the COW
 // are zeroed before the commit, so the kernel or ulvm treats the store as new on activation.
+import { maxLvProblem } from '../model/limits.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -47,6 +48,8 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  const full = maxLvProblem(vg);
+  if (full) fail(full);
   const pvs = pvIds(found);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
   // A COW larger than every origin chunk plus its exception areas would never fill.

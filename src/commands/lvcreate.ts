@@ -1,4 +1,5 @@
 // lvcreate: linear and striped logical volumes, and classic snapshots (lvcreate-snapshot.ts).
+import { maxLvProblem } from '../model/limits.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -75,6 +76,8 @@ export async function run(ctx: Ctx): Promise<number> {
   const vg: VolumeGroup = cloneVg(found.vg);
   const name = lvName ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  const full = maxLvProblem(vg);
+  if (full) fail(full);
   const pvs = pvSet(ctx, found, pvArgs);
   const free = freeExtents(vg, pvs);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);

@@ -60,6 +60,7 @@ export async function run(ctx: Ctx): Promise<number> {
       pv.peCount = n;
       ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
     }
+    ctx.print(`Physical volume "${name}" changed`);
     done++;
   }
   ctx.print(`${done} physical volume(s) resized or updated / ${names.length - done} physical volume(s) not resized`);

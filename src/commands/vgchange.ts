@@ -6,6 +6,13 @@ import { optAll } from '../cli/parsed.ts';
 import { generateId } from '../formats/uuid.ts';
 import { activatableLvs, activateLvs, canActivate } from './activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
+import { isResizeable, setMaxLvProblem, setMaxPvProblem } from '../model/limits.ts';
+
+/** A change lvm2 refuses: its message, nothing written, and the next VG named is still processed. */
+function failVg(ctx: Ctx, msg: string): number {
+  ctx.error(msg);
+  return 5;
+}
 
 export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
@@ -32,13 +39,24 @@ export async function run(ctx: Ctx): Promise<number> {
     const cur = rescanVg(ctx, f);
     const vg = cloneVg(cur.vg);
     const x = ctx.opt('resizeable');
-    if (x !== undefined) vg.status = x === 'y' ? [...new Set(['RESIZEABLE', ...vg.status])] : vg.status.filter((s) => s !== 'RESIZEABLE');
+    if (x !== undefined) {
+      if ((x === 'y') === isResizeable(vg)) return failVg(ctx, `Volume group "${name}" is already ${x === 'y' ? '' : 'not '}resizeable`);
+      vg.status = x === 'y' ? [...new Set(['RESIZEABLE', ...vg.status])] : vg.status.filter((s) => s !== 'RESIZEABLE');
+    }
     for (const t of optAll(ctx.args, 'addtag')) if (!vg.tags.includes(t)) vg.tags.push(t);
     for (const t of optAll(ctx.args, 'deltag')) vg.tags = vg.tags.filter((y) => y !== t);
     const l = ctx.opt('logicalvolume');
-    if (l !== undefined) vg.maxLv = parseInt(l, 10);
+    if (l !== undefined) {
+      const problem = setMaxLvProblem(vg, parseInt(l, 10));
+      if (problem) return failVg(ctx, problem);
+      vg.maxLv = parseInt(l, 10);
+    }
     const p = ctx.opt('maxphysicalvolumes');
-    if (p !== undefined) vg.maxPv = parseInt(p, 10);
+    if (p !== undefined) {
+      const problem = setMaxPvProblem(vg, parseInt(p, 10));
+      if (problem) return failVg(ctx, problem);
+      vg.maxPv = parseInt(p, 10);
+    }
     const alloc = ctx.opt('alloc');
     if (alloc !== undefined) vg.allocationPolicy = alloc;
     const mc = ctx.opt('vgmetadatacopies');

@@ -2,6 +2,8 @@
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { findVgOrFail } from './select.ts';
+import { fail } from './context.ts';
+import { isResizeable, maxPvProblem, notResizeable } from '../model/limits.ts';
 import { addPvs, orphanPvsFor } from './vg-build.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -12,6 +14,12 @@ export async function run(ctx: Ctx): Promise<number> {
   const devs = orphanPvsFor(ctx, pvArgs, name!);
   if (!devs) return 5;
   const vg = cloneVg(found.vg);
+  // As lvm2, new devices are made PVs first; the VG's flag and limit are checked as they join.
+  if (!isResizeable(vg)) fail(notResizeable(vg));
+  devs.forEach((d, i) => {
+    const over = maxPvProblem(vg, d.path, i);
+    if (over) fail(over);
+  });
   addPvs(vg, devs);
   ctx.commit(vg, [...ctx.pvPaths(found), ...devs.map((d) => d.path)], found.vg);
   ctx.print(`Volume group "${name}" successfully extended`);

@@ -4,6 +4,7 @@ import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { findVgOrFail, vgNotFound } from './select.ts';
 import { orphanPvs } from '../metadata/commit.ts';
+import { isResizeable, notResizeable } from '../model/limits.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;
@@ -35,6 +36,12 @@ export async function run(ctx: Ctx): Promise<number> {
     const pv = vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === path);
     if (!pv) {
       ctx.error(`Physical Volume "${path}" not found in Volume Group "${name}".`);
+      rc = 5;
+      continue;
+    }
+    // lvm2 checks the flag for each PV it is asked to remove.
+    if (!isResizeable(vg)) {
+      ctx.error(notResizeable(vg));
       rc = 5;
       continue;
     }
