@@ -20,20 +20,10 @@ import { commitVg } from '../metadata/commit.ts';
 import { BackupError, writeArchive, writeBackup } from '../metadata/backup.ts';
 import { textHeader } from '../metadata/stamp.ts';
 import type { VolumeGroup } from '../model/types.ts';
+import { fail } from '../errors.ts';
 
-/** A failure with lvm2's message(s) and exit code; printed to stderr with the two-space prefix. */
-export class CmdError extends Error {
-  constructor(
-    readonly lines: string[],
-    readonly rc = 5,
-  ) {
-    super(lines.join('\n'));
-  }
-}
-
-export function fail(msg: string | string[], rc = 5): never {
-  throw new CmdError(Array.isArray(msg) ? msg : [msg], rc);
-}
+// Commands throw these; they live with the other error types (re-exported for the commands' imports).
+export { CmdError, fail } from '../errors.ts';
 
 export interface RunEnv {
   /** Where active LVs live: the daemon by default for real devices; tests may keep them in-process. */

@@ -7,8 +7,14 @@
 // owner no longer runs is stale and is taken over.
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UlvmError, type UlvmErrorCode, type UlvmErrorData } from '../errors.ts';
 
-export class LockError extends Error {}
+/** A lock that could not be taken: held by another command (LOCK_TIMEOUT) or the lock dir failing. */
+export class LockError extends UlvmError {
+  constructor(message: string | string[], code: UlvmErrorCode = 'LOCK_TIMEOUT', data: UlvmErrorData = {}) {
+    super(code, Array.isArray(message) ? message : [message], 5, data);
+  }
+}
 
 const WAIT_MS = 5;
 const TIMEOUT_MS = 60_000;
