@@ -54,7 +54,11 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
   try {
     const mod = await load();
-    if (!ULVM_COMMANDS.has(name)) await ctx.loadActivation();
+    if (!ULVM_COMMANDS.has(name)) {
+      await ctx.loadActivation();
+      // Waits (asynchronously) for any commit in progress, so the command's scan is a settled one.
+      await ctx.settleScan();
+    }
     try {
       return await mod.run(ctx);
     } finally {

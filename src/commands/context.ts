@@ -62,7 +62,9 @@ export class Ctx {
     this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
     // lvm.conf may move the metadata backups, as lvm2's backup_dir and archive_dir do.
     this.paths = { ...paths, backupDir: this.config.str('backup/backup_dir', paths.backupDir), archiveDir: this.config.str('backup/archive_dir', paths.archiveDir) };
-    this.locks = new Locks(this.paths.lockDir);
+    // A lock just taken may have waited out another command's commit: what was scanned before it is
+    // stale, so the scan is redone (and settled) under the lock.
+    this.locks = new Locks(this.paths.lockDir, { wait: this.config.int('global/wait_for_locks', 1) !== 0, onTaken: () => this.settleScan() });
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
     // The CLI (which knows how to start itself) uses the daemon; library callers pass an activator
     // (an in-process ActivationEngine, say) or get none.
@@ -226,34 +228,65 @@ export class Ctx {
   }
 
   private warned = false;
+  /** The device list a settled scan was made for; a command that changed it since scans afresh. */
+  private settledKey?: string;
+
+  private devicesKey(): string | undefined {
+    return (this.devicePaths() as string[] & { key?: string }).key;
+  }
+
+  private scanNow(): Scan {
+    return scanDevices(this.opener, this.devicePaths(), this.parsedCache);
+  }
+
+  /** Copies that disagree while another command holds the VG's lock are a commit in progress. */
+  private midCommit(scan: Scan): boolean {
+    return scan.all().some((f) => f.inconsistent && this.locks.vgBusy(f.vg.name));
+  }
+
+  /**
+   * Scans, waiting (with timers, never blocking the event loop) while another command is
+   * mid-commit on a VG, so readers never see a half-written VG; scan() then uses this scan.
+   * Run before each command and after each lock taken. A scan that fails is left to scan() to
+   * fail again where the command first needs the devices.
+   */
+  async settleScan(): Promise<void> {
+    let scan: Scan;
+    try {
+      scan = this.scanNow();
+      for (let tries = 0; tries < 500 && this.midCommit(scan); tries++) {
+        await new Promise((done) => setTimeout(done, 10));
+        scan = this.scanNow();
+      }
+    } catch {
+      this.scanned = undefined;
+      this.settledKey = undefined;
+      return;
+    }
+    this.scanned = scan;
+    this.settledKey = this.devicesKey();
+  }
 
   /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
+    if (this.scanned && this.settledKey !== undefined) {
+      if (this.settledKey !== this.devicesKey()) this.scanned = undefined;
+      this.settledKey = undefined;
+    }
     if (!this.scanned || refresh) {
-      this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
-      // Copies that disagree while another command holds the VG's lock are a commit in progress,
-      // not damage: wait for it to finish so readers never see a half-written VG.
-      // The lock may also have been released between our read and our look at it: then one more
-      // scan tells a finished commit from real damage.
-      let rescannedFree = false;
-      for (let tries = 0; tries < 500; tries++) {
-        const odd = this.scanned.all().filter((f) => f.inconsistent);
-        if (!odd.length) break;
-        const busy = odd.some((f) => this.locks.vgBusy(f.vg.name));
-        if (!busy && rescannedFree) break;
-        if (busy) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        else rescannedFree = true;
-        this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
+      this.scanned = this.scanNow();
+      // The waiting is settleScan's; here a lock released between our read and our look at it
+      // gets one more scan, which tells a finished commit from real damage.
+      if (this.scanned.all().some((f) => f.inconsistent)) this.scanned = this.scanNow();
+    }
+    if (!this.warned) {
+      this.warned = true;
+      for (const d of this.scanned.devices) {
+        for (const m of d.mdas) for (const w of m.warnings) this.warn(w);
+        for (const w of d.warnings) this.warn(w);
       }
-      if (!this.warned) {
-        this.warned = true;
-        for (const d of this.scanned.devices) {
-          for (const m of d.mdas) for (const w of m.warnings) this.warn(w);
-          for (const w of d.warnings) this.warn(w);
-        }
-        for (const p of this.scanned.problems) this.warn(`WARNING: ${p.message}`);
-        for (const f of this.scanned.all()) for (const w of f.warnings) this.warn(w);
-      }
+      for (const p of this.scanned.problems) this.warn(`WARNING: ${p.message}`);
+      for (const f of this.scanned.all()) for (const w of f.warnings) this.warn(w);
     }
     return this.scanned;
   }
