@@ -17,6 +17,7 @@ import { DaemonClient } from '../daemon/client.ts';
 import { noActivation, type ActiveLv, type Activator } from '../activation/activator.ts';
 import { ParsedCache } from '../metadata/parsed-cache.ts';
 import { commitVg } from '../metadata/commit.ts';
+import { handlesMissingPvs } from './handles-missing.ts';
 import { BackupError, writeArchive, writeBackup } from '../metadata/backup.ts';
 import { textHeader } from '../metadata/stamp.ts';
 import type { VolumeGroup } from '../model/types.ts';
@@ -40,6 +41,9 @@ export interface RunEnv {
   /** 'ulvm' when run as ulvm itself (not as `lvm` or an lvm2 command name): help and version then name ulvm too. */
   program?: string;
 }
+
+/** lvm2's buffer for the metadata's description (format-text.c). */
+const DESCRIPTION_MAX = 2048;
 
 export class Ctx {
   readonly paths: SystemPaths;
@@ -294,7 +298,11 @@ export class Ctx {
   // ----- commits -------------------------------------------------------------------------------
   private description(): string {
     this.writes++;
-    return this.writes === 1 ? `Write from ${this.cmdline}.` : `Write[${this.writes - 1}] from ${this.cmdline}.`;
+    const d = this.writes === 1 ? `Write from ${this.cmdline}.` : `Write[${this.writes - 1}] from ${this.cmdline}.`;
+    // lvm2 formats it into a 2048-byte buffer: a long command line is cut (its final "." too),
+    // which the metadata's size, and so what fits in a metadata area, depends on.
+    const bytes = new TextEncoder().encode(d);
+    return bytes.length < DESCRIPTION_MAX ? d : new TextDecoder().decode(bytes.subarray(0, DESCRIPTION_MAX - 1)).replace(/\uFFFD$/, '');
   }
 
   /**
@@ -309,12 +317,13 @@ export class Ctx {
     this.archived.add(vg.id);
     let done: ReturnType<typeof commitVg>;
     try {
-      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
+      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), { ...opts, skipFullMdas: handlesMissingPvs(this.args) });
     } catch (e) {
       // A PV that refuses the write (read-only device, no write permission): lvm2's vg_write failure.
       if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`]);
       throw e;
     }
+    for (const w of done.warnings) this.warn(w);
     this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
     // As lvm2 does, the backup is written once the command has finished with the VG.
