@@ -1,6 +1,8 @@
 // Activation: which LVs have a live mapped device, as the kernel's device-mapper keeps them for
 // lvm2. The activation daemon keeps them for ulvm (and serves them over NBD); library users and
 // tests can keep them in-process. Commands talk to either through this interface.
+import { UlvmError } from '../errors.ts';
+
 export interface ActiveLv {
   vgId: string;
   vgName: string;
@@ -73,7 +75,11 @@ export interface MergeResult {
   background?: boolean;
 }
 
-export class ActivationError extends Error {}
+export class ActivationError extends UlvmError {
+  constructor(message: string) {
+    super('ACTIVATION', [message]);
+  }
+}
 
 /** No activation available (library use on devices no daemon can open): everything is inactive. */
 export const noActivation: Activator = {

@@ -4,10 +4,8 @@ import { realpathSync } from 'node:fs';
 import { COMMANDS } from './commands.ts';
 import { ProcessIo, type Io } from './io.ts';
 import { parseCommandLine } from './grammar.ts';
-import { Ctx, CmdError, type RunEnv } from '../commands/context.ts';
+import { Ctx, type RunEnv } from '../commands/context.ts';
 import { fileOpener } from '../devices/file.ts';
-import { LockError } from '../metadata/lock.ts';
-import { ActivationError } from '../activation/activator.ts';
 import { userFailure } from './user-errors.ts';
 import { ULVM_COMMANDS as ULVM_OWN, ulvmCommand, ulvmCommandHelp, ulvmHelpList, ulvmVersionLine, wantsHelp } from './ulvm-commands.ts';
 import { lvmHelpList, versionText } from './help.ts';
@@ -56,21 +54,18 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
   try {
     const mod = await load();
-    if (!ULVM_COMMANDS.has(name)) await ctx.loadActivation();
+    if (!ULVM_COMMANDS.has(name)) {
+      await ctx.loadActivation();
+      // Waits (asynchronously) for any commit in progress, so the command's scan is a settled one.
+      await ctx.settleScan();
+    }
     try {
       return await mod.run(ctx);
     } finally {
       ctx.flushBackups();
     }
   } catch (e) {
-    if (e instanceof CmdError) {
-      for (const l of e.lines) io.err(`  ${l}\n`);
-      return e.rc;
-    }
-    if (e instanceof LockError || e instanceof ActivationError) {
-      io.err(`  ${e.message}\n`);
-      return 5;
-    }
+    // Every UlvmError (CmdError, LockError, device and backup failures …) carries its own lines and rc.
     const f = userFailure(e);
     if (f) {
       io.err(f.stderr);

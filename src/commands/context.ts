@@ -17,23 +17,14 @@ import { DaemonClient } from '../daemon/client.ts';
 import { noActivation, type ActiveLv, type Activator } from '../activation/activator.ts';
 import { ParsedCache } from '../metadata/parsed-cache.ts';
 import { commitVg } from '../metadata/commit.ts';
+import { handlesMissingPvs } from './handles-missing.ts';
 import { BackupError, writeArchive, writeBackup } from '../metadata/backup.ts';
 import { textHeader } from '../metadata/stamp.ts';
 import type { VolumeGroup } from '../model/types.ts';
+import { fail } from '../errors.ts';
 
-/** A failure with lvm2's message(s) and exit code; printed to stderr with the two-space prefix. */
-export class CmdError extends Error {
-  constructor(
-    readonly lines: string[],
-    readonly rc = 5,
-  ) {
-    super(lines.join('\n'));
-  }
-}
-
-export function fail(msg: string | string[], rc = 5): never {
-  throw new CmdError(Array.isArray(msg) ? msg : [msg], rc);
-}
+// Commands throw these; they live with the other error types (re-exported for the commands' imports).
+export { CmdError, fail } from '../errors.ts';
 
 export interface RunEnv {
   /** Where active LVs live: the daemon by default for real devices; tests may keep them in-process. */
@@ -50,6 +41,9 @@ export interface RunEnv {
   /** 'ulvm' when run as ulvm itself (not as `lvm` or an lvm2 command name): help and version then name ulvm too. */
   program?: string;
 }
+
+/** lvm2's buffer for the metadata's description (format-text.c). */
+const DESCRIPTION_MAX = 2048;
 
 export class Ctx {
   readonly paths: SystemPaths;
@@ -72,7 +66,9 @@ export class Ctx {
     this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
     // lvm.conf may move the metadata backups, as lvm2's backup_dir and archive_dir do.
     this.paths = { ...paths, backupDir: this.config.str('backup/backup_dir', paths.backupDir), archiveDir: this.config.str('backup/archive_dir', paths.archiveDir) };
-    this.locks = new Locks(this.paths.lockDir);
+    // A lock just taken may have waited out another command's commit: what was scanned before it is
+    // stale, so the scan is redone (and settled) under the lock.
+    this.locks = new Locks(this.paths.lockDir, { wait: this.config.int('global/wait_for_locks', 1) !== 0, onTaken: () => this.settleScan() });
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
     // The CLI (which knows how to start itself) uses the daemon; library callers pass an activator
     // (an in-process ActivationEngine, say) or get none.
@@ -237,42 +233,73 @@ export class Ctx {
 
   private warned = false;
   private readonly noticed = new Set<string>();
+  /** The device list a settled scan was made for; a command that changed it since scans afresh. */
+  private settledKey?: string;
+
+  private devicesKey(): string | undefined {
+    return (this.devicePaths() as string[] & { key?: string }).key;
+  }
+
+  private scanNow(): Scan {
+    return scanDevices(this.opener, this.devicePaths(), this.parsedCache);
+  }
+
+  /** Copies that disagree while another command holds the VG's lock are a commit in progress. */
+  private midCommit(scan: Scan): boolean {
+    return scan.all().some((f) => f.inconsistent && this.locks.vgBusy(f.vg.name));
+  }
+
+  /**
+   * Scans, waiting (with timers, never blocking the event loop) while another command is
+   * mid-commit on a VG, so readers never see a half-written VG; scan() then uses this scan.
+   * Run before each command and after each lock taken. A scan that fails is left to scan() to
+   * fail again where the command first needs the devices.
+   */
+  async settleScan(): Promise<void> {
+    let scan: Scan;
+    try {
+      scan = this.scanNow();
+      for (let tries = 0; tries < 500 && this.midCommit(scan); tries++) {
+        await new Promise((done) => setTimeout(done, 10));
+        scan = this.scanNow();
+      }
+    } catch {
+      this.scanned = undefined;
+      this.settledKey = undefined;
+      return;
+    }
+    this.scanned = scan;
+    this.settledKey = this.devicesKey();
+  }
 
   /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
+    if (this.scanned && this.settledKey !== undefined) {
+      if (this.settledKey !== this.devicesKey()) this.scanned = undefined;
+      this.settledKey = undefined;
+    }
     if (!this.scanned || refresh) {
-      this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
-      // Copies that disagree while another command holds the VG's lock are a commit in progress,
-      // not damage: wait for it to finish so readers never see a half-written VG.
-      // The lock may also have been released between our read and our look at it: then one more
-      // scan tells a finished commit from real damage.
-      let rescannedFree = false;
-      for (let tries = 0; tries < 500; tries++) {
-        const odd = this.scanned.all().filter((f) => f.inconsistent);
-        if (!odd.length) break;
-        const busy = odd.some((f) => this.locks.vgBusy(f.vg.name));
-        if (!busy && rescannedFree) break;
-        if (busy) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        else rescannedFree = true;
-        this.scanned = scanDevices(this.opener, this.devicePaths(), this.parsedCache);
+      this.scanned = this.scanNow();
+      // The waiting is settleScan's; here a lock released between our read and our look at it
+      // gets one more scan, which tells a finished commit from real damage.
+      if (this.scanned.all().some((f) => f.inconsistent)) this.scanned = this.scanNow();
+    }
+    // A VG name shared by two VGs is news whenever it shows up: lvm2's cache warns as it learns
+    // of it, which may be after this command wrote one of them (vgcreate of a duplicate name).
+    for (const n of this.scanned.notices) {
+      if (this.noticed.has(n.message)) continue;
+      this.noticed.add(n.message);
+      this.warn(`WARNING: ${n.message}`);
+      if (n.hint) this.warn(n.hint);
+    }
+    if (!this.warned) {
+      this.warned = true;
+      for (const d of this.scanned.devices) {
+        for (const m of d.mdas) for (const w of m.warnings) this.warn(w);
+        for (const w of d.warnings) this.warn(w);
       }
-      // A VG name shared by two VGs is news whenever it shows up: lvm2's cache warns as it learns
-      // of it, which may be after this command wrote one of them (vgcreate of a duplicate name).
-      for (const n of this.scanned.notices) {
-        if (this.noticed.has(n.message)) continue;
-        this.noticed.add(n.message);
-        this.warn(`WARNING: ${n.message}`);
-        if (n.hint) this.warn(n.hint);
-      }
-      if (!this.warned) {
-        this.warned = true;
-        for (const d of this.scanned.devices) {
-          for (const m of d.mdas) for (const w of m.warnings) this.warn(w);
-          for (const w of d.warnings) this.warn(w);
-        }
-        for (const p of this.scanned.problems) this.warn(`WARNING: ${p.message}`);
-        for (const f of this.scanned.all()) for (const w of f.warnings) this.warn(w);
-      }
+      for (const p of this.scanned.problems) this.warn(`WARNING: ${p.message}`);
+      for (const f of this.scanned.all()) for (const w of f.warnings) this.warn(w);
     }
     return this.scanned;
   }
@@ -280,7 +307,11 @@ export class Ctx {
   // ----- commits -------------------------------------------------------------------------------
   private description(): string {
     this.writes++;
-    return this.writes === 1 ? `Write from ${this.cmdline}.` : `Write[${this.writes - 1}] from ${this.cmdline}.`;
+    const d = this.writes === 1 ? `Write from ${this.cmdline}.` : `Write[${this.writes - 1}] from ${this.cmdline}.`;
+    // lvm2 formats it into a 2048-byte buffer: a long command line is cut (its final "." too),
+    // which the metadata's size, and so what fits in a metadata area, depends on.
+    const bytes = new TextEncoder().encode(d);
+    return bytes.length < DESCRIPTION_MAX ? d : new TextDecoder().decode(bytes.subarray(0, DESCRIPTION_MAX - 1)).replace(/\uFFFD$/, '');
   }
 
   /**
@@ -295,12 +326,13 @@ export class Ctx {
     this.archived.add(vg.id);
     let done: ReturnType<typeof commitVg>;
     try {
-      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), opts);
+      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), { ...opts, skipFullMdas: handlesMissingPvs(this.args) });
     } catch (e) {
       // A PV that refuses the write (read-only device, no write permission): lvm2's vg_write failure.
       if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`]);
       throw e;
     }
+    for (const w of done.warnings) this.warn(w);
     this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
     // As lvm2 does, the backup is written once the command has finished with the VG.

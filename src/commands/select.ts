@@ -26,9 +26,9 @@ export function duplicateVgName(name: string): string[] {
 }
 
 export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
-  if (ctx.scan().isDuplicate(name)) fail(duplicateVgName(name));
+  if (ctx.scan().isDuplicate(name)) throw new DuplicateVgNameError(name);
   const f = ctx.scan().get(name);
-  if (!f) fail(vgNotFound(name));
+  if (!f) fail(vgNotFound(name), 5, 'VG_NOT_FOUND', { vg: name });
   return f;
 }
 

@@ -1,5 +1,7 @@
 // One small interface for everything that can hold a PV: image files, block devices, memory (tests).
 // Metadata I/O is synchronous: commands are short, and sync pread/pwrite is the fastest path in Node.
+import { UlvmError } from '../errors.ts';
+
 export interface BlockDevice {
   /** The path the user named the device by. */
   readonly path: string;
@@ -13,9 +15,9 @@ export interface BlockDevice {
   close(): void;
 }
 
-export class DeviceNotFoundError extends Error {
+export class DeviceNotFoundError extends UlvmError {
   constructor(readonly path: string) {
-    super(`No device found for ${path}.`);
+    super('DEVICE_NOT_FOUND', [`No device found for ${path}.`], 5, { device: path });
   }
 }
 
@@ -23,30 +25,33 @@ export class DeviceNotFoundError extends Error {
  * Another user holds the device: a mounted filesystem, a loop or device-mapper device on it, or a
  * process that opened it exclusively. lvm2 says so when its O_EXCL open fails with EBUSY.
  */
-export class DeviceBusyError extends Error {
+export class DeviceBusyError extends UlvmError {
   constructor(
     readonly path: string,
     /** Who holds it, for -v output (the kernel does not say for O_EXCL holders). */
     readonly users: string[] = [],
   ) {
-    super(`Can't open ${path} exclusively.  Mounted filesystem?`);
+    super('DEVICE_IN_USE', [`Can't open ${path} exclusively.  Mounted filesystem?`], 5, { device: path });
   }
 }
 
-/** The device exists but this user may not open it (EACCES/EPERM), or not for writing (EROFS). */
-export class DeviceAccessError extends Error {
+/**
+ * The device exists but this user may not open it (EACCES/EPERM), or not for writing (EROFS).
+ * lvm2 drops a path it cannot open, so to the user the device is "not found".
+ */
+export class DeviceAccessError extends UlvmError {
   constructor(
     readonly path: string,
-    readonly code: string,
+    readonly errno: string,
   ) {
-    super(`Cannot open ${path}: ${code}`);
+    super('DEVICE_ACCESS', [`Cannot use ${path}: device not found`], 5, { device: path, errno });
   }
 }
 
 /** A write that the device refused: lvm2's wording, offset and length included. */
-export class DeviceWriteError extends Error {
+export class DeviceWriteError extends UlvmError {
   constructor(readonly path: string, message: string) {
-    super(message);
+    super('DEVICE_WRITE', [message], 5, { device: path });
   }
 }
 

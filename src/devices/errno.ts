@@ -1,4 +1,5 @@
 // errno codes as lvm2 reports them: Node gives `code` ("EACCES"), lvm2 prints strerror(3) text.
+import { UlvmError } from '../errors.ts';
 
 const STRERROR: Record<string, string> = {
   EPERM: 'Operation not permitted',
@@ -18,6 +19,8 @@ const STRERROR: Record<string, string> = {
 
 /** The errno code of a failed system call, or undefined for anything that is not one. */
 export function errnoCode(e: unknown): string | undefined {
+  // A UlvmError's code is ulvm's own (ENOSPC_VG is no errno).
+  if (e instanceof UlvmError) return undefined;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && code.startsWith('E') ? code : undefined;
 }

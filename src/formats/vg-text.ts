@@ -257,15 +257,16 @@ function printVgSection(o: Out, vg: VolumeGroup, header: TextHeader): void {
     vg.lvs.forEach((lv, i) => !visible[i] && printLv(o, vg, lv, header, pvNames));
     o.indent--;
     o.line('}');
-    o.nl();
   }
+  // lvm2 puts an empty line after the LV section whether or not there is one (so an LV-less VG
+  // has two), and none after the historical one.
+  o.nl();
   if (vg.historicalLvs?.length) {
     o.line('historical_logical_volumes {');
     o.indent++;
     printHistorical(o, vg.historicalLvs);
     o.indent--;
     o.line('}');
-    o.nl();
   }
   o.indent--;
   o.line('}');

@@ -6,11 +6,18 @@ import { join } from 'node:path';
 import { exportVgFile, reheadVgFile, type TextHeader } from '../formats/vg-text.ts';
 import type { VolumeGroup } from '../model/types.ts';
 import { errnoCode, strerror } from '../devices/errno.ts';
+import { UlvmError } from '../errors.ts';
 
 /** Why a backup or archive was not written; `lines` are lvm2's errors (none for a read-only fs). */
-export class BackupError extends Error {
-  constructor(readonly lines: string[]) {
-    super(lines.join('\n') || 'backup not written');
+export class BackupError extends UlvmError {
+  constructor(lines: string[]) {
+    super('BACKUP', lines);
+    if (!lines.length) this.message = 'backup not written';
+  }
+
+  /** A silent failure (read-only filesystem) still ends a command with lvm2's generic line. */
+  override stderrText(): string {
+    return this.lines.length ? super.stderrText() : '  Command failed with status code 5.\n';
   }
 }
 

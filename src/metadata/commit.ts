@@ -8,8 +8,14 @@ import { layoutText, maxMetadataSize, nextTextOffset } from '../formats/circular
 import { lvmCrc } from '../formats/crc.ts';
 import { exportVgRaw, type TextHeader } from '../formats/vg-text.ts';
 import type { VolumeGroup } from '../model/types.ts';
+import { UlvmError, type UlvmErrorCode, type UlvmErrorData } from '../errors.ts';
 
-export class CommitError extends Error {}
+/** A VG write that failed before any header changed (the VG still reads back as it was). */
+export class CommitError extends UlvmError {
+  constructor(lines: string | string[], code: UlvmErrorCode = 'FAILED', data: UlvmErrorData = {}) {
+    super(code, Array.isArray(lines) ? lines : [lines], 5, data);
+  }
+}
 
 interface OpenPv {
   dev: BlockDevice;
@@ -63,16 +69,41 @@ export interface CommitOptions {
 export interface Committed {
   checksum: number;
   size: number;
+  /** Areas skipped (skipFullMdas), in lvm2's words. */
+  warnings: string[];
 }
 
-export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader, opts: { repair?: boolean } = {}): Committed {
+export interface CommitVgOptions {
+  repair?: boolean;
+  /**
+   * lvm2's handles_missing_pvs: a metadata area the text does not fit in is skipped with a warning
+   * (the others are written); otherwise it fails the write at once.
+   */
+  skipFullMdas?: boolean;
+}
+
+/** lvm2's words for a text too big for an area (format-text.c), with the seqno being written. */
+function tooBig(vg: VolumeGroup, path: string, size: number, max: number): string {
+  return `VG ${vg.name} ${vg.seqno} metadata on ${path} (${size} bytes) exceeds maximum metadata size (${max} bytes)`;
+}
+
+export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: string[], header: TextHeader, opts: CommitVgOptions = {}): Committed {
   const text = encodeText(exportVgRaw(vg, header));
   const pvs = devicePaths.map((p) => openPv(opener, p, opts.repair));
+  const warnings: string[] = [];
   try {
     for (const pv of pvs)
-      for (const h of pv.headers)
-        if (text.length > maxMetadataSize(h.header.size))
-          throw new CommitError(`VG ${vg.name} metadata on ${pv.dev.path} (${text.length} bytes) exceeds maximum metadata size (${maxMetadataSize(h.header.size)} bytes)`);
+      pv.headers = pv.headers.filter((h) => {
+        const max = maxMetadataSize(h.header.size);
+        if (h.header.committed.flags & RAW_LOCN_IGNORED || text.length <= max) return true;
+        const line = tooBig(vg, pv.dev.path, text.length, max);
+        const data = { vg: vg.name, device: pv.dev.path, metadataBytes: text.length, maxMetadataBytes: max };
+        if (!opts.skipFullMdas) throw new CommitError([line, `Failed to write VG ${vg.name}.`], 'METADATA_AREA_FULL', data);
+        warnings.push(line, `WARNING: Failed to write an MDA of VG ${vg.name}.`);
+        return false;
+      });
+    const fits = pvs.some((pv) => pv.headers.some((h) => !(h.header.committed.flags & RAW_LOCN_IGNORED)));
+    if (warnings.length && !fits) throw new CommitError([...warnings, `Failed to write VG ${vg.name}.`], 'METADATA_AREA_FULL', { vg: vg.name, metadataBytes: text.length });
     const checksum = lvmCrc(text);
     const plans: { pv: OpenPv; h: { offset: number; header: MdaHeader }; start: number }[] = [];
     // 1. labels that must say "in use", then the text everywhere.
@@ -101,7 +132,7 @@ export function commitVg(opener: DeviceOpener, vg: VolumeGroup, devicePaths: str
       p.pv.dev.write(p.h.offset, encodeMdaHeader(hdr));
     }
     for (const pv of pvs) pv.dev.flush();
-    return { checksum, size: text.length };
+    return { checksum, size: text.length, warnings };
   } finally {
     for (const pv of pvs) pv.dev.close();
   }

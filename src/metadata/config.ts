@@ -2,14 +2,21 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { type ConfigNode, type ConfigValue, ConfigParseError, lookup, parseConfig } from '../formats/config-text.ts';
 import { errnoCode, errnoNumber } from '../devices/errno.ts';
+import { UlvmError } from '../errors.ts';
 
 /** A configuration lvm2 refuses to start with; `stderr` is exactly what it prints. */
-export class ConfigError extends Error {
+export class ConfigError extends UlvmError {
   constructor(
     readonly stderr: string,
-    readonly rc: number,
+    rc: number,
   ) {
-    super(stderr.trim());
+    super('CONFIG', stderr.replace(/\n$/, '').split('\n').map((l) => l.replace(/^ {2}/, '')), rc);
+    this.message = stderr.trim();
+  }
+
+  /** Some of lvm2's lines here have no prefix (printed before its log is set up): keep them exact. */
+  override stderrText(): string {
+    return this.stderr;
   }
 }
 

