@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sparseFile } from '../test/helpers/files.ts';
 import { runCommand } from '../src/cli/main.ts';
-import { BufferIo } from '../src/cli/io.ts';
+import { BufferIo } from '../src/ops/io.ts';
 import { fileOpener } from '../src/devices/file.ts';
 import { ActivationEngine } from '../src/activation/engine.ts';
 import { fmtRate, fmtX, median, pad, padr } from './format.ts';

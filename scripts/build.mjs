@@ -35,5 +35,27 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+// The library (package exports): an ES module and a CommonJS bundle of src/index.ts, and type
+// declarations emitted by tsc (a library user's TypeScript checks against them).
+for (const [format, file] of [['esm', 'index.mjs'], ['cjs', 'index.cjs']]) {
+  await build({
+    absWorkingDir: repo,
+    entryPoints: ['src/index.ts'],
+    bundle: true,
+    platform: 'node',
+    format,
+    target: 'node20',
+    outfile: join(dist, file),
+    external: ['koffi'],
+    // esbuild's ESM output calls require() for Node built-ins; give it one.
+    ...(format === 'esm' ? { banner: { js: "import { createRequire as __ulvmCreateRequire } from 'node:module'; const require = __ulvmCreateRequire(import.meta.url);" } } : {}),
+    logLevel: 'warning',
+  });
+}
+const types = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repo, 'tsconfig.lib.json'), '--outDir', join(dist, 'types')], { stdio: 'inherit' });
+if (types.status !== 0) {
+  console.error('ulvm build: type declarations failed');
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, [join(repo, 'scripts', 'code-cache.cjs'), join(root, 'bin', 'load.cjs')], { stdio: 'inherit' });
 if (r.status !== 0) console.warn('ulvm build: no code cache made; commands will compile at start-up');

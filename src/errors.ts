@@ -24,6 +24,8 @@ export type UlvmErrorCode =
   /** A lock held by another command (and waiting was not allowed, or took too long). */
   | 'LOCK_TIMEOUT'
   | 'DEVICE_NOT_FOUND'
+  /** Devices given could not be used (in use, partitioned, too small …): lvm2 said why, one by one. */
+  | 'DEVICE_UNUSABLE'
   /** A device this user may not open. */
   | 'DEVICE_ACCESS'
   | 'DEVICE_WRITE'
@@ -49,6 +51,8 @@ export interface UlvmErrorData {
   maxMetadataBytes?: number;
   /** An errno name (EACCES …) behind a device failure. */
   errno?: string;
+  /** What went wrong, for a failure whose lvm2 messages were printed (emitted) already, so that `lines` is empty. */
+  detail?: string;
 }
 
 export class UlvmError extends Error {
@@ -60,7 +64,7 @@ export class UlvmError extends Error {
     readonly rc = 5,
     readonly data: UlvmErrorData = {},
   ) {
-    super(lines.join('\n'));
+    super(lines.length ? lines.join('\n') : (data.detail ?? code));
   }
 
   /** Exactly what the CLI writes to stderr for this failure. */

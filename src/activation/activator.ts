@@ -65,7 +65,7 @@ export interface Activator {
    * or until the next table load resumes them: a metadata commit then falls between two I/Os,
    * as lvm2 suspends an origin around taking a snapshot. A holder that dies releases too.
    */
-  hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>>;
+  hold(vgName: string, lvNames: string[], warn?: (msg: string) => void): Promise<() => Promise<void>>;
 }
 
 export interface MergeResult {

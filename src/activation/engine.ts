@@ -185,7 +185,34 @@ export class ActivationEngine implements Activator {
   }
 
   private opens(key: string, e: Entry): number {
-    return (e.exp.users ?? 0) + (this.observer?.opens(key) ?? 0);
+    return (e.exp.users ?? 0) + (this.observer?.opens(key) ?? 0) + (this.localOpens.get(key) ?? 0);
+  }
+
+  /** Opens by library users in this process (open()), by entry key. */
+  private readonly localOpens = new Map<string, number>();
+
+  /**
+   * Opens an active LV in this process, as a program opens /dev/VG/LV: the open counts (lvremove
+   * and deactivation refuse while it lasts) until `close` is called; I/O goes through the live
+   * device (an origin's writes copy to its snapshots).
+   */
+  openLocal(vgName: string, lvName: string): { device: MappedDevice; close: () => void } | undefined {
+    for (const [key, e] of this.entries)
+      if (e.vgName === vgName && e.lvName === lvName) {
+        this.localOpens.set(key, (this.localOpens.get(key) ?? 0) + 1);
+        let closed = false;
+        return {
+          device: e.opened.device,
+          close: () => {
+            if (closed) return;
+            closed = true;
+            const n = (this.localOpens.get(key) ?? 1) - 1;
+            if (n > 0) this.localOpens.set(key, n);
+            else this.localOpens.delete(key);
+          },
+        };
+      }
+    return undefined;
   }
 
   private found(vgName: string, devices: string[]): FoundVg {

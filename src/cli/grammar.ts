@@ -8,8 +8,8 @@ import { findCommand } from './grammar/match.ts';
 import { defsFor, isCommandName, longOptionName, optionById, optionValueType, validArgs } from './grammar/registry.ts';
 import { checkValue } from './grammar/validate.ts';
 import { commandHelp, formatsText, helpCommand, segtypesText, versionText } from './help.ts';
-import type { ParsedArgs, ParseFailure } from './parsed.ts';
-import { parseUnitsArg } from './sizes.ts';
+import type { ParsedArgs, ParseFailure } from '../ops/args.ts';
+import { parseUnitsArg } from '../ops/sizes.ts';
 
 const EINVALID_CMD_LINE = 3;
 const ENO_SUCH_CMD = 2;

@@ -1,23 +1,32 @@
 // Entry point: `ulvm <command> ...`, `lvm <command> ...`, or a symlink named like an lvm2 command.
 import { basename } from 'node:path';
 import { realpathSync } from 'node:fs';
-import { COMMANDS } from './commands.ts';
-import { ProcessIo, type Io } from './io.ts';
+import { COMMANDS } from '../commands/index.ts';
+import { ProcessIo, type Io } from '../ops/io.ts';
 import { parseCommandLine } from './grammar.ts';
-import { Ctx, type RunEnv } from '../commands/context.ts';
+import { Ctx, type RunEnv } from '../ops/context.ts';
 import { fileOpener } from '../devices/file.ts';
+import { DaemonClient } from '../daemon/client.ts';
+import { systemPaths } from '../metadata/paths.ts';
+import type { Activator } from '../activation/activator.ts';
 import { userFailure } from './user-errors.ts';
 import { ULVM_COMMANDS as ULVM_OWN, ulvmCommand, ulvmCommandHelp, ulvmHelpList, ulvmVersionLine, wantsHelp } from './ulvm-commands.ts';
 import { lvmHelpList, versionText } from './help.ts';
 import { isCommandName } from './grammar/registry.ts';
 
-export { BufferIo } from './io.ts';
+export { BufferIo } from '../ops/io.ts';
 export { fileOpener } from '../devices/file.ts';
 export { MemoryDisks } from '../devices/memory.ts';
-export type { RunEnv } from '../commands/context.ts';
+export type { RunEnv } from '../ops/context.ts';
 
 function isFailure(x: object): x is { stdout: string; stderr: string; rc: number } {
   return 'rc' in x;
+}
+
+/** Real devices are activated by the daemon of the run directory, which the CLI starts on demand. */
+function defaultActivator(env: RunEnv): Activator | undefined {
+  if (env.opener !== fileOpener || !env.self) return undefined;
+  return new DaemonClient(systemPaths(env.env, env.uid).runDir, env.self, env.env);
 }
 
 /** Runs one lvm2 command in-process; returns its exit code. */
@@ -43,7 +52,7 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
   }
   let ctx: Ctx;
   try {
-    ctx = new Ctx(env, parsed, [name, ...argv].join(' '));
+    ctx = new Ctx({ ...env, dispatch: env.dispatch ?? runCommand }, parsed, [name, ...argv].join(' '), env.activator ?? defaultActivator(env));
   } catch (e) {
     // An unreadable or broken lvm.conf stops every command before it starts.
     const f = userFailure(e);

@@ -1,11 +1,10 @@
 // `ulvm daemon start|stop|status|run`: the activation daemon of this run directory.
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
 import { DaemonClient } from '../daemon/client.ts';
 import { daemonPaths } from '../daemon/paths.ts';
 import { runDaemon } from '../daemon/server.ts';
-import { BufferIo } from '../cli/io.ts';
-import type { Activator } from '../activation/activator.ts';
+import { snapshotWatch } from '../api/watch.ts';
 
 /** lvm2's refusal of vgchange -an with open LVs, per VG, and how to go on. */
 function inUseLines(inUse: { vgName: string; lvName: string }[]): string[] {
@@ -28,17 +27,8 @@ export async function run(ctx: Ctx): Promise<number> {
     case 'run': {
       const port = ctx.config.int('daemon/nbd_tcp_port', -1);
       const tree = ctx.config.str('daemon/device_tree', p.tree);
-      const watch = {
-        configFile: ctx.paths.configFile,
-        lockDir: ctx.paths.lockDir,
-        // The snapshot watch runs lvextend inside the daemon, against the daemon's own engine.
-        run: async (argv: string[], activator: Activator) => {
-          const { runCommand } = await import('../cli/main.ts');
-          const io = new BufferIo();
-          const rc = await runCommand(argv[0]!, argv.slice(1), { io, env: ctx.run.env, uid: ctx.run.uid, cwd: ctx.run.cwd, opener: ctx.opener, activator });
-          return { rc, stdout: io.stdout, stderr: io.stderr };
-        },
-      };
+      // The snapshot watch extends COWs and finishes merges inside the daemon, through the library.
+      const watch = snapshotWatch(ctx.paths, ctx.opener);
       await runDaemon(ctx.paths.runDir, { ...(port >= 0 ? { tcpPort: port } : {}), ...(tree ? { deviceTree: tree } : {}), watch });
       // The daemon lives on in its servers; this command returns to the event loop.
       await new Promise(() => undefined);

@@ -4,9 +4,8 @@
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { runCommand } from '../cli/main.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
 import { encodeMbr } from '../formats/partitions.ts';
 import { scanDevices } from '../metadata/scan.ts';
 import { openLv } from '../mapper/open-lv.ts';
@@ -21,10 +20,11 @@ export async function run(ctx: Ctx): Promise<number> {
   if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, MARKER))) fail(`${dir} exists and is not a ulvm demo folder; choose an empty or new folder.`);
   const env = { ...ctx.run.env, ULVM_SYSTEM_DIR: join(dir, 'etc'), ULVM_RUN_DIR: join(dir, 'run') };
   const runEnv = { ...ctx.run, env, cwd: dir };
+  const dispatch = ctx.run.dispatch ?? fail('ulvm demo runs commands and needs the CLI dispatcher.');
   const say = (s: string) => ctx.output(s);
   const ulvm = async (cmd: string, ...args: string[]): Promise<number> => {
     say(`\n$ ulvm ${[cmd, ...args].join(' ')}\n`);
-    const rc = await runCommand(cmd, args, runEnv);
+    const rc = await dispatch(cmd, args, runEnv);
     if (rc !== 0) say(`(exit status ${rc})\n`);
     return rc;
   };
@@ -34,7 +34,7 @@ export async function run(ctx: Ctx): Promise<number> {
     say((r.stdout ?? '') + (r.stderr ?? ''));
     return r.status === 0;
   };
-  if (existsSync(join(dir, 'run'))) await runCommand('daemon', ['stop'], { ...runEnv, io: { out: () => undefined, err: () => undefined, readLine: () => null } });
+  if (existsSync(join(dir, 'run'))) await dispatch('daemon', ['stop'], { ...runEnv, io: { out: () => undefined, err: () => undefined, readLine: () => null } });
   spawnSync('umount', ['-l', join(dir, 'mnt')]);
   spawnSync('umount', ['-l', join(dir, 'run', 'dev')]);
   rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // `ulvm dmsetup ls|table|status|info [NAME]`: the daemon's live tables, named as the kernel's are,
 // with the hidden devices a snapshot family adds (`-real` under an origin, `-cow` under a snapshot).
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
 import { dmName } from '../model/names.ts';
 import type { ActiveLv } from '../activation/activator.ts';
 

@@ -1,5 +1,5 @@
 // Every command module exports `run(ctx)` returning lvm2's exit code (0 ok, 3 bad command line, 5 failed).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 
 export type CommandHandler = (ctx: Ctx) => Promise<number> | number;
 

@@ -1,8 +1,8 @@
 // lvchange -a y|n (activation), -p r|rw (permission), --refresh.
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { splitLvName, findVgOrFail } from './select.ts';
-import { activateLvs, reloadVg } from './activate.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { splitLvName, findVgOrFail } from '../ops/select.ts';
+import { activateLvs, reloadVg } from '../ops/activate.ts';
 import { cloneVg } from '../model/clone.ts';
 import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import type { VolumeGroup } from '../model/types.ts';

@@ -1,13 +1,13 @@
 // lvconvert: of lvm2's conversions ulvm does the snapshot merge (--merge / --mergesnapshot); the
 // others (raid, mirror, cache, thin pools) need segment types ulvm does not map yet.
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { findVgOrSay, splitLvName, rescanVg } from './select.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { findVgOrSay, splitLvName, rescanVg } from '../ops/select.ts';
 import type { LogicalVolume } from '../model/types.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { isLvVisibleForReport } from '../report/lv-info.ts';
-import { pollInterval, pollSnapshotMerge, startSnapshotMerge, type MergePoll } from './snapshot-merge.ts';
+import { pollInterval, pollSnapshotMerge, startSnapshotMerge, type MergePoll } from '../ops/snapshot-merge.ts';
 
 const MERGES = new Set(['lvconvert_merge', 'lvconvert_merge_snapshot']);
 

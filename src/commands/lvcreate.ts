@@ -1,34 +1,11 @@
-// lvcreate: linear and striped logical volumes, and classic snapshots (lvcreate-snapshot.ts).
-import { maxLvProblem } from '../model/limits.ts';
-import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { findVgOrFail, splitLvName } from './select.ts';
-import { checkSizeNotZero, lvcreateExtents, sizeArg } from './lv-size.ts';
-import { allocate, freeExtents } from '../model/alloc.ts';
-import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
-import { generateId } from '../formats/uuid.ts';
-import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
-import { nodename } from '../metadata/stamp.ts';
-import { displaySize } from '../report/units.ts';
-import { mapLvRange } from '../mapper/extent-map.ts';
-import { wipeSignatures, zeroLvStart } from './wipe.ts';
-import { activateLvs, canActivate } from './activate.ts';
-import { dmName } from '../model/names.ts';
-import type { FoundVg } from '../metadata/scan.ts';
-import { createSnapshot } from './lvcreate-snapshot.ts';
-
-function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefined {
-  if (!args.length) return undefined;
-  const ids = new Set<string>();
-  for (const a of args) {
-    const name = ctx.deviceName(a.replace(/:.*$/, ''));
-    const pv = found.vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === name);
-    if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${found.vg.name}".`);
-    ids.add(pv.id);
-  }
-  return ids;
-}
+// lvcreate: linear and striped logical volumes, and classic snapshots.
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { findVgOrFail, splitLvName } from '../ops/select.ts';
+import { checkSizeNotZero, newLvSizeArgs, sizeArg } from '../ops/lv-size.ts';
+import { createLv } from '../ops/create-lv.ts';
+import { createSnapshot, snapshotChunkArg } from '../ops/create-snapshot.ts';
+import { optAll } from '../ops/args.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [target, ...pvArgs] = ctx.args.positionals;
@@ -37,9 +14,22 @@ export async function run(ctx: Ctx): Promise<number> {
   let vgName = target;
   let lvName = ctx.opt('name');
   const split = splitLvName(target);
+  const tags = optAll(ctx.args, 'addtag');
   if (ctx.has('snapshot') || ctx.opt('type') === 'snapshot') {
     if (!split) fail(['Please specify a logical volume to act as the snapshot origin.', `Run \`lvcreate --help' for more information.`], 3);
-    return createSnapshot(ctx, split.vg, split.lv, lvName, (f) => pvSet(ctx, f, pvArgs));
+    const chunkSize = snapshotChunkArg(ctx);
+    if (ctx.opt('zero') !== undefined) fail(['Option --zero is unsupported with snapshots.', `Run \`lvcreate --help' for more information.`], 3);
+    await createSnapshot(ctx, {
+      vg: split.vg,
+      origin: split.lv,
+      ...(lvName !== undefined ? { name: lvName } : {}),
+      ...newLvSizeArgs(ctx),
+      ...(chunkSize !== undefined ? { chunkSize } : {}),
+      pvs: pvArgs,
+      tags,
+      activate: ctx.opt('activate') !== 'n',
+    });
+    return 0;
   }
   if (split) {
     vgName = split.vg;
@@ -54,94 +44,21 @@ export async function run(ctx: Ctx): Promise<number> {
     fail('Thin provisioning is not supported by this version of ulvm yet.');
   }
   if (type && !['linear', 'striped'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
-  if (lvName !== undefined) {
-    const p = nameProblem(lvName);
-    if (p) fail([`Logical volume name "${lvName}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3);
-    const r = lvNameRestriction(lvName);
-    if (r) fail([r, `Run \`lvcreate --help' for more information.`], 3);
-  }
-  const stripes = parseInt(ctx.opt('stripes') ?? '1', 10);
-  let stripeSize: number | undefined;
-  if (stripes > 1) {
-    const I = ctx.opt('stripesize');
-    if (I) stripeSize = sizeArg(I, 'k', 'stripesize').sectors;
-    else {
-      stripeSize = 128;
-      ctx.print(`Using default stripesize ${displaySize(stripeSize)}.`);
-    }
-    if (stripeSize & (stripeSize - 1) || stripeSize < 8) fail(`Invalid stripe size ${displaySize(stripeSize)}.`, 3);
-  }
-  await ctx.locks.vg(vgName);
-  const found = findVgOrFail(ctx, vgName);
-  const vg: VolumeGroup = cloneVg(found.vg);
-  const name = lvName ?? nextLvolName(vg.lvs.map((l) => l.name));
-  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
-  const full = maxLvProblem(vg);
-  if (full) fail(full);
-  const pvs = pvSet(ctx, found, pvArgs);
-  const free = freeExtents(vg, pvs);
-  const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
-  const wanted = lvcreateExtents(ctx, vg.extentSize, (w) =>
-    w === 'VG' ? total : w === 'FREE' ? freeExtents(vg) : w === 'PVS' ? (pvs ? free : freeExtents(vg)) : fail(`Please express size as %VG, %PVS, or %FREE.`, 3),
-  );
-  let extents = wanted.extents;
-  const approximate = wanted.approximate;
-  if (extents % stripes) {
-    const up = Math.ceil(extents / stripes) * stripes;
-    ctx.print(`Rounding size ${displaySize(extents * vg.extentSize)} (${extents} extents) up to stripe boundary size ${displaySize(up * vg.extentSize)} (${up} extents).`);
-    extents = up;
-  }
-  if (extents === 0) fail(`Number of extents requested (0) needs to be divisible by ${stripes}.`, 5);
-  if (stripes > vg.pvs.length) fail(`Number of stripes (${stripes}) must not exceed number of physical volumes (${vg.pvs.length})`, 5);
-  if (!approximate && extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
-  const res = allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate });
-  if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
-  const lv: LogicalVolume = {
-    name,
-    id: generateId(),
-    status: ctx.opt('permission') === 'r' ? ['READ', 'VISIBLE'] : ['READ', 'WRITE', 'VISIBLE'],
-    flags: [],
-    tags: ctx.args.options.get('addtag') ?? [],
-    creationTime: ctx.now(),
-    creationHost: nodename(),
-    segments: res.segments,
-  };
+  const I = ctx.opt('stripesize');
   const alloc = ctx.opt('alloc');
-  if (alloc) lv.allocationPolicy = alloc;
-  vg.lvs.push(lv);
-  ctx.verbose(1, `Creating logical volume ${name}`);
-  const noActivate = ctx.opt('activate') === 'n' || ctx.opt('driverloaded') === 'n';
-  ctx.commit(vg, ctx.pvPaths(found), found.vg);
-  if (!noActivate && canActivate(ctx)) {
-    ctx.verbose(1, `Activating logical volume ${vgName}/${name}.`);
-    ctx.verbose(1, `activation/volume_list configuration setting not defined: Checking only host tags for ${vgName}/${name}.`);
-    await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
-    const a = (await ctx.loadActivation()).find((x) => x.vgId === vg.id && x.lvId === lv.id);
-    if (a) {
-      const dm = dmName(vgName, name);
-      ctx.verbose(1, `Creating ${dm}`);
-      ctx.verbose(1, `Loading table for ${dm} (${a.major}:${a.minor}).`);
-      ctx.verbose(1, `Resuming ${dm} (${a.major}:${a.minor}).`);
-    }
-  }
-  if (!noActivate && ctx.opt('wipesignatures') !== 'n') {
-    // lvm2 wipes known signatures at the start of the new LV, asking first; a refusal takes the LV away again.
-    ctx.verbose(1, `Wiping known signatures on logical volume ${vgName}/${name}.`);
-    const first = mapLvRange(vg, lv, 0, 68 * 1024)[0]!;
-    const path = found.pvDevices.get(first.pv.id)!.path;
-    if (wipeSignatures(ctx, ctx.opener, path, `/dev/${vgName}/${name}`, first.offset) === 'refused') {
-      if (canActivate(ctx)) await ctx.activator.deactivate(vgName, [name]);
-      const undo = cloneVg(vg);
-      undo.lvs = undo.lvs.filter((l) => l.name !== name);
-      ctx.commit(undo, ctx.pvPaths(found), vg);
-      ctx.error(`Failed to wipe signatures on logical volume ${vgName}/${name}.`);
-      fail('Aborting. Failed to wipe start of new LV.');
-    }
-  }
-  if (noActivate) ctx.warn(`WARNING: Logical volume ${vgName}/${name} not zeroed.`);
-  else if (ctx.opt('zero') !== 'n') {
-    zeroLvStart(ctx, found, vg, lv);
-  }
-  ctx.print(`Logical volume "${name}" created.`);
+  await createLv(ctx, {
+    vg: vgName,
+    ...(lvName !== undefined ? { name: lvName } : {}),
+    ...newLvSizeArgs(ctx),
+    stripes: parseInt(ctx.opt('stripes') ?? '1', 10),
+    ...(I ? { stripeSize: sizeArg(I, 'k', 'stripesize').sectors } : {}),
+    pvs: pvArgs,
+    readOnly: ctx.opt('permission') === 'r',
+    tags,
+    ...(alloc ? { alloc } : {}),
+    activate: ctx.opt('activate') !== 'n',
+    zero: ctx.opt('zero') !== 'n',
+    wipeSignatures: ctx.opt('wipesignatures') !== 'n',
+  });
   return 0;
 }

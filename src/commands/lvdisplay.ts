@@ -1,5 +1,5 @@
 // lvdisplay: logical volume attributes (tools/lvdisplay.c).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { sizer } from './display/out.ts';
 import { badCommandLine, reportInstead } from './display/columns.ts';
 import { eachLv } from './display/walk-lv.ts';

@@ -1,5 +1,5 @@
 // lvmdevices: list, add and remove entries of the devices file.
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { scanDevice } from '../metadata/scan.ts';
 
 export async function run(ctx: Ctx): Promise<number> {

@@ -2,11 +2,11 @@
 // runs it (and as the ulvm daemon runs it inside itself once a merge nobody polls is done). Of
 // the poll operations ulvm has the snapshot merge only (pvmove, mirror conversion and thin
 // merges need targets ulvm does not map).
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { findVgOrSay, splitLvName } from './select.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { findVgOrSay, splitLvName } from '../ops/select.ts';
 import { mergingSnapshotOf } from '../model/snapshots.ts';
-import { pollInterval, pollSnapshotMerge } from './snapshot-merge.ts';
+import { pollInterval, pollSnapshotMerge } from '../ops/snapshot-merge.ts';
 
 const KNOWN = new Set(['pvmove', 'convert', 'merge', 'merge_thin']);
 

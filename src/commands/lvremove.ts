@@ -1,7 +1,7 @@
 // lvremove: remove logical volumes (VG/LV arguments, or a VG for all its LVs).
-import type { Ctx } from './context.ts';
-import { splitLvName, findVgOrSay } from './select.ts';
-import { lvSelectable, removeLvs } from './lv-remove.ts';
+import type { Ctx } from '../ops/context.ts';
+import { splitLvName, findVgOrSay } from '../ops/select.ts';
+import { lvSelectable, removeLvs } from '../ops/lv-remove.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   let rc = 0;

@@ -1,11 +1,11 @@
 // lvrename: `lvrename VG OLD NEW` or `lvrename VG/OLD VG/NEW`.
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { findVgOrFail, splitLvName } from './select.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { findVgOrFail, splitLvName } from '../ops/select.ts';
 import { lvNameRestriction, nameProblem } from '../model/names.ts';
 import { attrString, segType } from '../model/types.ts';
-import { reloadVg } from './activate.ts';
+import { reloadVg } from '../ops/activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const p = ctx.args.positionals;

@@ -1,5 +1,5 @@
 // lvscan: one line per LV with its state and size (tools/lvscan.c).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { sayUnlessSilent, sizer } from './display/out.ts';
 import { eachLv } from './display/walk-lv.ts';
 import { ctxActivation, inKernel, snapshotActive, type ActivationFn } from './display/lv-state.ts';

@@ -1,9 +1,9 @@
 // pvchange -x y|n: allow or forbid allocation on physical volumes; --addtag/--deltag.
-import { rescanVg } from './select.ts';
+import { rescanVg } from '../ops/select.ts';
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { optAll } from '../cli/parsed.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { optAll } from '../ops/args.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const x = ctx.opt('allocatable');

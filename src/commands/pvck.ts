@@ -1,5 +1,5 @@
 // pvck: check the label and metadata areas of physical volumes.
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { scanDevice } from '../metadata/scan.ts';
 
 export async function run(ctx: Ctx): Promise<number> {

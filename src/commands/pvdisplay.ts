@@ -1,5 +1,5 @@
 // pvdisplay: the attributes of physical volumes (tools/pvdisplay.c).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { say, sayUnlessSilent, sizer } from './display/out.ts';
 import { eachPv } from './display/walk-pv.ts';
 import { pvdisplayColons, pvdisplayFull, pvdisplaySegments } from './display/pv-display.ts';

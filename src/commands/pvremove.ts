@@ -1,8 +1,8 @@
 // pvremove: wipe the LVM label off orphan physical volumes.
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { removePvLabel } from '../metadata/pv-write.ts';
-import { claimDevice } from './exclusive.ts';
-import { exclusiveRescan, pvUser, rescanWarnings } from './pvcreate-check.ts';
+import { claimDevice } from '../ops/exclusive.ts';
+import { exclusiveRescan, pvUser, rescanWarnings } from '../ops/pvcreate-check.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.global();

@@ -1,9 +1,9 @@
 // pvresize: follow a device that grew or shrank (image file truncated, disk resized).
-import { rescanVg } from './select.ts';
+import { rescanVg } from '../ops/select.ts';
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { sizeArg } from './lv-size.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { sizeArg } from '../ops/lv-size.ts';
 import { encodeLabel, SECTOR_SIZE } from '../formats/label.ts';
 import { peCount } from '../model/layout.ts';
 

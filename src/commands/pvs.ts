@@ -1,8 +1,8 @@
 // pvs: report on physical volumes.
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { reportOptions, runReport } from './report-cmd.ts';
 import { renderReport } from '../report/report.ts';
-import { warnUsedOrphans } from './used-orphans.ts';
+import { warnUsedOrphans } from '../ops/used-orphans.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   // A PV report (not a label-only one) is process_each_pv, which reads the orphan VG before it

@@ -1,5 +1,5 @@
 // pvscan (display form): one line per PV and a total (tools/pvscan.c, pvscan_display_cmd).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { badCommandLine } from './display/columns.ts';
 import { padRight, sayUnlessSilent, sizer, type SizeFn } from './display/out.ts';
 import { eachPv } from './display/walk-pv.ts';

@@ -1,11 +1,11 @@
 // pvs, vgs, lvs (and xxdisplay -C): choose the objects named on the command line, hand them to the report engine.
 import { unusableReason } from './display/walk-pv.ts';
-import type { Ctx } from './context.ts';
-import { optAll } from '../cli/parsed.ts';
+import type { Ctx } from '../ops/context.ts';
+import { optAll } from '../ops/args.ts';
 import { renderReport, type ReportKind, type ReportOptions } from '../report/report.ts';
 import type { ReportInput } from '../report/rows.ts';
-import { lvObjects, pvObjects, vgObject } from './objects.ts';
-import { splitLvName, findVgOrSay } from './select.ts';
+import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
+import { splitLvName, findVgOrSay } from '../ops/select.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LvObject, VgObject } from '../report/objects.ts';
 

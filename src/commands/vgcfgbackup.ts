@@ -1,6 +1,6 @@
 // vgcfgbackup: write VG metadata to the backup directory, or to a file with -f.
-import { eachVg } from './select.ts';
-import type { Ctx } from './context.ts';
+import { eachVg } from '../ops/select.ts';
+import type { Ctx } from '../ops/context.ts';
 import { writeFileSync } from 'node:fs';
 import { exportVgFile } from '../formats/vg-text.ts';
 import { textHeader } from '../metadata/stamp.ts';

@@ -1,8 +1,8 @@
 // vgcfgrestore: write VG metadata from a backup or archive file back onto its PVs.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
 import { importVgText, MetadataError } from '../formats/vg-text.ts';
 import { ConfigParseError } from '../formats/config-text.ts';
 import { formatId } from '../formats/uuid.ts';

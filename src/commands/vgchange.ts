@@ -1,10 +1,10 @@
 // vgchange: attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid); activation comes with the daemon.
-import { eachVg, rescanVg } from './select.ts';
+import { eachVg, rescanVg } from '../ops/select.ts';
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { optAll } from '../cli/parsed.ts';
+import type { Ctx } from '../ops/context.ts';
+import { optAll } from '../ops/args.ts';
 import { generateId } from '../formats/uuid.ts';
-import { activatableLvs, activateLvs, canActivate } from './activate.ts';
+import { activatableLvs, activateLvs, canActivate } from '../ops/activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
 import { isResizeable, setMaxLvProblem, setMaxPvProblem } from '../model/limits.ts';
 

@@ -1,8 +1,8 @@
 // vgck: check VG metadata consistency (every copy readable, same seqno, structure valid); the
 // scan has already printed lvm2's warnings. --updatemetadata rewrites stale or damaged copies.
-import { eachVg } from './select.ts';
+import { eachVg } from '../ops/select.ts';
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const scan = ctx.scan();

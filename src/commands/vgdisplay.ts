@@ -1,6 +1,6 @@
 // vgdisplay: volume group attributes (tools/vgdisplay.c); -v adds the LVs and the PVs.
-import type { Ctx } from './context.ts';
-import { vgObject } from './objects.ts';
+import type { Ctx } from '../ops/context.ts';
+import { vgObject } from '../ops/objects.ts';
 import { say, sizer } from './display/out.ts';
 import { badCommandLine, reportInstead } from './display/columns.ts';
 import { eachVg } from './display/walk-vg.ts';

@@ -1,10 +1,10 @@
 // vgextend: add physical volumes to a volume group.
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { findVgOrFail } from './select.ts';
-import { fail } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
+import { findVgOrFail } from '../ops/select.ts';
+import { fail } from '../ops/context.ts';
 import { isResizeable, maxPvProblem, notResizeable } from '../model/limits.ts';
-import { addPvs, orphanPvsFor } from './vg-build.ts';
+import { addPvs, orphanPvsFor } from '../ops/vg-build.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;

@@ -1,9 +1,9 @@
 // vgmknodes [VG|LV ...] (and vgscan --mknodes): /dev/VG/LV and /dev/mapper/VG-LV for active LVs,
 // as links to the daemon's device-tree files, so that lvm2's paths work with ulvm's volumes.
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { daemonPaths } from '../daemon/paths.ts';
-import { splitLvName, findVgOrSay } from './select.ts';
-import { refreshDevLinks } from './dev-links.ts';
+import { splitLvName, findVgOrSay } from '../ops/select.ts';
+import { refreshDevLinks } from '../ops/dev-links.ts';
 
 function errnoText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

@@ -1,8 +1,8 @@
 // vgreduce: remove unused physical volumes from a volume group.
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
-import { findVgOrFail, vgNotFound } from './select.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
+import { findVgOrFail, vgNotFound } from '../ops/select.ts';
 import { orphanPvs } from '../metadata/commit.ts';
 import { isResizeable, notResizeable } from '../model/limits.ts';
 

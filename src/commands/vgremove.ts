@@ -1,8 +1,8 @@
 // vgremove: remove volume groups (and with -f or a yes, their logical volumes).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { orphanPvs } from '../metadata/commit.ts';
-import { lvSelectable, removeLvs } from './lv-remove.ts';
-import { findVgOrSay } from './select.ts';
+import { lvSelectable, removeLvs } from '../ops/lv-remove.ts';
+import { findVgOrSay } from '../ops/select.ts';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 

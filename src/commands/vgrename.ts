@@ -1,11 +1,11 @@
 // vgrename: rename a volume group (by name or by VG uuid).
 import { cloneVg } from '../model/clone.ts';
-import type { Ctx } from './context.ts';
-import { fail } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
 import { checkNewVgName } from './vgcreate.ts';
 import { formatId, parseId } from '../formats/uuid.ts';
-import { reloadVg } from './activate.ts';
-import { duplicateVgName, vgNotFound } from './select.ts';
+import { reloadVg } from '../ops/activate.ts';
+import { duplicateVgName, vgNotFound } from '../ops/select.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 
 /**

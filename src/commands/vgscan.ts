@@ -1,5 +1,5 @@
 // vgscan: list the volume groups found on the devices (tools/vgscan.c).
-import type { Ctx } from './context.ts';
+import type { Ctx } from '../ops/context.ts';
 import { sayUnlessSilent } from './display/out.ts';
 import { eachVg } from './display/walk-vg.ts';
 

@@ -16,17 +16,17 @@ export function snapshotAutoextendPolicy(config: Config): AutoextendPolicy {
   return { threshold, percent: config.int('activation/snapshot_autoextend_percent', 20) };
 }
 
-/** Runs an lvm command line (`lvextend ...`) against the engine; resolves to its exit status and output. */
-export type CommandRunner = (argv: string[]) => Promise<{ rc: number; stdout: string; stderr: string }>;
+/** Extends a snapshot's COW by `percent` of its size (lvextend -l +P%LV), against the engine. */
+export type SnapshotExtender = (vgName: string, lvName: string, percent: number, devices: string[]) => Promise<{ rc: number; messages: string[] }>;
 
 /** One watch round: extends every snapshot over the threshold once; returns what it extended. */
-export async function autoextendSnapshots(engine: ActivationEngine, policy: AutoextendPolicy, run: CommandRunner, log: (m: string) => void): Promise<string[]> {
+export async function autoextendSnapshots(engine: ActivationEngine, policy: AutoextendPolicy, extend: SnapshotExtender, log: (m: string) => void): Promise<string[]> {
   if (policy.threshold >= 100 || policy.percent <= 0) return [];
   const done: string[] = [];
   for (const s of engine.snapshotsFillingUp(policy.threshold)) {
     const name = `${s.vgName}/${s.lvName}`;
-    const r = await run(['lvextend', '-l', `+${policy.percent}%LV`, name, '--devices', s.devices.join(',')]);
-    for (const line of (r.stdout + r.stderr).split('\n')) if (line.trim()) log(line.trim());
+    const r = await extend(s.vgName, s.lvName, policy.percent, s.devices);
+    for (const line of r.messages) if (line.trim()) log(line.trim());
     if (r.rc === 0) done.push(name);
     else log(`Failed to extend snapshot ${name}.`);
   }

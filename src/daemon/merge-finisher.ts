@@ -36,8 +36,8 @@ export function mergeFinisher(engine: ActivationEngine, log: (m: string) => void
         // A command holding the VG's lock may be waiting on this daemon: try again shortly.
         if (new Locks(watch.lockDir).vgBusy(vgName)) return later(vgName, originName, devices, RETRY_MS);
         try {
-          const r = await watch.run(['lvpoll', '--polloperation', 'merge', key, '--devices', devices.join(',')], engine);
-          log(`merge of ${key} finished by the daemon (rc ${r.rc}): ${(r.stdout + r.stderr).trim().replace(/\n\s*/g, ' | ')}`);
+          const r = await watch.pollMerge(vgName, originName, devices, engine);
+          log(`merge of ${key} finished by the daemon (rc ${r.rc}): ${r.messages.join(' | ')}`);
         } catch (e) {
           log(`merge of ${key}: could not drop the merged snapshot: ${(e as Error).message}`);
         }

@@ -35,11 +35,24 @@ export interface ControlRequest {
   wait?: boolean;
 }
 
-/** The snapshot watch's needs: where lvm.conf and the locks are, and how to run lvextend in-process. */
+/**
+ * The snapshot watch's needs: where lvm.conf and the locks are, and the two operations it runs
+ * inside the daemon against the daemon's own activation (dmeventd's and lvmpolld's parts): each
+ * resolves to lvm2's messages and whether it succeeded.
+ */
 export interface SnapshotWatch {
   configFile: string;
   lockDir: string;
-  run: (argv: string[], activator: Activator) => Promise<{ rc: number; stdout: string; stderr: string }>;
+  /** lvextend -l +PERCENT%LV of a snapshot's COW store. */
+  extend: (vgName: string, lvName: string, percent: number, devices: string[], activator: Activator) => Promise<WatchResult>;
+  /** lvpoll --polloperation merge: drops a snapshot whose merge into its origin has finished. */
+  pollMerge: (vgName: string, originName: string, devices: string[], activator: Activator) => Promise<WatchResult>;
+}
+
+export interface WatchResult {
+  /** lvm2's exit status for the same command (0 done). */
+  rc: number;
+  messages: string[];
 }
 
 const WATCH_MS = 2000;
@@ -108,7 +121,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
             const policy = snapshotAutoextendPolicy(Config.load(watch.configFile, []));
             const locks = new Locks(watch.lockDir);
             // A command holding the VG's lock may be waiting on this daemon: try again next round.
-            await autoextendSnapshots(engine, policy, (argv) => (locks.vgBusy(argv[3]!.split('/')[0]!) ? Promise.resolve({ rc: 0, stdout: '', stderr: '' }) : watch.run(argv, engine)), log);
+            await autoextendSnapshots(engine, policy, (vg, lv, percent, devices) => (locks.vgBusy(vg) ? Promise.resolve({ rc: 0, messages: [] }) : watch.extend(vg, lv, percent, devices, engine)), log);
           } catch (e) {
             log(`snapshot watch: ${(e as Error).message}`);
           } finally {

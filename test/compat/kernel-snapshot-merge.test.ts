@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sparseFile } from '../helpers/files.ts';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 import { ActivationEngine } from '../../src/activation/engine.ts';
 import { MountTable } from '../golden/vm-shell.ts';

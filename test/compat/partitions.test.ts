@@ -7,7 +7,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 import { labSkipReason } from '../helpers/lab.ts';
 import { partitionsOf } from '../../src/devices/partition.ts';

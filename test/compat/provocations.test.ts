@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, labSkipReason, ok, type Result } from '../helpers/lab.ts';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 
 const NOACT = ['--driverloaded', 'n', '-an', '-Zn'];

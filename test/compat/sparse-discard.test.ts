@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sparseFile } from '../helpers/files.ts';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { fileOpener } from '../../src/devices/file.ts';
 import { AsyncFileDevice } from '../../src/devices/async.ts';
 import { partitionsOf } from '../../src/devices/partition.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
 import type { Activator } from '../../src/activation/activator.ts';
 

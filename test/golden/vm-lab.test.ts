@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { GoldenSession, loadGolden, normalise, shellSplit, type GoldenStep } from './harness.ts';
 import { MountTable, VmShell } from './vm-shell.ts';
 import { ActivationEngine } from '../../src/activation/engine.ts';
-import { COMMANDS } from '../../src/cli/commands.ts';
+import { COMMANDS } from '../../src/commands/index.ts';
 
 const DEVICES = ['/dev/sda1', '/dev/sda2', '/dev/sda3', '/dev/sda4'];
 

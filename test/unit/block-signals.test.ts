@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 
-const MODULE = new URL('../../src/commands/block-signals.ts', import.meta.url).href;
+const MODULE = new URL('../../src/ops/block-signals.ts', import.meta.url).href;
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   test(`${sig} while signals are blocked waits for unblock, then ends the process`, () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCommandLine } from '../../src/cli/grammar.ts';
-import type { ParsedArgs, ParseFailure } from '../../src/cli/parsed.ts';
+import type { ParsedArgs, ParseFailure } from '../../src/ops/args.ts';
 import { step, steps, words, type Step } from './cli-golden.ts';
 
 function run(line: string): ParsedArgs | ParseFailure {

@@ -1,7 +1,7 @@
 // Size/extent/number/units argument interpretation (lvm2 _size_arg, _extents_arg, dm_units_to_factor).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExtentsArg, parseNumberArg, parseSizeArg, parseTypedSize, parseUnitsArg, parseRegionSize } from '../../src/cli/sizes.ts';
+import { parseExtentsArg, parseNumberArg, parseSizeArg, parseTypedSize, parseUnitsArg, parseRegionSize } from '../../src/ops/sizes.ts';
 
 test('sizes in sectors, default unit and suffixes (13-sizes, h06 values)', () => {
   const cases: [string, 'k' | 'm' | 's', string, number][] = [

@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
 import type { BlockDevice, DeviceOpener } from '../../src/devices/device.ts';
 import { scanDevices, type Scan } from '../../src/metadata/scan.ts';

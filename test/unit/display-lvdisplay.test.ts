@@ -4,7 +4,7 @@ import { Lab, MiB, golden, lv, linear } from './display-lab.ts';
 import { kernel, kernel09, kernel15, scene04, scene06, scene09, scene13, scene15, up, vmDisks } from './display-scenes.ts';
 import * as lvdisplay from '../../src/commands/lvdisplay.ts';
 import * as lvscan from '../../src/commands/lvscan.ts';
-import type { Ctx } from '../../src/commands/context.ts';
+import type { Ctx } from '../../src/ops/context.ts';
 import type { ActivationFn } from '../../src/commands/display/lv-state.ts';
 
 type Mod = { run: (ctx: Ctx) => Promise<number> };

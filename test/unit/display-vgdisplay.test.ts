@@ -6,7 +6,7 @@ import * as vgdisplay from '../../src/commands/vgdisplay.ts';
 import * as vgscan from '../../src/commands/vgscan.ts';
 import * as pvscan from '../../src/commands/pvscan.ts';
 import * as pvdisplay from '../../src/commands/pvdisplay.ts';
-import type { Ctx } from '../../src/commands/context.ts';
+import type { Ctx } from '../../src/ops/context.ts';
 import type { ActivationFn } from '../../src/commands/display/lv-state.ts';
 
 type Mod = { run: (ctx: Ctx) => Promise<number> };

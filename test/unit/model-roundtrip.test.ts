@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MemoryDisks } from '../../src/devices/memory.ts';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { scanDevices } from '../../src/metadata/scan.ts';
 import { exportVgRaw, importVgText } from '../../src/formats/vg-text.ts';
 import { textHeader } from '../../src/metadata/stamp.ts';

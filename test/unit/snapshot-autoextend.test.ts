@@ -22,7 +22,10 @@ test('a snapshot over the threshold is extended and then survives what would hav
   try {
     await ok('lvcreate -s -L 4M -n snap vg/lvol0');
     const origin = engine.device('vg', 'lvol0')!;
-    const run = async (argv: string[]) => (await s.run(argv.join(' ')))!;
+    const run = async (vg: string, lv: string, percent: number) => {
+      const r = (await s.run(`lvextend -l +${percent}%LV ${vg}/${lv}`))!;
+      return { rc: r.rc, messages: (r.stdout + r.stderr).split('\n') };
+    };
     const log: string[] = [];
     const policy = { threshold: 60, percent: 100 };
     await origin.write(0, new Uint8Array(2 * MiB).fill(1));

@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/cli/main.ts';
-import { BufferIo } from '../../src/cli/io.ts';
+import { BufferIo } from '../../src/ops/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
 import { scanDevices, usedOrphanWarnings } from '../../src/metadata/scan.ts';
-import { pvObjects } from '../../src/commands/objects.ts';
-import { pvUser } from '../../src/commands/pvcreate-check.ts';
+import { pvObjects } from '../../src/ops/objects.ts';
+import { pvUser } from '../../src/ops/pvcreate-check.ts';
 import { renderReport } from '../../src/report/report.ts';
 
 const MiB = 1024 * 1024;

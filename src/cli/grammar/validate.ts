@@ -1,7 +1,7 @@
 // Parse-time checks of option values, one per vals.h type (lvm2 tools/lvmcmdline.c *_arg
 // functions). A failure yields lvm2's specific message, if it has one; the caller adds
 // `Invalid argument for --opt: value`.
-import { parseExtentsArg, parseNumberArg, parseReadahead, parseRegionSize, parseTypedSize } from '../sizes.ts';
+import { parseExtentsArg, parseNumberArg, parseReadahead, parseRegionSize, parseTypedSize } from '../../ops/sizes.ts';
 
 export interface ValueCheck {
   ok: boolean;

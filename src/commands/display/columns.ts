@@ -1,8 +1,8 @@
 // `-C/--columns` turns a display command into its report twin (pvdisplay -C is pvs, and so on),
 // exactly as lvm2's tools call pvs()/vgs()/lvs(); plus the shared command-line rejection.
-import type { Ctx } from '../context.ts';
-import { fail } from '../context.ts';
-import { COMMANDS } from '../../cli/commands.ts';
+import type { Ctx } from '../../ops/context.ts';
+import { fail } from '../../ops/context.ts';
+import { COMMANDS } from '../index.ts';
 
 /** Runs the report command `name` on this command line. */
 export async function reportInstead(ctx: Ctx, name: 'pvs' | 'vgs' | 'lvs'): Promise<number> {

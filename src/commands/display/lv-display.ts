@@ -1,5 +1,5 @@
 // lvm2's lvdisplay_full and lvdisplay_colons (lib/display/display.c): one LV's block of text.
-import type { Ctx } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
 import type { VgObject } from '../../report/objects.ts';
 import { attrInt, attrString, lvExtents, type LogicalVolume, type VolumeGroup } from '../../model/types.ts';
 import { formatId } from '../../formats/uuid.ts';

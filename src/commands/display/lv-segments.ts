@@ -1,6 +1,6 @@
 // `lvdisplay -m` (lvm2's lvdisplay_segments and the segment types' display hooks): each LV
 // segment with its type and, per type, its stripes or pool settings. TABs are lvm2's.
-import type { Ctx } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
 import type { VgObject } from '../../report/objects.ts';
 import { attrInt, attrString, segType, type Area, type LogicalVolume, type Segment } from '../../model/types.ts';
 import { say, type SizeFn } from './out.ts';

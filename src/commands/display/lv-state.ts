@@ -1,7 +1,7 @@
 // Kernel-side facts the LV displays ask lvm2's activation layer for (lv_info, snapshot percent),
 // derived from ulvm's LvActivation records.
-import type { Ctx } from '../context.ts';
-import { activationOf } from '../objects.ts';
+import type { Ctx } from '../../ops/context.ts';
+import { activationOf } from '../../ops/objects.ts';
 import type { LvActivation } from '../../report/objects.ts';
 import type { LogicalVolume, Segment, VolumeGroup } from '../../model/types.ts';
 import { attrString, segType } from '../../model/types.ts';

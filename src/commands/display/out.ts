@@ -1,8 +1,8 @@
 // Output primitives shared by the display commands: lvm2's log_print (always shown, two-space
 // prefix) and log_print_unless_silent (hidden only by -qq), and the size formatter that honours
 // --units / --nosuffix the way display_size() does.
-import type { Ctx } from '../context.ts';
-import { fail } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
+import { fail } from '../../ops/context.ts';
 import { displaySize, parseUnits, type Units } from '../../report/units.ts';
 
 /** log_print: display text is never silenced (lvm2 prints it at warning level). */

@@ -1,6 +1,6 @@
 // lvm2's pvdisplay_full / pvdisplay_short / pvdisplay_colons / pvdisplay_segments
 // (lib/display/display.c): the text blocks about one PV.
-import type { Ctx } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
 import { say, type SizeFn } from './out.ts';
 import type { PvView } from './pv-view.ts';
 import { pvRuns } from './pv-segments.ts';

@@ -1,5 +1,5 @@
 // lvm2's vgdisplay_full / vgdisplay_short / vgdisplay_colons (lib/display/display.c).
-import type { Ctx } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
 import type { VgObject } from '../../report/objects.ts';
 import type { VolumeGroup } from '../../model/types.ts';
 import { formatId } from '../../formats/uuid.ts';

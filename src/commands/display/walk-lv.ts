@@ -1,14 +1,14 @@
 // process_each_lv for lvdisplay/lvscan: VGs in cache order (or as named), LVs in metadata order
 // with thin pools moved to the front, hidden LVs only with -a or when named. Names that match
 // nothing are reported after their VG has been processed.
-import type { Ctx } from '../context.ts';
-import { duplicateVgName, vgNotFound } from '../select.ts';
-import { vgObject } from '../objects.ts';
+import type { Ctx } from '../../ops/context.ts';
+import { duplicateVgName, vgNotFound } from '../../ops/select.ts';
+import { vgObject } from '../../ops/objects.ts';
 import type { FoundVg } from '../../metadata/scan.ts';
 import type { VgObject } from '../../report/objects.ts';
 import type { LogicalVolume } from '../../model/types.ts';
 import { isLvVisibleForReport, isSnapshotHolder, isThinPool } from '../../report/lv-info.ts';
-import { splitLvName } from '../select.ts';
+import { splitLvName } from '../../ops/select.ts';
 
 interface LvArgs {
   /** VG names in order of first mention. */

@@ -1,10 +1,10 @@
 // process_each_pv for the display commands: VGs in lvm2's cache order with their PVs in metadata
 // order, then orphan PVs in scan order. Named devices
 // that cannot be used are reported first; named devices that are not PVs are reported last.
-import type { Ctx } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
 import type { ScannedDevice } from '../../metadata/scan.ts';
 import { memberView, orphanView, type PvView } from './pv-view.ts';
-import { warnUsedOrphans } from '../used-orphans.ts';
+import { warnUsedOrphans } from '../../ops/used-orphans.ts';
 
 interface PvArgs {
   devices: ScannedDevice[];

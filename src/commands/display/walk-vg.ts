@@ -1,9 +1,9 @@
 // process_each_vg for the display commands: every VG in lvm2's cache order, or the named ones in
 // argument order (each once), or those carrying a named @tag. A missing VG is reported and the
 // others are still processed.
-import type { Ctx } from '../context.ts';
+import type { Ctx } from '../../ops/context.ts';
 import type { FoundVg } from '../../metadata/scan.ts';
-import { findVgOrSay } from '../select.ts';
+import { findVgOrSay } from '../../ops/select.ts';
 
 /** skip_dev_dir for a VG argument: `/dev/vg` names the VG `vg`. */
 export function stripDevDir(arg: string): string {

@@ -4,7 +4,7 @@
 // touched; an extend grows it once the LV has grown and been reported resized.
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { ProcessIo } from '../cli/io.ts';
+import { ProcessIo } from './io.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import { lvPaths } from './lv-paths.ts';
 import { FSADM_CHECK_FAILS_FOR_MOUNTED, fsadmCheck, fsadmResize, type FsadmOptions, type FsadmResult } from './fsadm.ts';

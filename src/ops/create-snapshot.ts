@@ -6,10 +6,11 @@ import { maxLvProblem } from '../model/limits.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { findVgOrFail } from './select.ts';
-import { lvcreateExtents, percentOf, sizeArg } from './lv-size.ts';
+import { findVgOrFail, rescanVg } from './select.ts';
+import { lvcreateExtents, percentOf, sizeArg, type NewLvSize } from './lv-size.ts';
+import { checkNewLvName, pvIdsOf } from './create-lv.ts';
 import { allocate, freeExtents } from '../model/alloc.ts';
-import { lvNameRestriction, nameProblem, nextLvolName } from '../model/names.ts';
+import { nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
 import { lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.ts';
 import { nodename } from '../metadata/stamp.ts';
@@ -17,14 +18,14 @@ import { displaySize } from '../report/units.ts';
 import { zeroLvStart } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { cowMaxExtents, nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
-import { DaemonClient } from '../daemon/client.ts';
 import { blockSignals } from './block-signals.ts';
 
 const DEFAULT_CHUNK = 8;
 
-function chunkSize(ctx: Ctx): number {
+/** lvcreate's --chunksize, checked as lvm2 checks it (sectors; undefined when not given). */
+export function snapshotChunkArg(ctx: Ctx): number | undefined {
   const c = ctx.opt('chunksize');
-  if (c === undefined) return DEFAULT_CHUNK;
+  if (c === undefined) return undefined;
   const s = sizeArg(c, 'k', 'chunksize');
   if (s.sign === '-') fail(['Negative chunk size is invalid.', `Invalid argument for --chunksize: ${c}`, 'Error during parsing of command line.'], 3);
   const n = s.sectors;
@@ -32,14 +33,28 @@ function chunkSize(ctx: Ctx): number {
   return n;
 }
 
-export async function createSnapshot(ctx: Ctx, vgName: string, originName: string, wanted: string | undefined, pvIds: (found: ReturnType<typeof findVgOrFail>) => Set<string> | undefined): Promise<number> {
-  const chunk = chunkSize(ctx);
-  if (wanted !== undefined) {
-    if (nameProblem(wanted)) fail([`Logical volume name "${wanted}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3);
-    const r = lvNameRestriction(wanted);
-    if (r) fail([r, `Run \`lvcreate --help' for more information.`], 3);
-  }
-  if (ctx.opt('zero') !== undefined) fail(['Option --zero is unsupported with snapshots.', `Run \`lvcreate --help' for more information.`], 3);
+export interface CreateSnapshotOptions extends NewLvSize {
+  vg: string;
+  origin: string;
+  /** Default: lvm2's next free lvolN. */
+  name?: string;
+  /** Sectors (power of 2, 4 KiB to 512 KiB); lvm2's 4 KiB by default. */
+  chunkSize?: number;
+  /** Device names of the PVs the COW store may use. */
+  pvs?: string[];
+  tags?: string[];
+  /** Bring the snapshot up when its origin is active (default true). */
+  activate?: boolean;
+}
+
+/** Takes a classic snapshot of an LV; returns its name and id. */
+export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promise<{ vg: string; name: string; id: string }> {
+  const vgName = o.vg;
+  const originName = o.origin;
+  const wanted = o.name;
+  const chunk = o.chunkSize ?? DEFAULT_CHUNK;
+  if (chunk < 8 || chunk > 1024 || chunk & (chunk - 1)) fail(['Chunk size must be a power of 2 in the range 4K to 512K.', `Run \`lvcreate --help' for more information.`], 3, 'INVALID_ARGUMENT');
+  if (wanted !== undefined) checkNewLvName(wanted);
   await ctx.locks.vg(vgName);
   const found = findVgOrFail(ctx, vgName);
   const vg: VolumeGroup = cloneVg(found.vg);
@@ -50,13 +65,14 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
   const full = maxLvProblem(vg);
   if (full) fail(full);
-  const pvs = pvIds(found);
+  const pvs = pvIdsOf(ctx, found, o.pvs);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
   // A COW larger than every origin chunk plus its exception areas would never fill.
   const maxExtents = cowMaxExtents(vg, origin, chunk);
   const originExtents = lvExtents(origin);
   let { extents } = lvcreateExtents(
     ctx,
+    o,
     vg.extentSize,
     (w) => (w === 'VG' ? total : w === 'FREE' ? freeExtents(vg) : w === 'PVS' ? freeExtents(vg, pvs) : fail('Please express size as %FREE, %ORIGIN, %PVS or %VG.', 3)),
     // %ORIGIN adds the whole metadata estimate to the share of the origin (lvm2's _update_extents_params).
@@ -79,7 +95,7 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
     id: generateId(),
     status: ['READ', 'WRITE'],
     flags: [],
-    tags: ctx.args.options.get('addtag') ?? [],
+    tags: [...(o.tags ?? [])],
     creationTime: now,
     creationHost: host,
     segments: res.segments,
@@ -122,14 +138,14 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   // origin's device-tree file before holding it, and thaws it after resuming; so the snapshot
   // has every write acknowledged before the command, and a clean journal.
   const originActive = canActivate(ctx) && (await ctx.loadActivation()).some((a) => a.vgId === vg.id && a.lvId === origin.id);
-  const activate = originActive && ctx.opt('activate') !== 'n';
+  const activate = originActive && o.activate !== false;
   const unblock = blockSignals();
   try {
     const warn = (msg: string) => ctx.warn(msg);
-    const release = !activate ? async () => undefined : ctx.activator instanceof DaemonClient ? await ctx.activator.hold(vgName, [origin.name], warn) : await ctx.activator.hold(vgName, [origin.name]);
+    const release = !activate ? async () => undefined : await ctx.activator.hold(vgName, [origin.name], warn);
     try {
       ctx.commit(vg, paths, plain);
-      if (activate) await activateLvs(ctx, ctx.scan(true).get(vgName)!, [name]);
+      if (activate) await activateLvs(ctx, rescanVg(ctx, found), [name]);
     } finally {
       await release();
     }
@@ -137,5 +153,5 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   } finally {
     unblock();
   }
-  return 0;
+  return { vg: vgName, name, id: cow.id };
 }

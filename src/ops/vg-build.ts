@@ -1,6 +1,6 @@
 // Adding devices to a VG (vgcreate, vgextend): checks, implicit pvcreate, PV records.
 import type { Ctx } from './context.ts';
-import { pvCreateOptions, initialisePv } from './pvcreate.ts';
+import { pvCreateOptions, initialisePv } from './pv-create.ts';
 import type { PhysicalVolume, VolumeGroup } from '../model/types.ts';
 import { peCount } from '../model/layout.ts';
 import type { ScannedDevice } from '../metadata/scan.ts';

@@ -7,7 +7,10 @@ import type { LogicalVolume } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import { dropSnapshot, mergingSnapshotOf, snapshotLinks, snapshotOfCow, startMerge } from '../model/snapshots.ts';
 import { ActivationError, type MergeResult } from '../activation/activator.ts';
-import { percentText } from './display/lv-state.ts';
+import { pct } from '../report/values.ts';
+
+/** display_percent(): two decimals, never rounding a partial value to 0.00 or 100.00. */
+const percentText = (p: number): string => pct(p).text;
 
 /** The time between starting a merge and lvm2's first look at it, roughly. */
 const FIRST_LOOK_MS = 100;

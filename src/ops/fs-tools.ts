@@ -3,7 +3,7 @@
 // directly (their lines interleave exactly as with lvm2); what ulvm must read or filter, and all
 // output under an in-memory Io, is passed on as it arrives.
 import { spawn } from 'node:child_process';
-import { ProcessIo, type Io } from '../cli/io.ts';
+import { ProcessIo, type Io } from './io.ts';
 
 export interface ToolRun {
   /** Exit status; 127 when the tool could not be started (not installed). */

@@ -1,8 +1,8 @@
 // What every command handler gets: parsed arguments, streams, prompts, configuration, devices,
 // the scan of those devices, locks, and the one way to commit a VG (archive, write, backup).
 import { join, resolve } from 'node:path';
-import type { Io } from '../cli/io.ts';
-import { type ParsedArgs, count, has, opt, optAll } from '../cli/parsed.ts';
+import type { Io } from './io.ts';
+import { type ParsedArgs, count, has, opt, optAll } from './args.ts';
 import { DeviceWriteError, type BlockDevice, type DeviceOpener } from '../devices/device.ts';
 import { partitionsOf } from '../devices/partition.ts';
 import { splitPartitionName, type Partition } from '../formats/partitions.ts';
@@ -12,8 +12,6 @@ import { Config } from '../metadata/config.ts';
 import { readDevicesFile, writeDevicesFile, type DeviceEntry } from '../metadata/devices-file.ts';
 import { scanDevices, type Scan, type FoundVg } from '../metadata/scan.ts';
 import { Locks } from '../metadata/lock.ts';
-import { fileOpener } from '../devices/file.ts';
-import { DaemonClient } from '../daemon/client.ts';
 import { noActivation, type ActiveLv, type Activator } from '../activation/activator.ts';
 import { ParsedCache } from '../metadata/parsed-cache.ts';
 import { commitVg } from '../metadata/commit.ts';
@@ -40,6 +38,11 @@ export interface RunEnv {
   now?: () => number;
   /** 'ulvm' when run as ulvm itself (not as `lvm` or an lvm2 command name): help and version then name ulvm too. */
   program?: string;
+  /**
+   * Runs another command by name (the CLI's dispatcher, handed down so that commands which run
+   * commands, like `ulvm demo`, need not import the CLI above them).
+   */
+  dispatch?: (name: string, argv: string[], env: RunEnv) => Promise<number>;
 }
 
 /** lvm2's buffer for the metadata's description (format-text.c). */
@@ -61,6 +64,11 @@ export class Ctx {
     readonly args: ParsedArgs,
     /** The command line as lvm2 records it in metadata descriptions. */
     readonly cmdline: string,
+    /**
+     * Where LVs are activated when `run` names no activator (the CLI's daemon client for this
+     * run directory; kept out of `run`, which commands hand on to the commands they run).
+     */
+    activator?: Activator,
   ) {
     const paths = systemPaths(run.env, run.uid);
     this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
@@ -70,9 +78,9 @@ export class Ctx {
     // stale, so the scan is redone (and settled) under the lock.
     this.locks = new Locks(this.paths.lockDir, { wait: this.config.int('global/wait_for_locks', 1) !== 0, onTaken: () => this.settleScan() });
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
-    // The CLI (which knows how to start itself) uses the daemon; library callers pass an activator
-    // (an in-process ActivationEngine, say) or get none.
-    this.activator = run.activator ?? (run.opener === fileOpener && run.self ? new DaemonClient(this.paths.runDir, run.self, run.env) : noActivation);
+    // The CLI (which knows how to start the daemon) passes its client; library callers pass an
+    // activator (an in-process ActivationEngine, say) or get none.
+    this.activator = run.activator ?? activator ?? noActivation;
   }
 
   /** Activation is off with --driverloaded n, as lvm2's is without device-mapper. */
@@ -279,6 +287,9 @@ export class Ctx {
       this.settledKey = undefined;
     }
     if (!this.scanned || refresh) {
+      // A scan of our own from here on: the settled one (and its device list) is history, or a
+      // later call would drop this scan and hand out devices no longer in the scan it returns.
+      this.settledKey = undefined;
       this.scanned = this.scanNow();
       // The waiting is settleScan's; here a lock released between our read and our look at it
       // gets one more scan, which tells a finished commit from real damage.

@@ -7,6 +7,9 @@ import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import { isVisible, segType } from '../model/types.ts';
 import { dropSnapshot, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import { reloadVg } from './activate.ts';
+import { fail } from './context.ts';
+import { findVgOrFail } from './select.ts';
+import { UlvmError } from '../errors.ts';
 
 /** LVs a user can name: visible ones and COW stores of visible origins. */
 export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
@@ -15,7 +18,7 @@ export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
   return vg ? snapshotOfCow(vg, lv.name) !== undefined : false;
 }
 
-export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Promise<number> {
+export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force = ctx.has('force')): Promise<number> {
   let rc = 0;
   let current = found;
   for (const name of names) {
@@ -43,7 +46,7 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
       const question = snaps
         ? `Do you really want to remove active origin logical volume ${vg.name}/${name} with ${snaps} snapshots(s)? [y/n]: `
         : `Do you really want to remove active logical volume ${vg.name}/${name}? [y/n]: `;
-      if (!ctx.has('force') && !ctx.prompt(question)) {
+      if (!force && !ctx.prompt(question)) {
         ctx.error(`Logical volume ${vg.name}/${name} not removed.`);
         rc = 5;
         continue;
@@ -64,4 +67,19 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[]): Prom
     ctx.print(`Logical volume "${name}" successfully removed.`);
   }
   return rc;
+}
+
+export interface RemoveLvOptions {
+  vg: string;
+  lvs: string[];
+  /** Remove active LVs without asking (lvm2's -f). */
+  force?: boolean;
+}
+
+/** Removes LVs of one VG (an origin with its snapshots); fails when any could not go. */
+export async function removeLv(ctx: Ctx, o: RemoveLvOptions): Promise<void> {
+  await ctx.locks.vg(o.vg);
+  const f = findVgOrFail(ctx, o.vg);
+  for (const n of o.lvs) if (!f.vg.lvs.some((l) => l.name === n && lvSelectable(l, f.vg))) fail(`Failed to find logical volume "${o.vg}/${n}"`, 5, 'LV_NOT_FOUND', { vg: o.vg, lv: n });
+  if ((await removeLvs(ctx, f, o.lvs, o.force ?? false)) !== 0) throw new UlvmError('FAILED', [], 5, { vg: o.vg, detail: `Not every logical volume of ${o.vg} was removed.` });
 }

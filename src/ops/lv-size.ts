@@ -1,7 +1,7 @@
 // Turning -L/-l arguments into extents with lvm2's rounding rules and messages.
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { parseSizeArg } from '../cli/sizes.ts';
+import { parseSizeArg } from './sizes.ts';
 import { displaySize } from '../report/units.ts';
 
 export interface SizeRequest {
@@ -13,6 +13,30 @@ export interface SizeRequest {
   value?: number;
   /** -L given: sectors requested, before rounding. */
   sectors?: number;
+  /** The argument as the user wrote it, for lvm2's messages about it. */
+  text?: string;
+}
+
+/** A size given in sectors (lvm2's -L after parsing). */
+export interface SizeValue {
+  sign: '' | '+' | '-';
+  sectors: number;
+  text?: string;
+}
+
+/** How big a new LV is to be: -L (size) or -l (extents, maybe a percentage); one of the two. */
+export interface NewLvSize {
+  size?: SizeValue;
+  extents?: SizeRequest;
+}
+
+/** The -L/-l of the command line, as a NewLvSize (the arguments kept for lvm2's messages). */
+export function newLvSizeArgs(ctx: Ctx): NewLvSize {
+  const L = ctx.opt('size');
+  if (L !== undefined) return { size: { ...parseSize(L), text: L } };
+  const l = ctx.opt('extents');
+  if (l !== undefined) return { extents: { ...parseExtents(l), text: l } };
+  return {};
 }
 
 const PERCENTS: [string, SizeRequest['percent']][] = [
@@ -76,21 +100,19 @@ export function percentOf(percent: number, count: number, roundUp: boolean): num
  */
 export function lvcreateExtents(
   ctx: Ctx,
+  want: NewLvSize,
   extentSize: number,
   percentBase: (word: string) => number,
   /** Extents for a `%WORD` computed otherwise than as a share of a base (lvcreate -s's %ORIGIN). */
   special?: (word: string, value: number) => number | undefined,
 ): { extents: number; approximate: boolean } {
-  const L = ctx.opt('size');
-  const l = ctx.opt('extents');
-  if (L !== undefined) {
-    const s = parseSize(L);
-    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${L}`, 'Error during parsing of command line.'], 3);
+  if (want.size) {
+    const s = want.size;
+    if (s.sign === '-') fail(['Size may not be negative.', `Invalid argument for --size: ${s.text ?? `-${s.sectors}s`}`, 'Error during parsing of command line.'], 3, 'INVALID_ARGUMENT');
     return { extents: roundUpToExtents(ctx, s.sectors, extentSize), approximate: false };
   }
-  if (l === undefined) fail('Please specify either size or extents (not both).', 3);
-  const r = parseExtents(l);
-  if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${l}`, 'Error during parsing of command line.'], 3);
+  const r = want.extents ?? fail('Please specify either size or extents (not both).', 3, 'INVALID_ARGUMENT');
+  if (r.sign === '-') fail(['Negative number not permitted.', `Invalid argument for --extents: ${r.text ?? `-${r.extents}`}`, 'Error during parsing of command line.'], 3, 'INVALID_ARGUMENT');
   if (!r.percent) return { extents: r.extents, approximate: false };
   return { extents: special?.(r.percent, r.value!) ?? percentOf(r.value!, percentBase(r.percent), false), approximate: true };
 }

@@ -1,6 +1,6 @@
 // lvm2's handles_missing_pvs: the commands (and vgchange options) whose writes go on when a PV's
 // metadata area cannot be written, skipping it with a warning, instead of failing the write.
-import { has, type ParsedArgs } from '../cli/parsed.ts';
+import { has, type ParsedArgs } from './args.ts';
 
 const ALWAYS = new Set(['lvchange', 'lvconvert', 'lvremove', 'vgcfgbackup', 'vgck', 'vgextend', 'vgimport', 'vgreduce', 'vgremove']);
 

@@ -1,0 +1,329 @@
+// The library's entry point: a session over a set of devices (image files or block devices), with
+// its own configuration and state folders, locks, clock and activation. Every operation runs as
+// one lvm2 command would (settled scan, locks, archive → commit → backup, locks released) and
+// returns plain data; lvm2's messages arrive as events, failures as UlvmError with a code.
+import { resolve, join } from 'node:path';
+import type { DeviceOpener } from '../devices/device.ts';
+import { fileOpener } from '../devices/file.ts';
+import { ActivationEngine } from '../activation/engine.ts';
+import { noActivation, type Activator } from '../activation/activator.ts';
+import { Ctx } from '../ops/context.ts';
+import { fail, UlvmError } from '../errors.ts';
+import type { Io } from '../ops/io.ts';
+import { pvcreate, type PvCreateOptions, type PvCreateResult } from '../ops/pv-create.ts';
+import { vgcreate, type VgCreateOptions } from '../ops/vg-create.ts';
+import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
+import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
+import { resizeLv, type ResizeLvOptions } from '../ops/resize-lv.ts';
+import { removeLv, type RemoveLvOptions } from '../ops/lv-remove.ts';
+import { activatableLvs, activateLvs } from '../ops/activate.ts';
+import { findVgOrFail, splitLvName } from '../ops/select.ts';
+import { pollSnapshotMerge } from '../ops/snapshot-merge.ts';
+import { mergingSnapshotOf } from '../model/snapshots.ts';
+import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
+import { lvView, pvView, vgView, type LvView, type PvView, type VgView } from './views.ts';
+import { parseSizeArg } from '../ops/sizes.ts';
+import type { SizeRequest, SizeValue } from '../ops/lv-size.ts';
+import { parseExtents } from '../ops/lv-size.ts';
+import { BlockHandle } from './block-handle.ts';
+
+export interface SessionOptions {
+  /**
+   * One folder for ulvm's state: `<dir>/etc` (lvm.conf, the devices file, metadata backups and
+   * archives, as lvm2's /etc/lvm) and `<dir>/run` (locks). Or give systemDir and runDir apart.
+   */
+  dir?: string;
+  systemDir?: string;
+  runDir?: string;
+  /** Look at these devices only (lvm2's --devices); otherwise at those in the devices file. */
+  devices?: string[];
+  /**
+   * Where active LVs live: in this process (the default; they go when the process ends or
+   * close() is called), nowhere ('none': metadata only, as lvm2 without device-mapper), or an
+   * Activator of your own (a DaemonClient, say).
+   */
+  activation?: 'in-process' | 'none' | Activator;
+  /** lvm.conf settings on top of the file, as lvm2's --config (`activation/snapshot_autoextend_threshold=70`). */
+  config?: string[];
+  /** Answer yes to lvm2's questions (wipe a signature, remove an active LV …); otherwise they are answered no. */
+  assumeYes?: boolean;
+  /** Relative device names are taken from here (default: the process's cwd). */
+  cwd?: string;
+  /** Devices are opened through this (default: files and block devices). */
+  opener?: DeviceOpener;
+  /** Unix seconds (metadata creation times, backups); tests pin it. */
+  now?: () => number;
+}
+
+export type SessionEvent = 'print' | 'warning' | 'error';
+export type SessionListener = (message: string) => void;
+
+/** A size as the library takes it: bytes, or lvm2's text (`64m`, `+10%FREE` for extents). */
+export type Size = number | string;
+
+export interface LvSize {
+  /** Bytes, or lvm2's -L text (`64m`, `1g`, `+32m` where growing). */
+  size?: Size;
+  /** Extents, or lvm2's -l text (`100%FREE`, `+50%LV`). */
+  extents?: number | string;
+}
+
+/** Writes lvm2's messages as events: stdout lines are 'print', stderr lines 'warning' or 'error'. */
+class EventIo implements Io {
+  private partial = { out: '', err: '' };
+  constructor(private readonly emit: (e: SessionEvent, m: string) => void) {}
+  private lines(stream: 'out' | 'err', text: string): void {
+    const all = this.partial[stream] + text;
+    const parts = all.split('\n');
+    this.partial[stream] = parts.pop() ?? '';
+    for (const p of parts) {
+      const m = p.replace(/^ {2}/, '');
+      if (stream === 'out') this.emit('print', m);
+      else this.emit(/^WARNING: /.test(m) ? 'warning' : 'error', m);
+    }
+  }
+  out(text: string): void {
+    this.lines('out', text);
+  }
+  err(text: string): void {
+    this.lines('err', text);
+  }
+  readLine(): string | null {
+    // A question nobody answers: lvm2 takes end of input as no.
+    if (this.partial.err) this.err('\n');
+    return null;
+  }
+}
+
+function sizeValue(s: Size): SizeValue {
+  if (typeof s === 'number') {
+    if (!Number.isInteger(s) || s < 0) fail(`Invalid size ${s}: a whole number of bytes is needed.`, 3, 'INVALID_ARGUMENT');
+    return { sign: '', sectors: Math.ceil(s / 512), text: `${s}b` };
+  }
+  const r = parseSizeArg(s, 'm');
+  if (!r.ok) fail([r.message ?? "Can't parse size argument.", `Invalid argument for --size: ${s}`], 3, 'INVALID_ARGUMENT');
+  return { sign: r.sign, sectors: r.sectors, text: s };
+}
+
+function extentsValue(e: number | string): SizeRequest {
+  return typeof e === 'number' ? { sign: '', extents: e, text: String(e) } : { ...parseExtents(e), text: e };
+}
+
+function newSize(o: LvSize): { size?: SizeValue; extents?: SizeRequest } {
+  if ((o.size === undefined) === (o.extents === undefined)) fail('Please specify either size or extents (not both).', 3, 'INVALID_ARGUMENT');
+  return o.size !== undefined ? { size: sizeValue(o.size) } : { extents: extentsValue(o.extents!) };
+}
+
+export class Session {
+  private readonly listeners = new Map<SessionEvent, Set<SessionListener>>();
+  private readonly io = new EventIo((e, m) => this.emit(e, m));
+  private readonly engine?: ActivationEngine;
+  readonly activator: Activator;
+  private readonly env: Record<string, string | undefined>;
+
+  constructor(private readonly options: SessionOptions = {}) {
+    const cwd = options.cwd ?? process.cwd();
+    const dir = options.dir ? resolve(cwd, options.dir) : undefined;
+    const systemDir = options.systemDir ?? (dir ? join(dir, 'etc') : undefined);
+    const runDir = options.runDir ?? (dir ? join(dir, 'run') : undefined);
+    this.env = { ...process.env, ...(systemDir ? { ULVM_SYSTEM_DIR: resolve(cwd, systemDir) } : {}), ...(runDir ? { ULVM_RUN_DIR: resolve(cwd, runDir) } : {}) };
+    const a = options.activation ?? 'in-process';
+    if (a === 'in-process') this.activator = this.engine = new ActivationEngine(options.opener ?? fileOpener);
+    else this.activator = a === 'none' ? noActivation : a;
+  }
+
+  on(event: SessionEvent, fn: SessionListener): this {
+    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+    this.listeners.get(event)!.add(fn);
+    return this;
+  }
+
+  off(event: SessionEvent, fn: SessionListener): this {
+    this.listeners.get(event)?.delete(fn);
+    return this;
+  }
+
+  private emit(event: SessionEvent, message: string): void {
+    for (const fn of this.listeners.get(event) ?? []) fn(message);
+  }
+
+  /**
+   * Runs one operation as one lvm2 command runs: its own context (settled scan, locks), backups
+   * written and locks released at the end whatever happens. `flags` are the few lvm2 options the
+   * shared code still reads by name (force).
+   */
+  private async run<T>(command: string, what: string, fn: (ctx: Ctx) => Promise<T>, flags: Record<string, string[]> = {}): Promise<T> {
+    const options = new Map<string, string[]>(Object.entries(flags));
+    if (this.options.devices) options.set('devices', [this.options.devices.join(',')]);
+    if (this.options.config?.length) options.set('config', [...this.options.config]);
+    if (this.options.assumeYes) options.set('yes', []);
+    if (this.activator === noActivation) options.set('driverloaded', ['n']);
+    const ctx = new Ctx(
+      { io: this.io, env: this.env, uid: process.getuid?.() ?? 0, cwd: this.options.cwd ?? process.cwd(), opener: this.options.opener ?? fileOpener, activator: this.activator, ...(this.options.now ? { now: this.options.now } : {}) },
+      { command, defId: command, options, positionals: [] },
+      `${command} ${what} (ulvm library)`,
+    );
+    // lvm2 prints why each item failed and fails the command after: those lines are the error.
+    const said: string[] = [];
+    const keep = (m: string) => said.push(m);
+    this.on('error', keep);
+    try {
+      await ctx.loadActivation();
+      await ctx.settleScan();
+      try {
+        return await fn(ctx);
+      } finally {
+        ctx.flushBackups();
+      }
+    } catch (e) {
+      if (e instanceof UlvmError && !e.lines.length && said.length) throw new UlvmError(e.code, said, e.rc, e.data);
+      throw e;
+    } finally {
+      this.off('error', keep);
+      await ctx.locks.releaseAll();
+    }
+  }
+
+  // ----- physical volumes and volume groups ----------------------------------------------------
+  /** Initialises devices as PVs (lvm2's pvcreate). */
+  pvcreate(devices: string[], o: PvCreateOptions = {}): Promise<PvCreateResult> {
+    return this.run('pvcreate', devices.join(' '), async (ctx) => {
+      const r = await pvcreate(ctx, devices, o);
+      if (r.failed.length) fail(`Failed to initialise ${r.failed.join(', ')} as physical volume(s).`, 5, 'FAILED', { device: r.failed[0]! });
+      return r;
+    });
+  }
+
+  /** Creates a VG out of PVs (plain devices are made PVs first, as lvm2's vgcreate does). */
+  vgcreate(o: VgCreateOptions): Promise<VgView> {
+    return this.run('vgcreate', o.name, async (ctx) => {
+      await vgcreate(ctx, o);
+      return vgView(vgObject(findVgOrFail(ctx, o.name)));
+    });
+  }
+
+  // ----- logical volumes -----------------------------------------------------------------------
+  /** Creates a linear or striped LV and, unless told otherwise, activates it. */
+  createLv(o: Omit<CreateLvOptions, 'size' | 'extents'> & LvSize): Promise<LvView> {
+    const { size: _s, extents: _e, ...rest } = o;
+    return this.run('lvcreate', `${o.vg}/${o.name ?? ''}`, async (ctx) => {
+      const r = await createLv(ctx, { ...rest, ...newSize(o) });
+      return this.lvViewIn(ctx, r.vg, r.name);
+    });
+  }
+
+  /** Takes a classic copy-on-write snapshot of an LV. */
+  createSnapshot(o: Omit<CreateSnapshotOptions, 'size' | 'extents'> & LvSize): Promise<LvView> {
+    const { size: _s, extents: _e, ...rest } = o;
+    return this.run('lvcreate', `-s ${o.vg}/${o.origin}`, async (ctx) => {
+      const r = await createSnapshot(ctx, { ...rest, ...newSize(o) });
+      return this.lvViewIn(ctx, r.vg, r.name);
+    });
+  }
+
+  /** Grows an LV (lvm2's lvextend): `size: '+64m'`, `size: 1 << 30`, `extents: '+100%FREE'` … */
+  extendLv(o: Omit<ResizeLvOptions, 'size' | 'extents' | 'command'> & LvSize): Promise<LvView> {
+    return this.resize('lvextend', o);
+  }
+
+  /** Changes an LV's size either way (lvm2's lvresize); shrinking an active LV needs assumeYes or force. */
+  resizeLv(o: Omit<ResizeLvOptions, 'size' | 'extents' | 'command'> & LvSize): Promise<LvView> {
+    return this.resize('lvresize', o);
+  }
+
+  private resize(command: 'lvextend' | 'lvresize', o: Omit<ResizeLvOptions, 'size' | 'extents' | 'command'> & LvSize): Promise<LvView> {
+    const { size: _s, extents: _e, ...rest } = o;
+    return this.run(command, `${o.vg}/${o.lv}`, async (ctx) => {
+      const r = await resizeLv(ctx, { ...rest, command, ...newSize(o) });
+      if (r.fsResized === false) fail(`Failed to resize the filesystem on ${o.vg}/${o.lv}.`, 5, 'FAILED', { vg: o.vg, lv: o.lv });
+      return this.lvViewIn(ctx, o.vg, o.lv);
+    });
+  }
+
+  /** Removes LVs (an origin takes its snapshots with it); an active one needs assumeYes or force. */
+  removeLv(o: RemoveLvOptions): Promise<void> {
+    return this.run('lvremove', `${o.vg}/${o.lvs.join(',')}`, (ctx) => removeLv(ctx, o), o.force ? { force: [] } : {});
+  }
+
+  /** Activates LVs of a VG (all of its visible LVs when none are named). */
+  activate(vg: string, lvs?: string[]): Promise<LvView[]> {
+    return this.run('lvchange', `-ay ${vg}`, async (ctx) => {
+      const f = findVgOrFail(ctx, vg);
+      const names = lvs ?? activatableLvs(f);
+      for (const n of names) if (!f.vg.lvs.some((l) => l.name === n)) fail(`Failed to find logical volume "${vg}/${n}"`, 5, 'LV_NOT_FOUND', { vg, lv: n });
+      await activateLvs(ctx, f, names);
+      await ctx.loadActivation();
+      return names.map((n) => this.lvViewIn(ctx, vg, n));
+    });
+  }
+
+  /** Deactivates LVs of a VG (all when none are named); refused while any is open. */
+  deactivate(vg: string, lvs?: string[]): Promise<void> {
+    return this.run('lvchange', `-an ${vg}`, async (ctx) => {
+      const f = findVgOrFail(ctx, vg);
+      await this.activator.deactivate(vg, lvs ?? f.vg.lvs.map((l) => l.name));
+    });
+  }
+
+  /**
+   * Polls a snapshot merge into `origin` once (lvpoll --polloperation merge): when it has
+   * finished, the merged snapshot leaves the metadata.
+   */
+  pollMerge(vg: string, origin: string): Promise<void> {
+    return this.run('lvpoll', `--polloperation merge ${vg}/${origin}`, async (ctx) => {
+      const found = findVgOrFail(ctx, vg);
+      if (!found.vg.lvs.some((l) => l.name === origin)) fail(`Failed to find logical volume "${vg}/${origin}"`, 5, 'LV_NOT_FOUND', { vg, lv: origin });
+      if (!mergingSnapshotOf(found.vg, origin)) {
+        ctx.print(`Logical volume ${vg}/${origin} is no longer merging origin, polling has finished.`);
+        return;
+      }
+      const rc = await pollSnapshotMerge(ctx, { vgName: vg, originName: origin, devices: ctx.pvPaths(found, true) }, { background: false, interval: 0, wait: false });
+      if (rc) throw new UlvmError('FAILED', [], rc, { vg, lv: origin, detail: `Polling the merge into ${vg}/${origin} failed.` });
+    });
+  }
+
+  // ----- listing -------------------------------------------------------------------------------
+  listPvs(): Promise<PvView[]> {
+    return this.run('pvs', '', async (ctx) => pvObjects(ctx.scan(), false).map(pvView));
+  }
+
+  listVgs(): Promise<VgView[]> {
+    return this.run('vgs', '', async (ctx) => ctx.scan().sortedByName().map((f) => vgView(vgObject(f))));
+  }
+
+  /** LVs users see (as lvs lists them), of one VG or of all. */
+  listLvs(vg?: string): Promise<LvView[]> {
+    return this.run('lvs', vg ?? '', async (ctx) => {
+      const found = vg ? [findVgOrFail(ctx, vg)] : ctx.scan().sortedByName();
+      return found.flatMap((f) => lvObjects(ctx, vgObject(f)).filter((o) => lvView(o).visible).map(lvView));
+    });
+  }
+
+  private lvViewIn(ctx: Ctx, vg: string, lv: string): LvView {
+    const f = ctx.scan(true).get(vg) ?? fail(`Volume group "${vg}" not found`, 5, 'VG_NOT_FOUND', { vg });
+    const o = lvObjects(ctx, vgObject(f)).find((x) => x.lv.name === lv) ?? fail(`Failed to find logical volume "${vg}/${lv}"`, 5, 'LV_NOT_FOUND', { vg, lv });
+    return lvView(o);
+  }
+
+  // ----- block I/O -----------------------------------------------------------------------------
+  /**
+   * Opens an LV (`vg/lv`) for reading and writing, activating it first if need be. The open
+   * counts as a program's open of /dev/VG/LV does (removal and deactivation are refused until
+   * close()); writes to an origin copy their old data to its snapshots first.
+   */
+  async open(name: string): Promise<BlockHandle> {
+    const s = splitLvName(name) ?? fail(`Path required for Logical Volume "${name}".`, 3, 'INVALID_ARGUMENT');
+    if (!this.engine) fail('open() needs in-process activation (SessionOptions.activation "in-process").', 5, 'ACTIVATION');
+    let local = this.engine.openLocal(s.vg, s.lv);
+    if (!local) {
+      await this.activate(s.vg, [s.lv]);
+      local = this.engine.openLocal(s.vg, s.lv) ?? fail(`Logical volume ${s.vg}/${s.lv} could not be activated.`, 5, 'ACTIVATION', { vg: s.vg, lv: s.lv });
+    }
+    return new BlockHandle(local.device, local.close);
+  }
+
+  /** Deactivates everything this session activated in-process and closes its devices. */
+  async close(): Promise<void> {
+    await this.engine?.closeAll();
+  }
+}

@@ -1,0 +1,21 @@
+// ulvm as a library. The Session is the way in: typed operations over a set of devices, returning
+// plain data (the same rows `pvs`/`vgs`/`lvs` print) and failing with UlvmError codes; lvm2's
+// messages arrive as events. runCommand runs any lvm2 command line in-process, as the CLI does.
+export { Session, type SessionOptions, type SessionEvent, type SessionListener, type Size, type LvSize } from './api/session.ts';
+export { BlockHandle } from './api/block-handle.ts';
+export type { PvView, VgView, LvView, SegmentView, AreaView } from './api/views.ts';
+export type { PvCreateOptions, PvCreateResult } from './ops/pv-create.ts';
+export type { VgCreateOptions } from './ops/vg-create.ts';
+export type { CreateLvOptions } from './ops/create-lv.ts';
+export type { CreateSnapshotOptions } from './ops/create-snapshot.ts';
+export type { ResizeLvOptions } from './ops/resize-lv.ts';
+export type { RemoveLvOptions } from './ops/lv-remove.ts';
+export { UlvmError, type UlvmErrorCode, type UlvmErrorData } from './errors.ts';
+export { runCommand, runFromProcess } from './cli/main.ts';
+export type { RunEnv } from './ops/context.ts';
+export { BufferIo, type Io } from './ops/io.ts';
+export { fileOpener } from './devices/file.ts';
+export { MemoryDisks } from './devices/memory.ts';
+export type { DeviceOpener, BlockDevice } from './devices/device.ts';
+export type { Activator, ActiveLv } from './activation/activator.ts';
+export { ULVM_VERSION } from './cli/ulvm-commands.ts';
