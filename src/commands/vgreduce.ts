@@ -1,4 +1,5 @@
 // vgreduce: remove unused physical volumes from a volume group.
+import { segAreas } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -11,7 +12,7 @@ export async function run(ctx: Ctx): Promise<number> {
   await ctx.locks.vg(name!);
   const found = findVgOrFail(ctx, name!);
   const vg = cloneVg(found.vg);
-  const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && a.pvId === pvId)));
+  const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && a.pvId === pvId)));
   let targets: string[];
   if (ctx.has('removemissing')) {
     const missing = [...found.missing];
@@ -20,7 +21,7 @@ export async function run(ctx: Ctx): Promise<number> {
       return 0;
     }
     for (const id of missing) if (inUse(id) && !ctx.has('force')) fail([`WARNING: Partial LV(s) use the missing PV.`, `Use --force to remove LVs using missing PVs.`]);
-    vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
+    vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
     vg.pvs = vg.pvs.filter((p) => !missing.includes(p.id));
     ctx.commit(vg, ctx.pvPaths(found, true), found.vg);
     ctx.print(`Wrote out consistent volume group ${name}.`);
