@@ -30,7 +30,8 @@ export interface TargetExtent {
   length: number;
 }
 
-export interface SegtypeHandler<S extends Segment = Segment> {
+/** `Status` is what the segment's target reports (dm status), for the types that have one in ulvm. */
+export interface SegtypeHandler<S extends Segment = Segment, Status = unknown> {
   /** The type name in VG text (`type = "..."`, `+FLAG` suffixes aside). */
   readonly name: string;
   readonly kind: S['kind'];
@@ -46,4 +47,10 @@ export interface SegtypeHandler<S extends Segment = Segment> {
   targetName?(seg: S): string;
   /** LVs whose devices the segment's target is loaded over, bottom of the stack first. */
   deviceStack?(seg: S): string[];
+  /** The table line, given `major:minor` of each deviceStack device (same order). */
+  targetLine?(seg: S, sectors: number, devices: string[]): string;
+  /** The percent lvm2 reports from the target's status (target_percent). */
+  percent?(status: Status): number;
+  /** dmeventd's watch: whether this status at `thresholdPercent` calls for extending the LV. */
+  needsExtend?(status: Status, thresholdPercent: number): boolean;
 }

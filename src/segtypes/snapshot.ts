@@ -6,7 +6,7 @@ import { snapshotCow } from '../model/types.ts';
 import type { SegtypeHandler } from './handler.ts';
 import { has, optString, reqString, reqUint, segError } from './text.ts';
 
-export const snapshot: SegtypeHandler<SnapshotSegment> = {
+export const snapshot: SegtypeHandler<SnapshotSegment, SnapshotStatus> = {
   name: 'snapshot',
   kind: 'snapshot',
   textImport(nodes, base, ctx) {
@@ -35,7 +35,12 @@ export const snapshot: SegtypeHandler<SnapshotSegment> = {
     if (seg.mergingStore === from) seg.mergingStore = to;
   },
   targetName: (seg) => (seg.mergingStore !== undefined ? 'snapshot-merge' : 'snapshot'),
+  /** The origin's -real device and the COW. */
   deviceStack: (seg) => [seg.origin, snapshotCow(seg)],
+  targetLine: (seg, sectors, [real, cow]) =>
+    seg.mergingStore !== undefined ? mergeTargetLine(sectors, real!, cow!, seg.chunkSize) : snapshotTargetLine(sectors, real!, cow!, seg.chunkSize),
+  percent: (status) => snapshotPercent(status),
+  needsExtend: (status, threshold) => snapshotNeedsExtend(status, threshold),
 };
 
 /** `snapshot` table line: over the origin's -real device and the COW, persistent (P). */

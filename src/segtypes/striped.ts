@@ -29,5 +29,6 @@ export const striped: SegtypeHandler<StripedSegment> = {
     for (const a of seg.areas) if (a.kind === 'lv' && a.lv === from) a.lv = to;
   },
   targetName: (seg) => (seg.areas.length === 1 ? 'linear' : 'striped'),
+  /** LVs it is layered on; PV areas are no devices of the stack. */
   deviceStack: (seg) => seg.areas.flatMap((a) => (a.kind === 'lv' ? [a.lv] : [])),
 };

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { exportVgFile, exportVgRaw, importVgText, MetadataError, type TextHeader } from '../../src/formats/vg-text.ts';
 import { textHeader } from '../../src/metadata/stamp.ts';
 import type { LogicalVolume, Segment, VolumeGroup } from '../../src/model/types.ts';
-import { handlerForType, renameReferences, segReferences } from '../../src/segtypes/index.ts';
+import { handlerForType, renameReferences, segReferences, segtypeOf } from '../../src/segtypes/index.ts';
+import { snapshotNeedsExtend, snapshotPercent } from '../../src/segtypes/snapshot.ts';
 
 const REF = readFileSync(new URL('../fixtures/refvgg-raw.txt', import.meta.url), 'utf8');
 
@@ -196,4 +197,26 @@ test('the registry knows the types by name, flags aside; any other is unknown', 
     ['striped', 'snapshot', 'thin-pool+CROP_METADATA', 'thin', 'zero', 'error', 'raid1', 'cache', 'linear'].map((t) => handlerForType(t).kind),
     ['striped', 'snapshot', 'thin-pool', 'thin', 'zero', 'error', 'unknown', 'unknown', 'unknown'],
   );
+});
+
+test('the snapshot type builds its dm table lines and reads its status as lvm2 does', () => {
+  const seg = segOf(importVgText(ALL).vg, 'snapshot0');
+  assert.ok(seg.kind === 'snapshot');
+  const h = segtypeOf(seg);
+  assert.deepEqual(h.deviceStack?.(seg), ['lin', 'snap1']);
+  assert.equal(h.targetName?.(seg), 'snapshot');
+  assert.equal(h.targetLine?.(seg, 16384, ['254:1', '254:2']), '0 16384 snapshot 254:1 254:2 P 8');
+  const merging = { ...seg, mergingStore: 'snap1', cowStore: undefined };
+  assert.equal(h.targetName?.(merging), 'snapshot-merge');
+  assert.equal(h.targetLine?.(merging, 16384, ['254:1', '254:2']), '0 16384 snapshot-merge 254:1 254:2 P 8');
+  assert.equal(snapshotPercent({ invalid: false, allocated: 16, metadata: 16, total: 8192 }), 0, 'only metadata: 0%');
+  assert.equal(snapshotPercent({ invalid: false, allocated: 4096, metadata: 16, total: 8192 }), 50);
+  assert.equal(snapshotPercent({ invalid: true, allocated: 16, metadata: 16, total: 8192 }), 100);
+  assert.equal(snapshotNeedsExtend({ invalid: false, allocated: 4096, metadata: 16, total: 8192 }, 50), true);
+  assert.equal(snapshotNeedsExtend({ invalid: false, allocated: 4088, metadata: 16, total: 8192 }, 50), false);
+  assert.equal(snapshotNeedsExtend({ invalid: true, allocated: 16, metadata: 16, total: 8192 }, 50), false, 'an invalid snapshot is past extending');
+  const lin = segOf(importVgText(ALL).vg, 'lin');
+  assert.equal(segtypeOf(lin).targetName?.(lin), 'linear');
+  const str = segOf(importVgText(ALL).vg, 'str');
+  assert.equal(segtypeOf(str).targetName?.(str), 'striped');
 });
