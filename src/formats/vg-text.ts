@@ -400,7 +400,7 @@ function readPv(node: ConfigNode): PhysicalVolume {
   return pv;
 }
 
-function readSegment(node: ConfigNode, where: string, pvByName: Map<string, string>): Segment {
+function readSegment(node: ConfigNode, where: string, pvByName: Map<string, string>, lvNames: ReadonlySet<string>): Segment {
   const n = node.children ?? fail(`Bad segment section ${node.key} for ${where}.`);
   const w = `segment ${node.key} of logical volume ${where}`;
   const type = optStr(n, 'type', w) ?? fail(`Couldn't find type for ${w}.`);
@@ -412,11 +412,11 @@ function readSegment(node: ConfigNode, where: string, pvByName: Map<string, stri
   };
   const rc = optInt(n, 'reshape_count', w);
   if (rc !== undefined) base.reshapeCount = rc;
-  const ctx: TextImportCtx = { where: w, pvByName, fail };
+  const ctx: TextImportCtx = { where: w, pvByName, lvExists: (name) => lvNames.has(name), fail };
   return handlerForType(type).textImport(n, base, ctx);
 }
 
-function readLv(node: ConfigNode, pvByName: Map<string, string>): LogicalVolume {
+function readLv(node: ConfigNode, pvByName: Map<string, string>, lvNames: ReadonlySet<string>): LogicalVolume {
   const n = node.children ?? fail(`Bad logical volume section ${node.key}.`);
   const where = node.key;
   const status = strArray(n, 'status', `logical volume ${where}`, true);
@@ -447,7 +447,7 @@ function readLv(node: ConfigNode, pvByName: Map<string, string>): LogicalVolume 
   if (ma !== undefined) lv.major = ma;
   if (mi !== undefined) lv.minor = mi;
   const count = reqInt(n, 'segment_count', `logical volume ${where}`);
-  for (const c of n) if (c.children && /^segment[0-9]+$/.test(c.key)) lv.segments.push(readSegment(c, where, pvByName));
+  for (const c of n) if (c.children && /^segment[0-9]+$/.test(c.key)) lv.segments.push(readSegment(c, where, pvByName, lvNames));
   if (lv.segments.length !== count) fail(`segment_count and actual number of segments disagree for logical volume ${where}.`);
   lv.segments.sort((a, b) => a.startExtent - b.startExtent);
   let le = 0;
@@ -513,9 +513,11 @@ export function importVgText(text: string): ImportedText {
     vg.pvs.push(pv);
   }
   const lvsNode = findNode(n, 'logical_volumes');
+  // As lvm2 does, every LV is known by name before any segment is read, so segments may name LVs written after them.
+  const lvNames = new Set((lvsNode?.children ?? []).map((l) => l.key));
   for (const l of lvsNode?.children ?? []) {
     if (vg.lvs.some((x) => x.name === l.key)) fail(`Duplicate LV name ${l.key} detected in ${name}.`);
-    vg.lvs.push(readLv(l, pvByName));
+    vg.lvs.push(readLv(l, pvByName, lvNames));
   }
   const hist = findNode(n, 'historical_logical_volumes');
   if (hist?.children?.length) vg.historicalLvs = hist.children;

@@ -8,6 +8,8 @@ export interface TextImportCtx {
   where: string;
   /** PV section names (`pv0` ...) to PV ids. */
   pvByName: ReadonlyMap<string, string>;
+  /** Whether the VG has an LV of this name (lvm2's find_lv). */
+  lvExists(name: string): boolean;
   fail(message: string): never;
 }
 

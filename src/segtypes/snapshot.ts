@@ -17,6 +17,9 @@ export const snapshot: SegtypeHandler<SnapshotSegment, SnapshotStatus> = {
     if (cowStore === undefined && mergingStore === undefined) ctx.fail(segError(ctx, 'Snapshot cow storage not specified in'));
     if (!has(nodes, 'origin')) ctx.fail(segError(ctx, 'Snapshot origin not specified in'));
     const origin = reqString(nodes, 'origin', ctx, segError(ctx, 'Snapshot origin must be a string in'));
+    const cow = (mergingStore ?? cowStore)!;
+    if (!ctx.lvExists(cow)) ctx.fail(segError(ctx, `Unknown logical volume ${cow} specified for snapshot cow store in`));
+    if (!ctx.lvExists(origin)) ctx.fail(segError(ctx, `Unknown logical volume ${origin} specified for snapshot origin in`));
     const seg: SnapshotSegment = { ...base, kind: 'snapshot', origin, chunkSize };
     if (mergingStore !== undefined) seg.mergingStore = mergingStore;
     else seg.cowStore = cowStore;

@@ -1,10 +1,10 @@
 // A thin pool's segment (lvm2 lib/thin): its data LV (`pool`), its metadata LV, and the pool-wide
 // settings. Only the metadata side for now: no target, status or monitoring yet.
 import type { ThinPoolSegment } from '../model/types.ts';
-import type { SegtypeHandler, TextWriter } from './handler.ts';
+import type { SegtypeHandler, TextImportCtx, TextWriter } from './handler.ts';
 import type { RawNode } from '../model/raw.ts';
 import { writeNode } from './raw-text.ts';
-import { has, leftovers, optString, optUint, reqString, reqUint, segError } from './text.ts';
+import { has, leftovers, optString, optUint, reqString, reqUint, segError, value } from './text.ts';
 
 const KNOWN = new Set(['metadata', 'pool', 'transaction_id', 'chunk_size', 'discards', 'zero_new_blocks', 'crop_metadata']);
 const DISCARDS = new Set(['ignore', 'nopassdown', 'passdown']);
@@ -27,7 +27,9 @@ export const thinPool: SegtypeHandler<ThinPoolSegment> = {
   kind: 'thin-pool',
   textImport(nodes, base, ctx) {
     const metadata = reqString(nodes, 'metadata', ctx, segError(ctx, 'Metadata must be a string in'));
+    if (!ctx.lvExists(metadata)) ctx.fail(segError(ctx, `Unknown metadata ${metadata} in`));
     const pool = reqString(nodes, 'pool', ctx, segError(ctx, 'Pool must be a string in'));
+    if (!ctx.lvExists(pool)) ctx.fail(segError(ctx, `Unknown pool ${pool} in`));
     const transactionId = reqUint(nodes, 'transaction_id', ctx, segError(ctx, 'Could not read transaction_id for'));
     const chunkSize = reqUint(nodes, 'chunk_size', ctx, segError(ctx, 'Could not read chunk_size'));
     const discards = optString(nodes, 'discards', ctx, segError(ctx, 'Could not read discards for')) ?? 'ignore';
@@ -39,6 +41,7 @@ export const thinPool: SegtypeHandler<ThinPoolSegment> = {
       ...base, kind: 'thin-pool', metadata, pool, transactionId, chunkSize, discards, zeroNewBlocks: zero !== 0, extra: leftovers(nodes, KNOWN),
     };
     if (has(nodes, 'crop_metadata')) seg.cropMetadata = optUint(nodes, 'crop_metadata', ctx, segError(ctx, 'Could not read crop_metadata for'))! ? 1 : 0;
+    for (const m of seg.extra) if (m.children) checkMessage(m.children, ctx);
     return seg;
   },
   textExport(seg, out) {
@@ -59,6 +62,17 @@ export const thinPool: SegtypeHandler<ThinPoolSegment> = {
       for (const c of m.children ?? []) if (c.key === 'create' && c.value?.kind === 'string' && c.value.value === from) c.value = { kind: 'string', value: to };
   },
 };
+
+/** A pending message names a thin LV to create or a device id to delete (lvm2's _thin_pool_add_message). */
+function checkMessage(nodes: RawNode[], ctx: TextImportCtx): void {
+  const create = value(nodes, 'create');
+  if (create?.kind === 'string') {
+    if (!ctx.lvExists(create.value)) ctx.fail(segError(ctx, `Unknown LV ${create.value} for create message in`));
+    return;
+  }
+  const del = value(nodes, 'delete');
+  if (del?.kind !== 'int' || del.value < 0) ctx.fail(segError(ctx, 'Unknown message in'));
+}
 
 /** Thin LVs named by pending `create` messages. */
 function messageLvs(seg: ThinPoolSegment): string[] {

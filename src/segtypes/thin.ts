@@ -14,12 +14,16 @@ export const thin: SegtypeHandler<ThinSegment> = {
   kind: 'thin',
   textImport(nodes, base, ctx) {
     const thinPool = reqString(nodes, 'thin_pool', ctx, segError(ctx, 'Thin pool must be a string in'));
+    if (!ctx.lvExists(thinPool)) ctx.fail(segError(ctx, `Unknown thin pool ${thinPool} in`));
     const transactionId = reqUint(nodes, 'transaction_id', ctx, segError(ctx, 'Could not read transaction_id for'));
     const origin = optString(nodes, 'origin', ctx, segError(ctx, 'Origin must be a string in'));
+    if (origin !== undefined && !ctx.lvExists(origin)) ctx.fail(segError(ctx, `Unknown origin ${origin} in`));
     const merge = optString(nodes, 'merge', ctx, segError(ctx, 'Merge lv must be a string in'));
+    if (merge !== undefined && !ctx.lvExists(merge)) ctx.fail(segError(ctx, `Unknown merge lv ${merge} in`));
     const deviceId = reqUint(nodes, 'device_id', ctx, segError(ctx, 'Could not read device_id for'));
     if (deviceId > MAX_DEVICE_ID) ctx.fail(segError(ctx, `Unsupported value ${deviceId} for device_id`));
     const externalOrigin = optString(nodes, 'external_origin', ctx, segError(ctx, 'External origin must be a string in'));
+    if (externalOrigin !== undefined && !ctx.lvExists(externalOrigin)) ctx.fail(segError(ctx, `Unknown external origin ${externalOrigin} in`));
     const seg: ThinSegment = { ...base, kind: 'thin', thinPool, transactionId, deviceId, extra: leftovers(nodes, KNOWN) };
     if (origin !== undefined) seg.origin = origin;
     if (externalOrigin !== undefined) seg.externalOrigin = externalOrigin;

@@ -99,7 +99,7 @@ test('lvm2-thin.md examples parse into the typed thin-pool and thin fields', () 
 
 test('a thin pool with pending messages and crop_metadata keeps them, messages after an empty line', () => {
   const body = [
-    'metadata = "p2_tmeta"', 'pool = "p2_tdata"', 'transaction_id = 3', 'chunk_size = 256', 'discards = "nopassdown"', 'crop_metadata = 0',
+    'metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'transaction_id = 3', 'chunk_size = 256', 'discards = "nopassdown"', 'crop_metadata = 0',
     '', 'message1 {', 'create = "thin1"', '}', 'message2 {', 'delete = 2', '}',
   ];
   const text = withLvs(lvText('p2', 'thin-pool+CROP_METADATA', 4, body));
@@ -107,28 +107,39 @@ test('a thin pool with pending messages and crop_metadata keeps them, messages a
   const seg = segOf(importVgText(text).vg, 'p2');
   assert.ok(seg.kind === 'thin-pool');
   assert.deepEqual([seg.transactionId, seg.chunkSize, seg.discards, seg.zeroNewBlocks, seg.cropMetadata, seg.extra.map((n) => n.key)], [3, 256, 'nopassdown', false, 0, ['message1', 'message2']]);
-  assert.deepEqual(segReferences(seg), ['p2_tmeta', 'p2_tdata', 'thin1']);
+  assert.deepEqual(segReferences(seg), ['pool0_tmeta', 'pool0_tdata', 'thin1']);
 });
 
 test('a thin pool without discards reads as ignore and is written with it, as lvm2 does', () => {
-  const text = withLvs(lvText('p3', 'thin-pool', 4, ['metadata = "m"', 'pool = "d"', 'transaction_id = 0', 'chunk_size = 128']));
+  const text = withLvs(lvText('p3', 'thin-pool', 4, ['metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'transaction_id = 0', 'chunk_size = 128']));
   const out = rawRoundTrip(text);
   assert.notEqual(out, text);
   assert.ok(out.includes('chunk_size = 128\ndiscards = "ignore"\n}'), out);
 });
 
 test('typed imports refuse what lvm2 refuses, with its messages', () => {
+  // LVs are known before segments are read: a segment may name an LV written after its own.
+  assert.doesNotThrow(() => importVgText(withLvs(lvText('early', 'thin', 2, ['thin_pool = "pool0"', 'transaction_id = 0', 'device_id = 5', 'origin = "pool0_tdata"']))));
   const bad = (type: string, body: string[], message: string) =>
     assert.throws(() => importVgText(withLvs(lvText('bad', type, 2, body))), (e: unknown) => e instanceof MetadataError && e.message === message);
   bad('snapshot', ['chunk_size = 8', 'cow_store = "snap1"'], 'Snapshot origin not specified in segment segment1 of logical volume bad.');
   bad('snapshot', ['chunk_size = 8', 'origin = "lin"'], 'Snapshot cow storage not specified in segment segment1 of logical volume bad.');
   bad('snapshot', ['chunk_size = 8', 'origin = "lin"', 'cow_store = "a"', 'merging_store = "a"'], 'Both snapshot cow and merging storage were specified in segment segment1 of logical volume bad.');
   bad('snapshot', ['origin = "lin"', 'cow_store = "snap1"'], "Couldn't read chunk size for snapshot.");
-  bad('thin-pool', ['metadata = "m"', 'pool = "d"', 'chunk_size = 128'], 'Could not read transaction_id for segment segment1 of logical volume bad.');
-  bad('thin-pool', ['metadata = "m"', 'pool = "d"', 'transaction_id = 0', 'chunk_size = 64'], 'Unsupported value 0 for chunk_size segment segment1 of logical volume bad.');
-  bad('thin-pool', ['metadata = "m"', 'pool = "d"', 'transaction_id = 0', 'chunk_size = 128', 'discards = "sometimes"'], 'Discards option unsupported for segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'chunk_size = 128'], 'Could not read transaction_id for segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'transaction_id = 0', 'chunk_size = 64'], 'Unsupported value 0 for chunk_size segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'transaction_id = 0', 'chunk_size = 128', 'discards = "sometimes"'], 'Discards option unsupported for segment segment1 of logical volume bad.');
   bad('thin', ['thin_pool = "pool0"', 'transaction_id = 0', 'device_id = 16777216'], 'Unsupported value 16777216 for device_id segment segment1 of logical volume bad.');
   bad('thin', ['thin_pool = "pool0"', 'transaction_id = 0'], 'Could not read device_id for segment segment1 of logical volume bad.');
+  bad('snapshot', ['chunk_size = 8', 'origin = "lin"', 'cow_store = "gone"'], 'Unknown logical volume gone specified for snapshot cow store in segment segment1 of logical volume bad.');
+  bad('snapshot', ['chunk_size = 8', 'origin = "gone"', 'cow_store = "snap1"'], 'Unknown logical volume gone specified for snapshot origin in segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "gone"', 'pool = "pool0_tdata"'], 'Unknown metadata gone in segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "pool0_tmeta"', 'pool = "gone"'], 'Unknown pool gone in segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'transaction_id = 0', 'chunk_size = 128', '', 'message1 {', 'create = "gone"', '}'], 'Unknown LV gone for create message in segment segment1 of logical volume bad.');
+  bad('thin-pool', ['metadata = "pool0_tmeta"', 'pool = "pool0_tdata"', 'transaction_id = 0', 'chunk_size = 128', '', 'message1 {', 'rename = 1', '}'], 'Unknown message in segment segment1 of logical volume bad.');
+  bad('thin', ['thin_pool = "gone"'], 'Unknown thin pool gone in segment segment1 of logical volume bad.');
+  bad('thin', ['thin_pool = "pool0"', 'transaction_id = 0', 'origin = "gone"'], 'Unknown origin gone in segment segment1 of logical volume bad.');
+  bad('thin', ['thin_pool = "pool0"', 'transaction_id = 0', 'device_id = 3', 'external_origin = "gone"'], 'Unknown external origin gone in segment segment1 of logical volume bad.');
   bad('striped', ['stripe_count = 2', 'stripe_size = 128', '', 'stripes = [', '"pv0", 10', ']'], 'Incorrect number of areas in area array for segment segment1 of logical volume bad.');
 });
 
