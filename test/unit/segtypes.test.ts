@@ -231,3 +231,13 @@ test('the snapshot type builds its dm table lines and reads its status as lvm2 d
   const str = segOf(importVgText(ALL).vg, 'str');
   assert.equal(segtypeOf(str).targetName?.(str), 'striped');
 });
+
+test('a cache pool with policy settings, as real lvm2 wrote it (vgcfgbackup), is written back byte for byte', () => {
+  // lvm2 2.03.16: lvcreate --type cache-pool, lvchange --cachemode writethrough --cachepolicy smq --cachesettings '...'.
+  const file = readFileSync(new URL('../fixtures/lvm2-cache-pool.vg', import.meta.url), 'utf8');
+  const vg = importVgText(file).vg;
+  assert.equal(segOf(vg, 'cpool').kind, 'unknown');
+  const section = (t: string) => t.slice(t.indexOf('\nsegvg {\n'));
+  const utc = (t: number) => new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19) + ' +0000';
+  assert.equal(section(exportVgFile(vg, { ...textHeader('again', 1), localTime: utc })), section(file));
+});
