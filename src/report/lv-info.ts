@@ -96,7 +96,7 @@ export function isMergingOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
 
 /** The internal LV carrying the snapshot segment itself (never reported). */
 export function isSnapshotHolder(lv: LogicalVolume): boolean {
-  return firstSegType(lv) === 'snapshot';
+  return firstSeg(lv)?.kind === 'snapshot';
 }
 
 export function originOfCow(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
