@@ -13,6 +13,7 @@ import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotSpanBytes, 
 import { MergeStopped, SnapshotMerge } from '../mapper/snapshot-merge.ts';
 import { SnapshotMergeTarget } from '../mapper/snapshot-merge-target.ts';
 import { MergingStore } from '../mapper/merging-store.ts';
+import { mergeTargetLine, originTargetLine, snapshotNeedsExtend, snapshotPercent, snapshotTargetLine } from '../segtypes/snapshot.ts';
 import type { NbdServer } from '../nbd/server.ts';
 import type { NbdExport } from '../nbd/connection.ts';
 import { dmMajor } from './major.ts';
@@ -153,7 +154,7 @@ export class ActivationEngine implements Activator {
           e.realMinor ??= this.freeMinor();
           e.real = plain;
           target = new OriginTarget(plain, () => this.storesOf(e.vgId, lv.name));
-          e.lines = [`0 ${plain.size / 512} snapshot-origin ${this.major}:${e.realMinor}`];
+          e.lines = [originTargetLine(plain.size / 512, `${this.major}:${e.realMinor}`)];
           if (e.merge) {
             e.merge.merge.real = plain;
             target = new SnapshotMergeTarget(e.merge.merge);
@@ -169,7 +170,7 @@ export class ActivationEngine implements Activator {
           e.store = store;
           e.originName = link.origin;
           target = new SnapshotTarget(o.real, store, readOnly);
-          e.lines = [`0 ${target.size / 512} snapshot ${this.major}:${o.realMinor} ${this.major}:${e.cowMinor} P ${link.chunk}`];
+          e.lines = [snapshotTargetLine(target.size / 512, `${this.major}:${o.realMinor}`, `${this.major}:${e.cowMinor}`, link.chunk)];
         } else {
           e.realMinor = undefined;
           e.cowMinor = undefined;
@@ -427,7 +428,7 @@ export class ActivationEngine implements Activator {
     const job: MergeJob = {
       cowId: cow.id,
       merge,
-      line: `0 ${o.real.size / 512} snapshot-merge ${this.major}:${o.realMinor} ${this.major}:${cowMinor} P ${link.chunk}`,
+      line: mergeTargetLine(o.real.size / 512, `${this.major}:${o.realMinor}`, `${this.major}:${cowMinor}`, link.chunk),
       closeCow: opened.close,
       done: Promise.resolve({ chunks: 0 }),
       failed: false,
@@ -481,9 +482,9 @@ export class ActivationEngine implements Activator {
   snapshotsFillingUp(percent: number): { vgName: string; lvName: string; devices: string[]; dataPercent: number }[] {
     const out: { vgName: string; lvName: string; devices: string[]; dataPercent: number }[] = [];
     for (const e of this.entries.values()) {
-      if (!e.store || e.store.invalid) continue;
-      const p = e.store.percent();
-      if (p >= percent) out.push({ vgName: e.vgName, lvName: e.lvName, devices: e.devices, dataPercent: p });
+      if (!e.store) continue;
+      const status = { ...e.store.usage(), invalid: e.store.invalid };
+      if (snapshotNeedsExtend(status, percent)) out.push({ vgName: e.vgName, lvName: e.lvName, devices: e.devices, dataPercent: snapshotPercent(status) });
     }
     return out;
   }

@@ -2,7 +2,7 @@
 // row objects the reports print (so `lvs` and `listLvs()` never disagree). Sizes are in bytes.
 import type { LvObject, PvObject, VgObject } from '../report/objects.ts';
 import { lvAttr, pvAttr, vgAttr } from '../report/attrs.ts';
-import { areaExtents, lvExtents, lvIsVisible } from '../model/types.ts';
+import { areaExtents, lvExtents, lvIsVisible, segAreas } from '../model/types.ts';
 import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import { formatId } from '../formats/uuid.ts';
 import { freeExtents } from '../model/alloc.ts';
@@ -86,7 +86,7 @@ export interface LvView {
 export function pvView(p: PvObject): PvView {
   const peCount = p.pv?.peCount ?? 0;
   let allocated = 0;
-  for (const lv of p.vg?.lvs ?? []) for (const s of lv.segments) for (const a of s.areas ?? []) if (a.kind === 'pv' && a.pvId === p.pv?.id) allocated += areaExtents(s);
+  for (const lv of p.vg?.lvs ?? []) for (const s of lv.segments) for (const a of segAreas(s)) if (a.kind === 'pv' && a.pvId === p.pv?.id) allocated += areaExtents(s);
   const extent = p.vg?.extentSize ?? 0;
   return {
     name: p.name,
@@ -149,8 +149,8 @@ export function lvView(o: LvObject): LvView {
       type: s.type,
       startExtent: s.startExtent,
       extentCount: s.extentCount,
-      ...(s.stripeSize ? { stripeSize: s.stripeSize * SECTOR } : {}),
-      areas: (s.areas ?? []).map((a) => (a.kind === 'pv' ? { pv: o.vgo.pvDevice.get(a.pvId) ?? '[unknown]', start: a.pe } : { lv: a.lv, start: a.le })),
+      ...(s.kind === 'striped' && s.stripeSize ? { stripeSize: s.stripeSize * SECTOR } : {}),
+      areas: segAreas(s).map((a) => (a.kind === 'pv' ? { pv: o.vgo.pvDevice.get(a.pvId) ?? '[unknown]', start: a.pe } : { lv: a.lv, start: a.le })),
     })),
   };
 }

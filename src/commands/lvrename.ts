@@ -4,7 +4,7 @@ import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
 import { lvNameRestriction, nameProblem } from '../model/names.ts';
-import { attrString, segType } from '../model/types.ts';
+import { renameReferences } from '../segtypes/index.ts';
 import { reloadVg } from '../ops/activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -32,14 +32,8 @@ export async function run(ctx: Ctx): Promise<number> {
   if (!lv) fail(`Existing logical volume "${oldName}" not found in volume group "${vgName}"`);
   if (vg.lvs.some((l) => l.name === newName)) fail(`Logical volume "${newName}" already exists in volume group "${vgName}"`);
   lv.name = newName;
-  // Keep references from snapshot segments and LV areas pointing at the renamed LV.
-  for (const l of vg.lvs)
-    for (const s of l.segments) {
-      if (segType(s) === 'snapshot')
-        for (const n of s.attrs)
-          if ((n.key === 'origin' || n.key === 'cow_store') && attrString(s, n.key) === oldName) n.value = { kind: 'string', value: newName };
-      for (const a of s.areas ?? []) if (a.kind === 'lv' && a.lv === oldName) a.lv = newName;
-    }
+  // Every segment naming the renamed LV (snapshots, pools, LV areas ...) follows it.
+  renameReferences(vg.lvs, oldName, newName);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   await reloadVg(ctx, vgName, ctx.pvPaths(found));
   ctx.print(`Renamed "${oldName}" to "${newName}" in volume group "${vgName}"`);

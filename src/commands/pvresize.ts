@@ -1,5 +1,6 @@
 // pvresize: follow a device that grew or shrank (image file truncated, disk resized).
 import { rescanVg } from '../ops/select.ts';
+import { areaExtents, segAreas } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
@@ -48,7 +49,7 @@ export async function run(ctx: Ctx): Promise<number> {
       const pv = vg.pvs.find((p) => p.id === sd.label!.pvId)!;
       const mda1 = sd.label.metadataAreas[1];
       const n = peCount(sectors, pv.peStart, vg.extentSize, mda1 ? sectors * 512 - mda1.offset : 0);
-      const allocated = vg.lvs.flatMap((lv) => lv.segments.flatMap((s) => (s.areas ?? []).filter((a) => a.kind === 'pv' && a.pvId === pv.id).map((a) => (a.kind === 'pv' ? a.pe + s.extentCount / (s.areas!.length) : 0))));
+      const allocated = vg.lvs.flatMap((lv) => lv.segments.flatMap((s) => segAreas(s).filter((a) => a.kind === 'pv' && a.pvId === pv.id).map((a) => (a.kind === 'pv' ? a.pe + areaExtents(s) : 0))));
       const highest = Math.max(0, ...allocated);
       if (n < highest) {
         ctx.error(`${name}: cannot resize to ${n} extents as later ones are allocated.`);

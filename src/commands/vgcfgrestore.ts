@@ -7,7 +7,6 @@ import { importVgText, MetadataError } from '../formats/vg-text.ts';
 import { ConfigParseError } from '../formats/config-text.ts';
 import { formatId } from '../formats/uuid.ts';
 import { nameProblem } from '../model/names.ts';
-import { segType } from '../model/types.ts';
 
 function listArchives(ctx: Ctx, vgName: string): number {
   const files: string[] = [];
@@ -63,7 +62,7 @@ export async function run(ctx: Ctx): Promise<number> {
     throw e;
   }
   vg.name = vgName;
-  if (vg.lvs.some((l) => l.segments.some((s) => segType(s) === 'thin-pool')) && !ctx.has('force'))
+  if (vg.lvs.some((l) => l.segments.some((s) => s.kind === 'thin-pool')) && !ctx.has('force'))
     fail([`Consider using option --force to restore Volume Group ${vgName} with thin volumes.`, 'Restore failed.']);
   const scan = ctx.scan();
   const paths: string[] = [];

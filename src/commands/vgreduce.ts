@@ -1,4 +1,5 @@
 // vgreduce: remove unused physical volumes from a volume group.
+import { segAreas } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
@@ -14,7 +15,7 @@ export async function run(ctx: Ctx): Promise<number> {
   if (ctx.scan().isDuplicate(name!)) fail([...vgNotFound(name!), ...pvArgs.map((a) => `Failed to find physical volume "${ctx.deviceName(a)}".`)]);
   const found = findVgOrFail(ctx, name!);
   const vg = cloneVg(found.vg);
-  const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && a.pvId === pvId)));
+  const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && a.pvId === pvId)));
   let targets: string[];
   if (ctx.has('removemissing')) {
     const missing = [...found.missing];
@@ -23,7 +24,7 @@ export async function run(ctx: Ctx): Promise<number> {
       return 0;
     }
     for (const id of missing) if (inUse(id) && !ctx.has('force')) fail([`WARNING: Partial LV(s) use the missing PV.`, `Use --force to remove LVs using missing PVs.`]);
-    vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
+    vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
     vg.pvs = vg.pvs.filter((p) => !missing.includes(p.id));
     ctx.commit(vg, ctx.pvPaths(found, true), found.vg);
     ctx.print(`Wrote out consistent volume group ${name}.`);

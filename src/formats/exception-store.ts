@@ -5,6 +5,9 @@ export const SNAP_MAGIC = 0x70416e53; // "SnAp" little-endian
 export const SNAPSHOT_DISK_VERSION = 1;
 const RECORD = 16;
 
+// The COW size bound lives with the model, which sizes snapshots by it.
+export { cowMaxSectors } from '../model/cow-size.ts';
+
 export interface SnapshotHeader {
   valid: boolean;
   version: number;
@@ -88,14 +91,6 @@ export function dataCapacity(cowSectors: number, chunkSize: number): number {
   const n = Math.floor(cowSectors / chunkSize);
   if (n < 2) return 0;
   return n - 1 - Math.ceil((n - 1) / (exceptionsPerArea(chunkSize) + 1));
-}
-
-/** lvm2's largest useful COW for an origin (sectors): room for every origin chunk, its areas, and a terminator area. */
-export function cowMaxSectors(originSectors: number, chunkSize: number): number {
-  const originChunks = Math.ceil(originSectors / chunkSize);
-  const e = exceptionsPerArea(chunkSize);
-  const metadataChunks = Math.floor((originChunks + e) / e);
-  return (1 + originChunks + metadataChunks) * chunkSize;
 }
 
 /**

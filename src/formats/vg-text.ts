@@ -1,6 +1,8 @@
 // VG text metadata: export byte-identical to lvm2's raw (on-disk) and file (backup) layouts, and import.
-import type { Area, LogicalVolume, PhysicalVolume, Segment, VolumeGroup } from '../model/types.ts';
-import { segType, isVisible, lvIsVisible } from '../model/types.ts';
+import type { LogicalVolume, PhysicalVolume, Segment, SegmentBase, VolumeGroup } from '../model/types.ts';
+import { areaExtents, isVisible, lvIsVisible, segAreas } from '../model/types.ts';
+import type { TextImportCtx, TextWriter } from '../segtypes/handler.ts';
+import { handlerForType, segtypeOf } from '../segtypes/index.ts';
 import { formatId, parseId } from './uuid.ts';
 import { type ConfigNode, type ConfigScalar, type ConfigValue, findNode, parseConfig, quote } from './config-text.ts';
 
@@ -145,37 +147,26 @@ function printPvs(o: Out, vg: VolumeGroup): void {
   o.line('}');
 }
 
-function printAreas(o: Out, vg: VolumeGroup, areas: Area[], pvNames: Map<string, string>): void {
-  o.nl();
-  o.line('stripes = [');
-  o.indent++;
-  areas.forEach((a, i) => {
-    const last = i === areas.length - 1 ? '' : ',';
-    if (a.kind === 'pv') {
-      const name = pvNames.get(a.pvId);
-      if (!name) throw new Error(`Internal error: PV ${formatId(a.pvId)} is not in volume group ${vg.name}.`);
-      o.line(`"${name}", ${a.pe}${last}`);
-    } else o.line(`"${a.lv}", ${a.le}${last}`);
-  });
-  o.indent--;
-  o.line(']');
-}
-
-function printAttrs(o: Out, seg: Segment, nodes: ConfigNode[]): void {
-  for (const n of nodes) {
-    if (n.children) {
-      o.nl();
-      o.line(`${n.key} {`);
+/** The segment's view of the text being written: its type's keys go at the segment's indentation. */
+function segmentWriter(o: Out, vg: VolumeGroup, pvNames: Map<string, string>): TextWriter {
+  return {
+    extentSize: vg.extentSize,
+    line: (text, comment) => o.line(text, comment),
+    nl: () => o.nl(),
+    size: (sectors, text) => o.size(sectors, text),
+    block(open, body, close) {
+      o.line(open);
       o.indent++;
-      printAttrs(o, seg, n.children);
+      body();
       o.indent--;
-      o.line('}');
-    } else if (n.value) {
-      const text = `${n.key} = ${valueText(n.value)}`;
-      if (segType(seg) === 'thin-pool' && n.key === 'chunk_size' && n.value.kind === 'int') o.size(n.value.value, text);
-      else o.line(text);
-    }
-  }
+      o.line(close);
+    },
+    pvName(pvId) {
+      const name = pvNames.get(pvId);
+      if (!name) throw new Error(`Internal error: PV ${formatId(pvId)} is not in volume group ${vg.name}.`);
+      return name;
+    },
+  };
 }
 
 function printSegment(o: Out, vg: VolumeGroup, seg: Segment, index: number, pvNames: Map<string, string>): void {
@@ -187,15 +178,7 @@ function printSegment(o: Out, vg: VolumeGroup, seg: Segment, index: number, pvNa
   if (seg.reshapeCount) o.size(seg.reshapeCount * vg.extentSize, `reshape_count = ${seg.reshapeCount}`);
   o.line(`type = "${seg.type}"`);
   if (seg.tags.length) o.line(`tags = ${strList(seg.tags)}`);
-  if (segType(seg) === 'striped') {
-    const n = seg.areas?.length ?? 0;
-    o.line(`stripe_count = ${n}`, n === 1 ? '# linear' : undefined);
-    if (n > 1) o.size(seg.stripeSize ?? 0, `stripe_size = ${seg.stripeSize ?? 0}`);
-    printAreas(o, vg, seg.areas ?? [], pvNames);
-  } else {
-    printAttrs(o, seg, seg.attrs);
-    if (seg.areas) printAreas(o, vg, seg.areas, pvNames);
-  }
+  segtypeOf(seg).textExport(seg, segmentWriter(o, vg, pvNames));
   o.indent--;
   o.line('}');
 }
@@ -251,7 +234,7 @@ function printVgSection(o: Out, vg: VolumeGroup, header: TextHeader): void {
     o.line('logical_volumes {');
     o.indent++;
     // Only a VG with snapshots needs the full rule; the VISIBLE flag decides everywhere else.
-    const hasSnapshots = vg.lvs.some((l) => l.segments.some((s) => segType(s) === 'snapshot'));
+    const hasSnapshots = vg.lvs.some((l) => l.segments.some((s) => s.kind === 'snapshot'));
     const visible = vg.lvs.map((lv) => (hasSnapshots ? lvIsVisible(vg, lv) : isVisible(lv)));
     vg.lvs.forEach((lv, i) => visible[i] && printLv(o, vg, lv, header, pvNames));
     vg.lvs.forEach((lv, i) => !visible[i] && printLv(o, vg, lv, header, pvNames));
@@ -418,58 +401,23 @@ function readPv(node: ConfigNode): PhysicalVolume {
   return pv;
 }
 
-const SEG_BASE_KEYS = new Set(['start_extent', 'extent_count', 'type', 'tags', 'reshape_count', 'data_copies']);
-
-function readAreas(v: ConfigValue | undefined, where: string, pvByName: Map<string, string>): Area[] {
-  if (!v || v.kind !== 'array') fail(`Couldn't find areas array for ${where}.`);
-  const items = v.items;
-  if (items.length % 2 !== 0) fail(`Missing offset in areas array for ${where}.`);
-  const out: Area[] = [];
-  for (let i = 0; i < items.length; i += 2) {
-    const name = items[i]!;
-    const off = items[i + 1]!;
-    if (name.kind !== 'string' || off.kind !== 'int' || off.value < 0) fail(`Bad area array for ${where}.`);
-    const pvId = pvByName.get(name.value);
-    if (pvId) out.push({ kind: 'pv', pvId, pe: off.value });
-    else out.push({ kind: 'lv', lv: name.value, le: off.value });
-  }
-  return out;
-}
-
-function readSegment(node: ConfigNode, where: string, pvByName: Map<string, string>): Segment {
+function readSegment(node: ConfigNode, where: string, pvByName: Map<string, string>, lvNames: ReadonlySet<string>): Segment {
   const n = node.children ?? fail(`Bad segment section ${node.key} for ${where}.`);
   const w = `segment ${node.key} of logical volume ${where}`;
   const type = optStr(n, 'type', w) ?? fail(`Couldn't find type for ${w}.`);
-  const seg: Segment = {
+  const base: SegmentBase = {
     startExtent: reqInt(n, 'start_extent', w),
     extentCount: reqInt(n, 'extent_count', w),
     type,
     tags: strArray(n, 'tags', w, false),
-    attrs: [],
   };
   const rc = optInt(n, 'reshape_count', w);
-  if (rc !== undefined) seg.reshapeCount = rc;
-  if (segType(seg) === 'striped') {
-    const count = reqInt(n, 'stripe_count', w);
-    if (count < 1) fail(`Zero areas not allowed for ${w}.`);
-    if (count > 1) seg.stripeSize = reqInt(n, 'stripe_size', w);
-    seg.areas = readAreas(get(n, 'stripes'), w, pvByName);
-    if (seg.areas.length !== count) fail(`Incorrect number of areas in area array for ${w}.`);
-    if (seg.extentCount % count !== 0) fail(`Segment extent count ${seg.extentCount} not divisible by stripe count ${count} for ${w}.`);
-    return seg;
-  }
-  for (const c of n) {
-    if (SEG_BASE_KEYS.has(c.key)) continue;
-    if (c.key === 'stripes' || c.key === 'mirrors' || c.key === 'raids') {
-      seg.areas = readAreas(c.value, w, pvByName);
-      continue;
-    }
-    seg.attrs.push(c);
-  }
-  return seg;
+  if (rc !== undefined) base.reshapeCount = rc;
+  const ctx: TextImportCtx = { where: w, pvByName, lvExists: (name) => lvNames.has(name), fail };
+  return handlerForType(type).textImport(n, base, ctx);
 }
 
-function readLv(node: ConfigNode, pvByName: Map<string, string>): LogicalVolume {
+function readLv(node: ConfigNode, pvByName: Map<string, string>, lvNames: ReadonlySet<string>): LogicalVolume {
   const n = node.children ?? fail(`Bad logical volume section ${node.key}.`);
   const where = node.key;
   const status = strArray(n, 'status', `logical volume ${where}`, true);
@@ -500,7 +448,7 @@ function readLv(node: ConfigNode, pvByName: Map<string, string>): LogicalVolume 
   if (ma !== undefined) lv.major = ma;
   if (mi !== undefined) lv.minor = mi;
   const count = reqInt(n, 'segment_count', `logical volume ${where}`);
-  for (const c of n) if (c.children && /^segment[0-9]+$/.test(c.key)) lv.segments.push(readSegment(c, where, pvByName));
+  for (const c of n) if (c.children && /^segment[0-9]+$/.test(c.key)) lv.segments.push(readSegment(c, where, pvByName, lvNames));
   if (lv.segments.length !== count) fail(`segment_count and actual number of segments disagree for logical volume ${where}.`);
   lv.segments.sort((a, b) => a.startExtent - b.startExtent);
   let le = 0;
@@ -566,9 +514,11 @@ export function importVgText(text: string): ImportedText {
     vg.pvs.push(pv);
   }
   const lvsNode = findNode(n, 'logical_volumes');
+  // As lvm2 does, every LV is known by name before any segment is read, so segments may name LVs written after them.
+  const lvNames = new Set((lvsNode?.children ?? []).map((l) => l.key));
   for (const l of lvsNode?.children ?? []) {
     if (vg.lvs.some((x) => x.name === l.key)) fail(`Duplicate LV name ${l.key} detected in ${name}.`);
-    vg.lvs.push(readLv(l, pvByName));
+    vg.lvs.push(readLv(l, pvByName, lvNames));
   }
   const hist = findNode(n, 'historical_logical_volumes');
   if (hist?.children?.length) vg.historicalLvs = hist.children;
@@ -590,9 +540,10 @@ export function validateVg(vg: VolumeGroup): void {
   const ranges = new Map<string, { start: number; end: number; lv: string }[]>();
   for (const lv of vg.lvs) {
     for (const seg of lv.segments) {
-      if (!seg.areas) continue;
-      const per = segType(seg) === 'striped' ? seg.extentCount / seg.areas.length : seg.extentCount;
-      for (const a of seg.areas) {
+      const areas = segAreas(seg);
+      if (!areas.length) continue;
+      const per = areaExtents(seg);
+      for (const a of areas) {
         if (a.kind === 'lv') {
           if (!lvNames.has(a.lv)) fail(`Couldn't find volume '${a.lv}' for segment of logical volume ${lv.name}.`);
           continue;

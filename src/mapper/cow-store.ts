@@ -6,6 +6,7 @@ import { TargetIoError } from './target.ts';
 import {
   SNAPSHOT_DISK_VERSION, areaChunk, decodeArea, decodeSnapshotHeader, encodeArea, encodeSnapshotHeader, exceptionsPerArea, isAreaChunk, nextFree, type Exception,
 } from '../formats/exception-store.ts';
+import { snapshotPercent } from '../segtypes/snapshot.ts';
 
 interface Staged {
   oldChunk: number;
@@ -264,9 +265,6 @@ export class CowStore {
 
   /** lvm2's Data% of a snapshot: invalid → 100, nothing but metadata → 0, else the ratio. */
   percent(): number {
-    if (this.invalid) return 100;
-    const u = this.usage();
-    if (u.allocated === u.metadata) return 0;
-    return (100 * u.allocated) / u.total;
+    return snapshotPercent({ ...this.usage(), invalid: this.invalid });
   }
 }

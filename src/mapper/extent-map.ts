@@ -1,7 +1,6 @@
 // Where an LV's bytes live on its PVs, for linear and striped segments: the table the kernel's
 // linear/striped targets would get. Used to zero and wipe new LVs, and later by the data path.
 import type { LogicalVolume, PhysicalVolume, VolumeGroup } from '../model/types.ts';
-import { segType } from '../model/types.ts';
 
 export interface PvExtent {
   pv: PhysicalVolume;
@@ -22,7 +21,7 @@ export function mapLvRange(vg: VolumeGroup, lv: LogicalVolume, offset: number, l
     const segEnd = segStart + seg.extentCount * extentBytes;
     if (pos >= end) break;
     if (segEnd <= pos) continue;
-    if (segType(seg) !== 'striped' || !seg.areas) throw new Error(`Segment type ${seg.type} of ${lv.name} has no direct mapping.`);
+    if (seg.kind !== 'striped') throw new Error(`Segment type ${seg.type} of ${lv.name} has no direct mapping.`);
     const stripes = seg.areas.length;
     const stripeBytes = stripes > 1 ? (seg.stripeSize ?? 128) * 512 : seg.extentCount * extentBytes;
     while (pos < end && pos < segEnd) {

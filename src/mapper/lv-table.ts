@@ -1,7 +1,7 @@
 // The table lvm2 would load for a linear or striped LV: PE p of a PV starts at pe_start + p·extent.
 import type { AsyncBlockDevice } from '../devices/async.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
-import { segType } from '../model/types.ts';
+import { segtypeOf } from '../segtypes/index.ts';
 import { Table, type TableLine } from './table.ts';
 
 export function lvTable(vg: VolumeGroup, lv: LogicalVolume, devices: Map<string, AsyncBlockDevice>, readOnly = false): Table {
@@ -9,9 +9,10 @@ export function lvTable(vg: VolumeGroup, lv: LogicalVolume, devices: Map<string,
   const lines: TableLine[] = lv.segments.map((seg) => {
     const start = seg.startExtent * vg.extentSize;
     const length = seg.extentCount * vg.extentSize;
-    const t = segType(seg);
+    // The segment type names its dm target; ulvm has the linear, striped, zero and error ones.
+    const t = segtypeOf(seg).targetName?.(seg);
     if (t === 'error' || t === 'zero') return { start, length, target: { type: t } };
-    if (t !== 'striped' || !seg.areas) throw new Error(`Segment type ${seg.type} of ${lv.name} cannot be mapped by ulvm yet.`);
+    if (seg.kind !== 'striped') throw new Error(`Segment type ${seg.type} of ${lv.name} cannot be mapped by ulvm yet.`);
     const areas = seg.areas.map((a) => {
       if (a.kind !== 'pv') throw new Error(`Segment of ${lv.name} maps onto another LV.`);
       const pv = pvs.get(a.pvId)!;

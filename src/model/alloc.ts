@@ -1,8 +1,8 @@
 // Extent allocation following lvm2's "normal" policy: contiguous to the previous segment first,
 // then cling to its PVs, then per PV the smallest free area that fits (else the largest),
 // biggest candidates first, preferring PVs already used by this allocation.
-import type { Area, LogicalVolume, Segment, VolumeGroup } from './types.ts';
-import { segType } from './types.ts';
+import type { Area, LogicalVolume, Segment, StripedSegment, VolumeGroup } from './types.ts';
+import { areaExtents, segAreas } from './types.ts';
 
 export interface FreeArea {
   pvId: string;
@@ -15,9 +15,10 @@ export function freeAreas(vg: VolumeGroup, onlyPvs?: Set<string>): Map<string, F
   const used = new Map<string, [number, number][]>();
   for (const lv of vg.lvs)
     for (const seg of lv.segments) {
-      if (!seg.areas) continue;
-      const per = segType(seg) === 'striped' ? seg.extentCount / seg.areas.length : seg.extentCount;
-      for (const a of seg.areas) {
+      const areas = segAreas(seg);
+      if (!areas.length) continue;
+      const per = areaExtents(seg);
+      for (const a of areas) {
         if (a.kind !== 'pv') continue;
         let l = used.get(a.pvId);
         if (!l) used.set(a.pvId, (l = []));
@@ -63,7 +64,7 @@ export interface AllocRequest {
 
 export interface AllocResult {
   /** New segments, start_extent relative to the LV's current end. */
-  segments: Segment[];
+  segments: StripedSegment[];
   allocated: number;
 }
 
@@ -94,7 +95,7 @@ export function allocate(vg: VolumeGroup, req: AllocRequest): AllocResult | unde
   let perStripeNeeded = req.extents / stripes;
   const rows: Chunk[][] = []; // each row = one parallel allocation (one chunk per stripe)
   const prev = req.extend?.segments[req.extend.segments.length - 1];
-  const prevAreas = prev && segType(prev) === 'striped' && prev.areas?.length === stripes && prev.areas.every((a) => a.kind === 'pv') ? (prev.areas as Extract<Area, { kind: 'pv' }>[]) : undefined;
+  const prevAreas = prev && prev.kind === 'striped' && prev.areas.length === stripes && prev.areas.every((a) => a.kind === 'pv') ? (prev.areas as Extract<Area, { kind: 'pv' }>[]) : undefined;
   const prevPer = prev && prevAreas ? prev.extentCount / stripes : 0;
 
   // Contiguous: continue every stripe right where the previous segment ends.
@@ -149,16 +150,16 @@ export function allocate(vg: VolumeGroup, req: AllocRequest): AllocResult | unde
   }
   if (perStripeNeeded > 0 && !req.approximate) return undefined;
 
-  const segments: Segment[] = [];
+  const segments: StripedSegment[] = [];
   let le = 0;
   for (const row of rows) {
-    const seg: Segment = {
+    const seg: StripedSegment = {
+      kind: 'striped',
       startExtent: le,
       extentCount: row[0]!.len * stripes,
       type: 'striped',
       tags: [],
       areas: row.map((c) => ({ kind: 'pv', pvId: c.pvId, pe: c.pe })),
-      attrs: [],
     };
     if (stripes > 1) seg.stripeSize = req.stripeSize ?? 128;
     segments.push(seg);
@@ -183,11 +184,11 @@ export function appendSegments(lv: LogicalVolume, segs: Segment[]): void {
 }
 
 function canMerge(a: Segment, b: Segment): boolean {
-  if (segType(a) !== 'striped' || segType(b) !== 'striped' || a.type !== b.type) return false;
-  if (!a.areas || !b.areas || a.areas.length !== b.areas.length || a.stripeSize !== b.stripeSize) return false;
+  if (a.kind !== 'striped' || b.kind !== 'striped' || a.type !== b.type) return false;
+  if (a.areas.length !== b.areas.length || a.stripeSize !== b.stripeSize) return false;
   const per = a.extentCount / a.areas.length;
   return a.areas.every((x, i) => {
-    const y = b.areas![i]!;
+    const y = b.areas[i]!;
     return x.kind === 'pv' && y.kind === 'pv' && x.pvId === y.pvId && y.pe === x.pe + per;
   });
 }

@@ -1,29 +1,27 @@
 // A deep copy of a VG for a command to change: the model's shapes are known, so copying them by
 // hand is several times faster than structuredClone's generic serialisation on VGs of 1,000s of LVs.
-import type { ConfigNode, ConfigValue } from '../formats/config-text.ts';
 import type { Area, LogicalVolume, PhysicalVolume, Segment, VolumeGroup } from './types.ts';
-
-function cloneValue(v: ConfigValue): ConfigValue {
-  return v.kind === 'array' ? { kind: 'array', items: v.items.map((i) => ({ ...i })) } : { ...v };
-}
-
-export function cloneNodes(nodes: ConfigNode[]): ConfigNode[] {
-  return nodes.map((n) => {
-    const c: ConfigNode = { key: n.key };
-    if (n.value) c.value = cloneValue(n.value);
-    if (n.children) c.children = cloneNodes(n.children);
-    return c;
-  });
-}
+import { cloneRawNodes } from './raw.ts';
 
 function cloneArea(a: Area): Area {
   return { ...a };
 }
 
 export function cloneSegment(s: Segment): Segment {
-  const c: Segment = { ...s, tags: [...s.tags], attrs: s.attrs.length ? cloneNodes(s.attrs) : [] };
-  if (s.areas) c.areas = s.areas.map(cloneArea);
-  return c;
+  switch (s.kind) {
+    case 'striped':
+      return { ...s, tags: [...s.tags], areas: s.areas.map(cloneArea) };
+    case 'thin-pool':
+    case 'thin':
+      return { ...s, tags: [...s.tags], extra: s.extra.length ? cloneRawNodes(s.extra) : [] };
+    case 'unknown': {
+      const c: Segment = { ...s, tags: [...s.tags], nodes: cloneRawNodes(s.nodes) };
+      if (s.areas) c.areas = s.areas.map(cloneArea);
+      return c;
+    }
+    default:
+      return { ...s, tags: [...s.tags] };
+  }
 }
 
 export function cloneLv(lv: LogicalVolume): LogicalVolume {
@@ -36,6 +34,6 @@ function clonePv(pv: PhysicalVolume): PhysicalVolume {
 
 export function cloneVg(vg: VolumeGroup): VolumeGroup {
   const c: VolumeGroup = { ...vg, status: [...vg.status], flags: [...vg.flags], tags: [...vg.tags], pvs: vg.pvs.map(clonePv), lvs: vg.lvs.map(cloneLv) };
-  if (vg.historicalLvs) c.historicalLvs = cloneNodes(vg.historicalLvs);
+  if (vg.historicalLvs) c.historicalLvs = cloneRawNodes(vg.historicalLvs);
   return c;
 }

@@ -1,13 +1,13 @@
 // Classic snapshot relations in a VG: the hidden snapshotN LV's segment names the origin and the
 // COW store (the LV users see as the snapshot), as lvm2's snapshot_manip.c reads them.
-import type { LogicalVolume, Segment, VolumeGroup } from './types.ts';
-import { attrInt, attrString, lvExtents, segType } from './types.ts';
-import { cowMaxSectors } from '../formats/exception-store.ts';
+import type { LogicalVolume, SnapshotSegment, VolumeGroup } from './types.ts';
+import { lvExtents, snapshotCow } from './types.ts';
+import { cowMaxSectors } from './cow-size.ts';
 
 export interface SnapshotLink {
   /** The internal snapshotN LV holding the snapshot segment. */
   holder: LogicalVolume;
-  seg: Segment;
+  seg: SnapshotSegment;
   origin: string;
   cow: string;
   /** Chunk size in sectors. */
@@ -20,11 +20,9 @@ export function snapshotLinks(vg: VolumeGroup): SnapshotLink[] {
   const out: SnapshotLink[] = [];
   for (const lv of vg.lvs)
     for (const seg of lv.segments) {
-      if (segType(seg) !== 'snapshot') continue;
-      const origin = attrString(seg, 'origin');
-      const merging = attrString(seg, 'merging_store');
-      const cow = attrString(seg, 'cow_store') ?? merging;
-      if (origin && cow) out.push({ holder: lv, seg, origin, cow, chunk: attrInt(seg, 'chunk_size') ?? 8, merging: merging !== undefined });
+      if (seg.kind !== 'snapshot') continue;
+      const cow = snapshotCow(seg);
+      if (seg.origin && cow) out.push({ holder: lv, seg, origin: seg.origin, cow, chunk: seg.chunkSize, merging: seg.mergingStore !== undefined });
     }
   return out;
 }
@@ -71,7 +69,8 @@ export function mergingSnapshotOf(vg: VolumeGroup, originName: string): Snapshot
 export function startMerge(vg: VolumeGroup, cowName: string): void {
   const link = snapshotOfCow(vg, cowName);
   if (!link) throw new Error(`${cowName} is not a snapshot`);
-  link.seg.attrs = link.seg.attrs.map((a) => (a.key === 'cow_store' ? { ...a, key: 'merging_store' } : a));
+  link.seg.mergingStore = link.cow;
+  delete link.seg.cowStore;
   link.holder.status = link.holder.status.filter((s) => s !== 'VISIBLE');
 }
 

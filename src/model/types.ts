@@ -1,5 +1,5 @@
 // The VG/PV/LV/segment model, named as lvm2 names things. Plain data: easy to clone and compare.
-import type { ConfigNode } from '../formats/config-text.ts';
+import type { RawNode } from './raw.ts';
 
 export interface VolumeGroup {
   name: string;
@@ -22,7 +22,7 @@ export interface VolumeGroup {
   pvs: PhysicalVolume[];
   lvs: LogicalVolume[];
   /** Kept verbatim so that lvm2's history records survive our writes. */
-  historicalLvs?: ConfigNode[];
+  historicalLvs?: RawNode[];
 }
 
 export interface PhysicalVolume {
@@ -44,20 +44,87 @@ export interface PhysicalVolume {
 
 export type Area = { kind: 'pv'; pvId: string; pe: number } | { kind: 'lv'; lv: string; le: number };
 
-export interface Segment {
+/** What every segment has, whatever its type. */
+export interface SegmentBase {
   startExtent: number;
   extentCount: number;
   /** Segment type name, with `+FLAG` suffixes as written. */
   type: string;
   reshapeCount?: number;
   tags: string[];
-  /** striped: sectors, only when more than one stripe. */
-  stripeSize?: number;
-  /** striped (and other area-based types written with `stripes = [...]`). */
-  areas?: Area[];
-  /** Type-specific keys in write order (snapshot, thin, thin-pool, unknown types). */
-  attrs: ConfigNode[];
 }
+
+/** striped, linear being one stripe (lib/striped). */
+export interface StripedSegment extends SegmentBase {
+  kind: 'striped';
+  areas: Area[];
+  /** Sectors, only when more than one stripe. */
+  stripeSize?: number;
+}
+
+/** A classic snapshot, held by the internal snapshotN LV (lib/snapshot). */
+export interface SnapshotSegment extends SegmentBase {
+  kind: 'snapshot';
+  origin: string;
+  /** The COW store LV; `mergingStore` instead while `lvconvert --merge` rolls the origin back. */
+  cowStore?: string;
+  mergingStore?: string;
+  /** Sectors. */
+  chunkSize: number;
+}
+
+/** A thin pool (lib/thin): its data LV (`pool`) and metadata LV. */
+export interface ThinPoolSegment extends SegmentBase {
+  kind: 'thin-pool';
+  metadata: string;
+  pool: string;
+  transactionId: number;
+  /** Sectors. */
+  chunkSize: number;
+  /** "ignore" | "nopassdown" | "passdown"; absent in the text reads as "ignore". */
+  discards: string;
+  zeroNewBlocks: boolean;
+  /** Written only when selected. */
+  cropMetadata?: number;
+  /** Pending messages and keys ulvm does not interpret, in write order. */
+  extra: RawNode[];
+}
+
+/** A thin LV in a pool (lib/thin). */
+export interface ThinSegment extends SegmentBase {
+  kind: 'thin';
+  thinPool: string;
+  transactionId: number;
+  deviceId: number;
+  origin?: string;
+  externalOrigin?: string;
+  /** A thin snapshot merge pending. */
+  merge?: string;
+  extra: RawNode[];
+}
+
+export interface ZeroSegment extends SegmentBase {
+  kind: 'zero';
+}
+
+export interface ErrorSegment extends SegmentBase {
+  kind: 'error';
+}
+
+/**
+ * A type ulvm does not implement (raid, mirror, cache ...): every key is kept as read and written
+ * back as lvm2 wrote it. Areas given as `"pvN", PE` pairs are also read, so their extents count as used.
+ */
+export interface UnknownSegment extends SegmentBase {
+  kind: 'unknown';
+  nodes: RawNode[];
+  /** The node (by key) that `areas` was read from, written back from `areas`. */
+  areasKey?: string;
+  areas?: Area[];
+}
+
+export type Segment = StripedSegment | SnapshotSegment | ThinPoolSegment | ThinSegment | ZeroSegment | ErrorSegment | UnknownSegment;
+export type SegmentKind = Segment['kind'];
 
 export interface LogicalVolume {
   name: string;
@@ -77,9 +144,15 @@ export interface LogicalVolume {
   segments: Segment[];
 }
 
+/** The segment type's name without `+FLAG` suffixes (lvm2's segtype->name). */
 export function segType(seg: Segment): string {
   const plus = seg.type.indexOf('+');
   return plus >= 0 ? seg.type.slice(0, plus) : seg.type;
+}
+
+/** The LV a snapshot segment keeps its exceptions in, merging or not. */
+export function snapshotCow(seg: SnapshotSegment): string {
+  return seg.mergingStore ?? seg.cowStore ?? '';
 }
 
 export function lvExtents(lv: LogicalVolume): number {
@@ -88,23 +161,13 @@ export function lvExtents(lv: LogicalVolume): number {
   return n;
 }
 
-export function attrString(seg: Segment, key: string): string | undefined {
-  const v = seg.attrs.find((n) => n.key === key)?.value;
-  return v?.kind === 'string' ? v.value : undefined;
-}
-
-export function attrInt(seg: Segment, key: string): number | undefined {
-  const v = seg.attrs.find((n) => n.key === key)?.value;
-  return v?.kind === 'int' ? v.value : undefined;
-}
-
 export function isVisible(lv: LogicalVolume): boolean {
   return lv.status.includes('VISIBLE');
 }
 
 /** PEs one area of a segment covers: striped segments spread their extents over the stripes. */
 export function areaExtents(seg: Segment): number {
-  return segType(seg) === 'striped' && seg.areas?.length ? seg.extentCount / seg.areas.length : seg.extentCount;
+  return seg.kind === 'striped' && seg.areas.length ? seg.extentCount / seg.areas.length : seg.extentCount;
 }
 
 /**
@@ -113,14 +176,21 @@ export function areaExtents(seg: Segment): number {
  * groups an LV is printed in when metadata is written.
  */
 export function lvIsVisible(vg: VolumeGroup, lv: LogicalVolume, depth = 0): boolean {
-  if (lv.segments.some((s) => segType(s) === 'snapshot')) return false;
+  if (lv.segments.some((s) => s.kind === 'snapshot')) return false;
   if (depth < 8) {
     for (const l of vg.lvs)
       for (const s of l.segments)
-        if (segType(s) === 'snapshot' && attrString(s, 'cow_store') === lv.name) {
-          const origin = vg.lvs.find((o) => o.name === attrString(s, 'origin'));
+        if (s.kind === 'snapshot' && s.cowStore === lv.name) {
+          const origin = vg.lvs.find((o) => o.name === s.origin);
           if (origin) return lvIsVisible(vg, origin, depth + 1);
         }
   }
   return isVisible(lv);
+}
+
+/** Areas a segment maps straight onto (PV or LV extents); pools and snapshots name their LVs instead. */
+export function segAreas(seg: Segment): Area[] {
+  if (seg.kind === 'striped') return seg.areas;
+  if (seg.kind === 'unknown') return seg.areas ?? [];
+  return [];
 }

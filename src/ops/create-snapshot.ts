@@ -113,13 +113,12 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
         startExtent: 0,
         // The snapshot device is as large as its origin (the kernel table's length).
         extentCount: lvExtents(origin),
+        kind: 'snapshot',
         type: 'snapshot',
         tags: [],
-        attrs: [
-          { key: 'chunk_size', value: { kind: 'int', value: chunk } },
-          { key: 'origin', value: { kind: 'string', value: origin.name } },
-          { key: 'cow_store', value: { kind: 'string', value: name } },
-        ],
+        chunkSize: chunk,
+        origin: origin.name,
+        cowStore: name,
       },
     ],
   };

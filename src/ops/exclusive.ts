@@ -4,9 +4,10 @@
 import type { Ctx } from './context.ts';
 import { DeviceAccessError, DeviceBusyError, DeviceNotFoundError } from '../devices/device.ts';
 import type { FoundVg } from '../metadata/scan.ts';
-import { attrString, type LogicalVolume, type VolumeGroup } from '../model/types.ts';
+import { segAreas, type LogicalVolume, type VolumeGroup } from '../model/types.ts';
+import { segReferences } from '../segtypes/index.ts';
 
-/** PV ids holding the extents of `lv`, through the LVs it is made of (snapshot COW and origin). */
+/** PV ids holding the extents of `lv`, through the LVs its segments use (snapshot COW and origin, pool LVs ...). */
 function pvIdsOf(vg: VolumeGroup, lv: LogicalVolume, out = new Set<string>(), seen = new Set<string>()): Set<string> {
   if (seen.has(lv.name)) return out;
   seen.add(lv.name);
@@ -15,12 +16,8 @@ function pvIdsOf(vg: VolumeGroup, lv: LogicalVolume, out = new Set<string>(), se
     if (sub) pvIdsOf(vg, sub, out, seen);
   };
   for (const seg of lv.segments) {
-    for (const a of seg.areas ?? []) {
-      if (a.kind === 'pv') out.add(a.pvId);
-      else follow(a.lv);
-    }
-    follow(attrString(seg, 'origin'));
-    follow(attrString(seg, 'cow_store'));
+    for (const a of segAreas(seg)) if (a.kind === 'pv') out.add(a.pvId);
+    for (const name of segReferences(seg)) follow(name);
   }
   return out;
 }

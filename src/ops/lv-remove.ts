@@ -4,7 +4,7 @@ import { dmName } from '../model/names.ts';
 import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
-import { isVisible, segType } from '../model/types.ts';
+import { isVisible } from '../model/types.ts';
 import { dropSnapshot, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import { reloadVg } from './activate.ts';
 import { fail } from './context.ts';
@@ -13,7 +13,7 @@ import { UlvmError } from '../errors.ts';
 
 /** LVs a user can name: visible ones and COW stores of visible origins. */
 export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
-  if (/^snapshot\d+$/.test(lv.name) && lv.segments.some((s) => segType(s) === 'snapshot')) return false;
+  if (/^snapshot\d+$/.test(lv.name) && lv.segments.some((s) => s.kind === 'snapshot')) return false;
   if (isVisible(lv)) return true;
   return vg ? snapshotOfCow(vg, lv.name) !== undefined : false;
 }

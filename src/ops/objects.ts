@@ -77,8 +77,8 @@ export function activationOf(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume): LvAc
   if (!a) return { state: 'inactive' };
   // The kernel's read-ahead for dm devices: 256 sectors, more for stripes (two full stripe rows).
   const seg = lv.segments[0];
-  const stripes = seg?.areas?.length ?? 1;
-  const readAhead = stripes > 1 ? Math.max(256, 2 * stripes * (seg?.stripeSize ?? 128)) : 256;
+  const stripes = seg?.kind === 'striped' ? seg.areas.length : 1;
+  const readAhead = seg?.kind === 'striped' && stripes > 1 ? Math.max(256, 2 * stripes * (seg.stripeSize ?? 128)) : 256;
   const paths = lvPaths(vg.name, lv.name, a);
   return { state: a.suspended ? 'suspended' : 'active', path: paths.path, dmPath: paths.dmPath, openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead, ...(a.dataPercent !== undefined ? { dataPercent: a.dataPercent } : {}), ...(a.invalid ? { invalid: true } : {}) };
 }

@@ -59,8 +59,8 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     // smaller size is refused once the command line has been read, below.
   }
   const last = lv.segments[lv.segments.length - 1];
-  if (!last || segType(last) !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
-  const stripes = last.areas?.length ?? 1;
+  if (!last || last.kind !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
+  const stripes = last.areas.length;
   const cur = lvExtents(lv);
   let pvs: Set<string> | undefined;
   if (pvArgs.length) {

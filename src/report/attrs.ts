@@ -1,4 +1,5 @@
 // The attribute strings pv_attr (3 chars), vg_attr (6) and lv_attr (10); see lvm2-cli.md §7.
+import { segAreas } from '../model/types.ts';
 import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
 import type { LvActivation, LvObject, PvObject, VgObject } from './objects.ts';
 import { PV_EXT_USED } from '../formats/label.ts';
@@ -116,7 +117,7 @@ export function lvAttr(lvo: LvObject): string {
 }
 
 function healthChar(lvo: LvObject): string {
-  if (lvo.lv.segments.some((s) => s.areas?.some((a) => a.kind === 'pv' && lvo.vgo.missingPvIds.has(a.pvId)))) {
+  if (lvo.lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && lvo.vgo.missingPvIds.has(a.pvId)))) {
     return 'p';
   }
   const h = lvo.activation.health;

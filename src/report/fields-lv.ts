@@ -1,7 +1,7 @@
 // Values of the LV fields (lvm types LVS, LVSINFO, LVSSTATUS, LVSINFOSTATUS).
 import { formatId } from '../formats/uuid.ts';
-import { attrString } from '../model/types.ts';
 import type { LogicalVolume } from '../model/types.ts';
+import { segAreas } from '../model/types.ts';
 import type { LvObject } from './objects.ts';
 import { activationKnown, lvAttr, lvIsActive } from './attrs.ts';
 import {
@@ -25,6 +25,8 @@ import {
   originOfCow,
   thinOriginOf,
   thinPoolOf,
+  thinPoolSeg,
+  thinSeg,
 } from './lv-info.ts';
 import { EMPTY, bin, num, pct, size, str, strList } from './values.ts';
 import type { Env, FieldValue } from './values.ts';
@@ -50,17 +52,16 @@ function lvSizeSectors(lvo: LvObject, lv: LogicalVolume = lvo.lv): number {
   return extentsOf(lv) * lvo.vgo.vg.extentSize;
 }
 
-function poolSegLv(lvo: LvObject, key: string): LogicalVolume | undefined {
-  if (!isThinPool(lvo.lv)) return undefined;
-  const name = attrString(lvo.lv.segments[0]!, key);
-  return name !== undefined ? lvByName(lvo.vgo.vg, name) : undefined;
+function poolSegLv(lvo: LvObject, key: 'pool' | 'metadata'): LogicalVolume | undefined {
+  const seg = thinPoolSeg(lvo.lv);
+  return seg ? lvByName(lvo.vgo.vg, seg[key]) : undefined;
 }
 
 export function lvLayout(lvo: LvObject): string[] {
   const lv = lvo.lv;
   if (isThinPool(lv)) return ['thin', 'pool'];
   if (isThinVolume(lv)) return ['thin', 'sparse'];
-  const striped = lv.segments.some((s) => (s.areas?.length ?? 0) > 1);
+  const striped = lv.segments.some((s) => segAreas(s).length > 1);
   return [striped ? 'striped' : 'linear'];
 }
 
@@ -162,7 +163,10 @@ const LV: Record<string, LvFn> = {
   lv_parent: (o) => {
     const vg = o.vgo.vg;
     const parent = vg.lvs.find(
-      (l) => isThinPool(l) && [attrString(l.segments[0]!, 'pool'), attrString(l.segments[0]!, 'metadata')].includes(o.lv.name),
+      (l) => {
+        const s = thinPoolSeg(l);
+        return s !== undefined && (s.pool === o.lv.name || s.metadata === o.lv.name);
+      },
     );
     return parent ? nameValue(o, parent) : EMPTY;
   },
@@ -202,7 +206,7 @@ const LV: Record<string, LvFn> = {
     const vg = o.vgo.vg;
     const cowOrigin = originOfCow(vg, o.lv);
     if (cowOrigin) return size(e, lvSizeSectors(o, cowOrigin));
-    const ext = isThinVolume(o.lv) ? attrString(o.lv.segments[0]!, 'external_origin') : undefined;
+    const ext = thinSeg(o.lv)?.externalOrigin;
     const extLv = ext !== undefined ? lvByName(vg, ext) : undefined;
     if (extLv) return size(e, lvSizeSectors(o, extLv));
     if (isOrigin(vg, o.lv)) return size(e, lvSizeSectors(o));

@@ -1,6 +1,6 @@
 // Values of the PV (LABEL, PVS) and VG fields.
 import { formatId } from '../formats/uuid.ts';
-import { areaExtents } from '../model/types.ts';
+import { areaExtents, segAreas } from '../model/types.ts';
 import type { PvObject, VgObject } from './objects.ts';
 import { pvAttr, pvIsUsed, vgAttr, vgIsShared } from './attrs.ts';
 import { DUMMY_VG_FIELDS } from './fields-dummy-vg.ts';
@@ -17,7 +17,7 @@ export function pvAllocatedExtents(pvo: PvObject): number {
   let n = 0;
   for (const lv of vg.lvs) {
     for (const s of lv.segments) {
-      for (const a of s.areas ?? []) if (a.kind === 'pv' && a.pvId === pv.id) n += areaExtents(s);
+      for (const a of segAreas(s)) if (a.kind === 'pv' && a.pvId === pv.id) n += areaExtents(s);
     }
   }
   return n;
@@ -88,7 +88,7 @@ export function vgExtentCount(vgo: VgObject): number {
 export function vgFreeCount(vgo: VgObject): number {
   let used = 0;
   for (const lv of vgo.vg.lvs) {
-    for (const s of lv.segments) for (const a of s.areas ?? []) if (a.kind === 'pv') used += areaExtents(s);
+    for (const s of lv.segments) for (const a of segAreas(s)) if (a.kind === 'pv') used += areaExtents(s);
   }
   return vgExtentCount(vgo) - used;
 }

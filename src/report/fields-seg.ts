@@ -1,6 +1,6 @@
 // Values of the LV segment fields (lvm type SEGS).
-import { areaExtents, attrInt, attrString, segType } from '../model/types.ts';
-import type { Segment } from '../model/types.ts';
+import { areaExtents, segAreas, segType } from '../model/types.ts';
+import type { Area, Segment } from '../model/types.ts';
 import type { LvObject } from './objects.ts';
 import { chunkSize, isLvVisibleForReport, isThinPool, isThinVolume, lvByName, thinPoolOf, thinZero } from './lv-info.ts';
 import { EMPTY, bin, num, size, str, strList } from './values.ts';
@@ -9,18 +9,14 @@ import type { RowCtx } from './fields.ts';
 
 /** Segment type as lvs prints it: a one-stripe "striped" segment is "linear". */
 export function segTypeName(seg: Segment): string {
-  const t = segType(seg);
-  if (t === 'striped' && (seg.areas?.length ?? 0) === 1) return 'linear';
-  return t;
+  if (seg.kind === 'striped' && seg.areas.length === 1) return 'linear';
+  return segType(seg);
 }
 
 /** Thin pools keep their data LV as their only area. */
-function areasOf(lvo: LvObject, seg: Segment): Segment['areas'] {
-  if (segType(seg) === 'thin-pool') {
-    const data = attrString(seg, 'pool');
-    return data !== undefined ? [{ kind: 'lv', lv: data, le: 0 }] : [];
-  }
-  return seg.areas ?? [];
+function areasOf(lvo: LvObject, seg: Segment): Area[] {
+  if (seg.kind === 'thin-pool') return [{ kind: 'lv', lv: seg.pool, le: 0 }];
+  return segAreas(seg);
 }
 
 interface AreaText {
@@ -32,7 +28,7 @@ interface AreaText {
 
 function areaTexts(lvo: LvObject, seg: Segment): AreaText[] {
   const vg = lvo.vgo.vg;
-  return (areasOf(lvo, seg) ?? []).map((a) => {
+  return areasOf(lvo, seg).map((a) => {
     if (a.kind === 'pv') {
       return { name: lvo.vgo.pvDevice.get(a.pvId) ?? '[unknown]', hidden: false, start: a.pe, len: areaExtents(seg) };
     }
@@ -51,7 +47,7 @@ function ranges(lvo: LvObject, seg: Segment, markHidden: boolean): string[] {
 }
 
 function stripeCount(lvo: LvObject, seg: Segment): number {
-  return areasOf(lvo, seg)?.length ?? 0;
+  return areasOf(lvo, seg).length;
 }
 
 type SegFn = (lvo: LvObject, seg: Segment, env: Env) => FieldValue;
@@ -60,19 +56,19 @@ const SEG: Record<string, SegFn> = {
   segtype: (_o, s) => str(segTypeName(s)),
   stripes: (o, s) => num(stripeCount(o, s)),
   data_stripes: (o, s) => num(stripeCount(o, s)),
-  stripe_size: (_o, s, e) => size(e, s.stripeSize ?? 0),
+  stripe_size: (_o, s, e) => size(e, s.kind === 'striped' ? (s.stripeSize ?? 0) : 0),
   region_size: (_o, _s, e) => size(e, 0),
   chunk_size: (o, s, e) => size(e, chunkSize(o.vgo.vg, o.lv, s)),
   thin_count: (o) =>
     isThinPool(o.lv) ? num(o.vgo.vg.lvs.filter((l) => thinPoolOf(o.vgo.vg, l) === o.lv).length) : EMPTY,
-  discards: (_o, s) => str(segType(s) === 'thin-pool' ? (attrString(s, 'discards') ?? 'passdown') : ''),
+  discards: (_o, s) => str(s.kind === 'thin-pool' ? s.discards : ''),
   zero: (o, _s, e) => bin(e, thinZero(o.vgo.vg, o.lv), 'zero'),
   transaction_id: (o, s) => {
-    const t = isThinPool(o.lv) || isThinVolume(o.lv) ? attrInt(s, 'transaction_id') : undefined;
+    const t = (isThinPool(o.lv) || isThinVolume(o.lv)) && (s.kind === 'thin-pool' || s.kind === 'thin') ? s.transactionId : undefined;
     return t !== undefined ? num(t) : EMPTY;
   },
   thin_id: (o, s) => {
-    const t = isThinVolume(o.lv) ? attrInt(s, 'device_id') : undefined;
+    const t = isThinVolume(o.lv) && s.kind === 'thin' ? s.deviceId : undefined;
     return t !== undefined ? num(t) : EMPTY;
   },
   seg_start: (o, s, e) => size(e, s.startExtent * o.vgo.vg.extentSize),

@@ -1,7 +1,7 @@
 // What an LV *is* (origin, COW, thin pool, pool data ...), derived from the VG metadata the way
 // lvm derives its in-memory status bits on import. Shared by reports and display commands.
-import { attrInt, attrString, isVisible, segType } from '../model/types.ts';
-import type { LogicalVolume, Segment, VolumeGroup } from '../model/types.ts';
+import { isVisible, segType } from '../model/types.ts';
+import type { LogicalVolume, Segment, SnapshotSegment, ThinPoolSegment, ThinSegment, VolumeGroup } from '../model/types.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
 
 export function hasFlag(lv: LogicalVolume, flag: string): boolean {
@@ -15,7 +15,7 @@ export function hasFlag(lv: LogicalVolume, flag: string): boolean {
 interface VgIndex {
   byName: Map<string, LogicalVolume>;
   /** cow_store (or merging_store) name → the snapshot segment that names it. */
-  snapSegByCow: Map<string, Segment>;
+  snapSegByCow: Map<string, SnapshotSegment>;
   /** origin name → its COW LVs, in VG order. */
   cowsByOrigin: Map<string, LogicalVolume[]>;
   /** COW stores being merged (`lvconvert --merge`) and the origins they merge into. */
@@ -50,17 +50,12 @@ function vgIndex(vg: VolumeGroup): VgIndex {
   for (const l of vg.lvs) {
     const f = l.segments[0];
     if (!f) continue;
-    const t = segType(f);
-    if (t === 'thin-pool') {
-      const d = attrString(f, 'pool');
-      const m = attrString(f, 'metadata');
-      if (d !== undefined) ix.poolData.add(d);
-      if (m !== undefined) ix.poolMeta.add(m);
-    } else if (t === 'thin') {
-      const o = attrString(f, 'origin');
-      const e = attrString(f, 'external_origin');
-      if (o !== undefined) ix.thinOrigins.add(o);
-      if (e !== undefined) ix.externalOrigins.add(e);
+    if (f.kind === 'thin-pool') {
+      ix.poolData.add(f.pool);
+      ix.poolMeta.add(f.metadata);
+    } else if (f.kind === 'thin') {
+      if (f.origin !== undefined) ix.thinOrigins.add(f.origin);
+      if (f.externalOrigin !== undefined) ix.externalOrigins.add(f.externalOrigin);
     }
   }
   indexes.set(vg.lvs, { count: vg.lvs.length, index: ix });
@@ -81,7 +76,7 @@ export function firstSegType(lv: LogicalVolume): string {
 }
 
 /** The hidden `snapshotN` segment whose cow_store is this LV (lvm's find_snapshot). */
-export function snapshotSegOfCow(vg: VolumeGroup, lv: LogicalVolume): Segment | undefined {
+export function snapshotSegOfCow(vg: VolumeGroup, lv: LogicalVolume): SnapshotSegment | undefined {
   return vgIndex(vg).snapSegByCow.get(lv.name);
 }
 
@@ -101,13 +96,12 @@ export function isMergingOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
 
 /** The internal LV carrying the snapshot segment itself (never reported). */
 export function isSnapshotHolder(lv: LogicalVolume): boolean {
-  return firstSegType(lv) === 'snapshot';
+  return firstSeg(lv)?.kind === 'snapshot';
 }
 
 export function originOfCow(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
   const s = snapshotSegOfCow(vg, lv);
-  const name = s ? attrString(s, 'origin') : undefined;
-  return name !== undefined ? lvByName(vg, name) : undefined;
+  return s ? lvByName(vg, s.origin) : undefined;
 }
 
 export function cowsOfOrigin(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume[] {
@@ -119,11 +113,23 @@ export function isOrigin(vg: VolumeGroup, lv: LogicalVolume): boolean {
 }
 
 export function isThinPool(lv: LogicalVolume): boolean {
-  return firstSegType(lv) === 'thin-pool';
+  return firstSeg(lv)?.kind === 'thin-pool';
 }
 
 export function isThinVolume(lv: LogicalVolume): boolean {
-  return firstSegType(lv) === 'thin';
+  return firstSeg(lv)?.kind === 'thin';
+}
+
+/** The segment of a thin pool LV (its first). */
+export function thinPoolSeg(lv: LogicalVolume): ThinPoolSegment | undefined {
+  const s = firstSeg(lv);
+  return s?.kind === 'thin-pool' ? s : undefined;
+}
+
+/** The segment of a thin LV (its first). */
+export function thinSeg(lv: LogicalVolume): ThinSegment | undefined {
+  const s = firstSeg(lv);
+  return s?.kind === 'thin' ? s : undefined;
 }
 
 export function isThinPoolData(vg: VolumeGroup, lv: LogicalVolume): boolean {
@@ -141,17 +147,14 @@ export function isPmSpare(lv: LogicalVolume): boolean {
 
 /** Pool of a thin volume. */
 export function thinPoolOf(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
-  const s = firstSeg(lv);
-  if (!s || segType(s) !== 'thin') return undefined;
-  const name = attrString(s, 'thin_pool');
-  return name !== undefined ? lvByName(vg, name) : undefined;
+  const s = thinSeg(lv);
+  return s ? lvByName(vg, s.thinPool) : undefined;
 }
 
 /** Origin of a thin snapshot (or its external origin). */
 export function thinOriginOf(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | undefined {
-  const s = firstSeg(lv);
-  if (!s || segType(s) !== 'thin') return undefined;
-  const name = attrString(s, 'origin') ?? attrString(s, 'external_origin');
+  const s = thinSeg(lv);
+  const name = s ? (s.origin ?? s.externalOrigin) : undefined;
   return name !== undefined ? lvByName(vg, name) : undefined;
 }
 
@@ -171,8 +174,8 @@ export function originLv(vg: VolumeGroup, lv: LogicalVolume): LogicalVolume | un
 /** Zeroing of new blocks for a thin pool (or for a thin LV, its pool). */
 export function thinZero(vg: VolumeGroup, lv: LogicalVolume): boolean | undefined {
   const pool = isThinPool(lv) ? lv : thinPoolOf(vg, lv);
-  if (!pool) return undefined;
-  return attrInt(pool.segments[0]!, 'zero_new_blocks') === 1;
+  const seg = pool ? thinPoolSeg(pool) : undefined;
+  return seg ? seg.zeroNewBlocks : undefined;
 }
 
 /**
@@ -210,8 +213,12 @@ export function extentsOf(lv: LogicalVolume): number {
 /** Chunk size in sectors (COW snapshot or pool), 0 otherwise. */
 export function chunkSize(vg: VolumeGroup, lv: LogicalVolume, seg: Segment): number {
   const snap = snapshotSegOfCow(vg, lv);
-  if (snap) return attrInt(snap, 'chunk_size') ?? 0;
-  const t = segType(seg);
-  if (t === 'thin-pool' || t === 'cache-pool') return attrInt(seg, 'chunk_size') ?? 0;
+  if (snap) return snap.chunkSize;
+  if (seg.kind === 'thin-pool') return seg.chunkSize;
+  // cache-pool is no type of ulvm's: its chunk size is read from the kept keys.
+  if (seg.kind === 'unknown' && segType(seg) === 'cache-pool') {
+    const v = seg.nodes.find((n) => n.key === 'chunk_size')?.value;
+    return v?.kind === 'int' ? v.value : 0;
+  }
   return 0;
 }

@@ -1,6 +1,6 @@
 // Building report rows for the final report type (one per VG, LV, LV segment, PV, PV segment).
 import type { LogicalVolume, Segment, VolumeGroup } from '../model/types.ts';
-import { areaExtents } from '../model/types.ts';
+import { areaExtents, segAreas } from '../model/types.ts';
 import type { LvObject, PvObject, PvSegObject, VgObject } from './objects.ts';
 import type { RowCtx } from './fields.ts';
 import { isLvVisibleForReport, isSnapshotHolder } from './lv-info.ts';
@@ -22,7 +22,7 @@ export function pvSegmentsOf(pvo: PvObject): PvSegObject[] {
   const used: PvSegObject[] = [];
   for (const lv of vg.lvs) {
     for (const seg of lv.segments) {
-      for (const a of seg.areas ?? []) {
+      for (const a of segAreas(seg)) {
         if (a.kind === 'pv' && a.pvId === pv.id) used.push({ pvo, start: a.pe, size: areaExtents(seg), lv, seg });
       }
     }
@@ -103,7 +103,8 @@ export function buildRows(type: RowType, input: ReportInput, all: boolean): RowC
 
 /** lvm reports free PV space through a dummy segment of the free length. */
 function freeSegment(ps: PvSegObject): Segment {
-  return { startExtent: 0, extentCount: ps.size, type: 'free', tags: [], attrs: [] };
+  // lvm2 reports free space as a segment of its own "free" type.
+  return { kind: 'unknown', startExtent: 0, extentCount: ps.size, type: 'free', tags: [], nodes: [] };
 }
 
 function hasOrphanPv(input: ReportInput, all: boolean): boolean {

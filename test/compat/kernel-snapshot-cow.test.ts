@@ -17,7 +17,7 @@ import { openLv, type OpenedLv } from '../../src/mapper/open-lv.ts';
 import { CowStore } from '../../src/mapper/cow-store.ts';
 import { OriginTarget, SnapshotTarget } from '../../src/mapper/snapshot-targets.ts';
 import type { BlockTarget } from '../../src/mapper/target.ts';
-import { attrInt, attrString, segType } from '../../src/model/types.ts';
+import type { SnapshotSegment } from '../../src/model/types.ts';
 import { pct } from '../../src/report/values.ts';
 import { guestfish, haveGuestfish } from '../helpers/guestfish.ts';
 
@@ -38,10 +38,10 @@ async function readAll(t: BlockTarget): Promise<Uint8Array> {
 /** The snapshot's COW store and origin as ulvm opens them from the metadata. */
 async function openSnapshot(disk: string, cowName: string) {
   const found = scanDevices(fileOpener, [disk]).get('vgk')!;
-  const seg = found.vg.lvs.flatMap((l) => l.segments).find((s) => segType(s) === 'snapshot' && attrString(s, 'cow_store') === cowName)!;
+  const seg = found.vg.lvs.flatMap((l) => l.segments).find((s): s is SnapshotSegment => s.kind === 'snapshot' && s.cowStore === cowName)!;
   assert.ok(seg, `lvm2 wrote a snapshot segment for ${cowName}`);
-  const opened: OpenedLv[] = [await openLv(found, attrString(seg, 'origin')!), await openLv(found, cowName)];
-  const store = new CowStore(opened[1]!.device, attrInt(seg, 'chunk_size')!);
+  const opened: OpenedLv[] = [await openLv(found, seg.origin), await openLv(found, cowName)];
+  const store = new CowStore(opened[1]!.device, seg.chunkSize);
   await store.load();
   return { origin: opened[0]!.device, store, close: () => Promise.all(opened.map((o) => o.close())) };
 }

@@ -13,7 +13,6 @@ import { commitVg } from '../../src/metadata/commit.ts';
 import { textHeader } from '../../src/metadata/stamp.ts';
 import { parseId } from '../../src/formats/uuid.ts';
 import { peCount } from '../../src/model/layout.ts';
-import type { ConfigNode } from '../../src/formats/config-text.ts';
 import type { LogicalVolume, PhysicalVolume, Segment, VolumeGroup } from '../../src/model/types.ts';
 
 export const MiB = 1024 * 1024;
@@ -105,8 +104,6 @@ export class Lab {
   }
 }
 
-const s = (key: string, value: string): ConfigNode => ({ key, value: { kind: 'string', value } });
-const n = (key: string, value: number): ConfigNode => ({ key, value: { kind: 'int', value } });
 
 export function lv(name: string, uuid: string, when: string, host: string, segments: Segment[], visible = true): LogicalVolume {
   return {
@@ -123,31 +120,38 @@ export function lv(name: string, uuid: string, when: string, host: string, segme
 
 /** A linear (one-stripe striped) segment. */
 export function linear(start: number, count: number, pvId: string, pe: number): Segment {
-  return { startExtent: start, extentCount: count, type: 'striped', tags: [], areas: [{ kind: 'pv', pvId, pe }], attrs: [] };
+  return { kind: 'striped', startExtent: start, extentCount: count, type: 'striped', tags: [], areas: [{ kind: 'pv', pvId, pe }] };
 }
 
 export function striped(start: number, count: number, stripeSize: number, areas: [string, number][]): Segment {
-  return { startExtent: start, extentCount: count, type: 'striped', tags: [], stripeSize, areas: areas.map(([pvId, pe]) => ({ kind: 'pv', pvId, pe })), attrs: [] };
+  return { kind: 'striped', startExtent: start, extentCount: count, type: 'striped', tags: [], stripeSize, areas: areas.map(([pvId, pe]) => ({ kind: 'pv', pvId, pe })) };
 }
 
 /** The hidden snapshotN LV that ties a COW LV to its origin. */
 export function snapshotHolder(name: string, uuid: string, when: string, host: string, origin: string, cow: string, originExtents: number, chunk: number): LogicalVolume {
-  const seg: Segment = { startExtent: 0, extentCount: originExtents, type: 'snapshot', tags: [], attrs: [n('chunk_size', chunk), s('origin', origin), s('cow_store', cow)] };
+  const seg: Segment = { kind: 'snapshot', startExtent: 0, extentCount: originExtents, type: 'snapshot', tags: [], chunkSize: chunk, origin, cowStore: cow };
   return lv(name, uuid, when, host, [seg]);
 }
 
 export function thinPoolSeg(count: number, data: string, meta: string, chunk: number): Segment {
   return {
+    kind: 'thin-pool',
     startExtent: 0,
     extentCount: count,
     type: 'thin-pool',
     tags: [],
-    attrs: [s('metadata', meta), s('pool', data), n('transaction_id', 1), n('chunk_size', chunk), s('discards', 'passdown'), n('zero_new_blocks', 1)],
+    metadata: meta,
+    pool: data,
+    transactionId: 1,
+    chunkSize: chunk,
+    discards: 'passdown',
+    zeroNewBlocks: true,
+    extra: [],
   };
 }
 
 export function thinSeg(count: number, pool: string, deviceId: number): Segment {
-  return { startExtent: 0, extentCount: count, type: 'thin', tags: [], attrs: [s('thin_pool', pool), n('transaction_id', 0), n('device_id', deviceId)] };
+  return { kind: 'thin', startExtent: 0, extentCount: count, type: 'thin', tags: [], thinPool: pool, transactionId: 0, deviceId, extra: [] };
 }
 
 interface Step {

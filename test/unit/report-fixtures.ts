@@ -36,7 +36,7 @@ export function linearLv(name: string, id: string, segs: [pvId: string, pe: numb
     flags: [],
     tags: [],
     segments: segs.map(([pvId, pe, len]) => {
-      const s = { startExtent: le, extentCount: len, type: 'striped', tags: [], areas: [{ kind: 'pv' as const, pvId, pe }], attrs: [] };
+      const s = { kind: 'striped' as const, startExtent: le, extentCount: len, type: 'striped', tags: [], areas: [{ kind: 'pv' as const, pvId, pe }] };
       le += len;
       return s;
     }),

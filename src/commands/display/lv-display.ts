@@ -1,7 +1,7 @@
 // lvm2's lvdisplay_full and lvdisplay_colons (lib/display/display.c): one LV's block of text.
 import type { Ctx } from '../../ops/context.ts';
 import type { VgObject } from '../../report/objects.ts';
-import { attrInt, attrString, lvExtents, type LogicalVolume, type VolumeGroup } from '../../model/types.ts';
+import { lvExtents, type LogicalVolume, type VolumeGroup } from '../../model/types.ts';
 import { formatId } from '../../formats/uuid.ts';
 import { isoLocal } from '../../metadata/stamp.ts';
 import {
@@ -50,18 +50,14 @@ function snapshotLines(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume, act: Activa
 /** Pool and origin names of thin LVs and thin pools. */
 function poolLines(ctx: Ctx, lv: LogicalVolume): void {
   const seg = lv.segments[0];
-  if (!seg) return;
-  if (isThinVolume(lv)) {
-    say(ctx, `LV Pool name           ${attrString(seg, 'thin_pool') ?? ''}`);
-    const origin = attrString(seg, 'origin');
-    if (origin !== undefined) say(ctx, `LV Thin origin name    ${origin}`);
-    const ext = attrString(seg, 'external_origin');
-    if (ext !== undefined) say(ctx, `LV External origin name ${ext}`);
-    const merge = attrString(seg, 'merge');
-    if (merge !== undefined) say(ctx, `LV merging to          ${merge}`);
-  } else if (isThinPool(lv)) {
-    say(ctx, `LV Pool metadata       ${attrString(seg, 'metadata') ?? ''}`);
-    say(ctx, `LV Pool data           ${attrString(seg, 'pool') ?? ''}`);
+  if (seg?.kind === 'thin') {
+    say(ctx, `LV Pool name           ${seg.thinPool}`);
+    if (seg.origin !== undefined) say(ctx, `LV Thin origin name    ${seg.origin}`);
+    if (seg.externalOrigin !== undefined) say(ctx, `LV External origin name ${seg.externalOrigin}`);
+    if (seg.merge !== undefined) say(ctx, `LV merging to          ${seg.merge}`);
+  } else if (seg?.kind === 'thin-pool') {
+    say(ctx, `LV Pool metadata       ${seg.metadata}`);
+    say(ctx, `LV Pool data           ${seg.pool}`);
   }
 }
 
@@ -107,7 +103,7 @@ export function lvdisplayFull(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, act: A
     say(ctx, `COW-table size         ${size(lvSize(vg, lv))}`);
     say(ctx, `COW-table LE           ${lvExtents(lv)}`);
     if (snapActive) say(ctx, `Allocated to snapshot  ${percentText(a.dataPercent ?? 0)}%`);
-    say(ctx, `Snapshot chunk size    ${size(attrInt(snapSeg, 'chunk_size') ?? 0)}`);
+    say(ctx, `Snapshot chunk size    ${size(snapSeg.chunkSize)}`);
   }
   say(ctx, `Segments               ${lv.segments.length}`);
   say(ctx, `Allocation             ${lv.allocationPolicy ?? 'inherit'}`);

@@ -2,7 +2,7 @@
 // segment with its type and, per type, its stripes or pool settings. TABs are lvm2's.
 import type { Ctx } from '../../ops/context.ts';
 import type { VgObject } from '../../report/objects.ts';
-import { attrInt, attrString, segType, type Area, type LogicalVolume, type Segment } from '../../model/types.ts';
+import { segType, type Area, type LogicalVolume, type Segment, type StripedSegment, type ThinPoolSegment } from '../../model/types.ts';
 import { say, type SizeFn } from './out.ts';
 import { areaLen } from './pv-segments.ts';
 import { inKernel, isVirtualLv, type ActivationFn } from './lv-state.ts';
@@ -12,8 +12,7 @@ const MONITORED = new Set(['thin-pool', 'snapshot', 'mirror', 'raid1', 'raid4', 
 
 /** lvseg_name: a one-stripe striped segment is "linear". */
 function segName(seg: Segment): string {
-  const t = segType(seg);
-  return t === 'striped' && (seg.areas?.length ?? 0) === 1 ? 'linear' : t;
+  return seg.kind === 'striped' && seg.areas.length === 1 ? 'linear' : segType(seg);
 }
 
 /** display_stripe: one area, PV or LV, with the extents it covers. */
@@ -28,8 +27,8 @@ function stripe(ctx: Ctx, vgo: VgObject, seg: Segment, a: Area, pre: string): vo
   }
 }
 
-function stripedDetails(ctx: Ctx, vgo: VgObject, seg: Segment, size: SizeFn): void {
-  const areas = seg.areas ?? [];
+function stripedDetails(ctx: Ctx, vgo: VgObject, seg: StripedSegment, size: SizeFn): void {
+  const areas = seg.areas;
   if (areas.length === 1) stripe(ctx, vgo, seg, areas[0]!, '  ');
   else {
     say(ctx, `  Stripes\t\t${areas.length}`);
@@ -42,15 +41,15 @@ function stripedDetails(ctx: Ctx, vgo: VgObject, seg: Segment, size: SizeFn): vo
   say(ctx, ' ');
 }
 
-function thinPoolDetails(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, seg: Segment, size: SizeFn): void {
+function thinPoolDetails(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, seg: ThinPoolSegment, size: SizeFn): void {
   // Thin count is the number of thin segments that use this pool (segs_using_this_lv).
   let users = 0;
-  for (const l of vgo.vg.lvs) for (const s of l.segments) if (segType(s) === 'thin' && attrString(s, 'thin_pool') === lv.name) users++;
-  say(ctx, `  Chunk size\t\t${size(attrInt(seg, 'chunk_size') ?? 0)}`);
-  say(ctx, `  Discards\t\t${attrString(seg, 'discards') ?? 'passdown'}`);
+  for (const l of vgo.vg.lvs) for (const s of l.segments) if (s.kind === 'thin' && s.thinPool === lv.name) users++;
+  say(ctx, `  Chunk size\t\t${size(seg.chunkSize)}`);
+  say(ctx, `  Discards\t\t${seg.discards}`);
   say(ctx, `  Thin count\t\t${users}`);
-  say(ctx, `  Transaction ID\t${attrInt(seg, 'transaction_id') ?? 0}`);
-  say(ctx, `  Zero new blocks\t${attrInt(seg, 'zero_new_blocks') === 1 ? 'yes' : 'no'}`);
+  say(ctx, `  Transaction ID\t${seg.transactionId}`);
+  say(ctx, `  Zero new blocks\t${seg.zeroNewBlocks ? 'yes' : 'no'}`);
   say(ctx, ' ');
 }
 
@@ -63,10 +62,10 @@ export function lvdisplaySegments(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, ac
     const t = segType(seg);
     // Only an active LV can be asked about dmeventd; otherwise lvm2 prints an empty value.
     if (MONITORED.has(t)) say(ctx, `  Monitoring\t\t${inKernel(act(vgo.vg, lv)) ? 'monitored' : ''}`);
-    if (t === 'striped' || t === 'linear') stripedDetails(ctx, vgo, seg, size);
-    else if (t === 'thin-pool') thinPoolDetails(ctx, vgo, lv, seg, size);
-    else if (t === 'thin') {
-      say(ctx, `  Device ID\t\t${attrInt(seg, 'device_id') ?? 0}`);
+    if (seg.kind === 'striped') stripedDetails(ctx, vgo, seg, size);
+    else if (seg.kind === 'thin-pool') thinPoolDetails(ctx, vgo, lv, seg, size);
+    else if (seg.kind === 'thin') {
+      say(ctx, `  Device ID\t\t${seg.deviceId}`);
       say(ctx, ' ');
     }
   }

@@ -4,7 +4,7 @@ import type { Ctx } from '../../ops/context.ts';
 import { activationOf } from '../../ops/objects.ts';
 import type { LvActivation } from '../../report/objects.ts';
 import type { LogicalVolume, Segment, VolumeGroup } from '../../model/types.ts';
-import { attrString, segType } from '../../model/types.ts';
+import { segAreas, segType } from '../../model/types.ts';
 import { pct } from '../../report/values.ts';
 
 /** Where displays get an LV's activation from; tests pass fixed states. */
@@ -44,6 +44,6 @@ export function isPartialLv(vg: VolumeGroup, lv: LogicalVolume, missing: Set<str
   };
   // Pools keep their data and metadata LVs as named attributes rather than areas.
   const onMissing = (seg: Segment) =>
-    (seg.areas ?? []).some((a) => (a.kind === 'pv' ? missing.has(a.pvId) : sub(a.lv))) || sub(attrString(seg, 'pool')) || sub(attrString(seg, 'metadata'));
+    segAreas(seg).some((a) => (a.kind === 'pv' ? missing.has(a.pvId) : sub(a.lv))) || (seg.kind === 'thin-pool' && (sub(seg.pool) || sub(seg.metadata)));
   return lv.segments.some(onMissing);
 }

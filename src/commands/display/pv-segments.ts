@@ -1,6 +1,6 @@
 // A PV's extents as lvm2's pv_segment list sees them: runs that belong to one LV segment area,
 // and the free gaps between them. pvdisplay -m prints these; Allocated PE sums them.
-import { areaExtents, type LogicalVolume, type PhysicalVolume, type Segment, type VolumeGroup } from '../../model/types.ts';
+import { areaExtents, type LogicalVolume, type PhysicalVolume, type Segment, type VolumeGroup, segAreas } from '../../model/types.ts';
 
 export interface PvRun {
   /** First PE of the run. */
@@ -18,7 +18,7 @@ function usedRuns(vg: VolumeGroup, pvId: string): PvRun[] {
   const runs: PvRun[] = [];
   for (const lv of vg.lvs)
     for (const seg of lv.segments)
-      for (const a of seg.areas ?? [])
+      for (const a of segAreas(seg))
         if (a.kind === 'pv' && a.pvId === pvId) runs.push({ pe: a.pe, len: areaLen(seg), lv, seg });
   return runs.sort((x, y) => x.pe - y.pe);
 }
