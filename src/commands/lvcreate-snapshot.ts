@@ -66,7 +66,7 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   }
   if (ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
   const free = freeExtents(vg, pvs);
-  if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
+  if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`, 5, 'ENOSPC_VG', { vg: vgName, requiredExtents: extents, freeExtents: free });
   const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });
   if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
   const now = ctx.now();

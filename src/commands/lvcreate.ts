@@ -54,10 +54,20 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   if (type && !['linear', 'striped'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
   if (lvName !== undefined) {
+    const help = `Run \`lvcreate --help' for more information.`;
+    // --name vg/lv names the VG too (lvm2's validate_lvname_param); it must agree with the VG argument.
+    let nameVg: string | undefined;
+    if (lvName.includes('/')) {
+      const m = /^([^/]*)\/+([^/]*)$/.exec(lvName.replace(/^\/dev\/+/, ''));
+      if (!m) fail([`"${lvName}": Invalid path for Logical Volume.`, help], 3, 'INVALID_NAME', { name: lvName });
+      nameVg = m[1]!;
+      lvName = m[2]!;
+    }
     const p = nameProblem(lvName);
-    if (p) fail([`Logical volume name "${lvName}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3);
+    if (p) fail([`Logical volume name "${lvName}" is invalid.`, help], 3, 'INVALID_NAME', { name: lvName });
     const r = lvNameRestriction(lvName);
-    if (r) fail([r, `Run \`lvcreate --help' for more information.`], 3);
+    if (r) fail([r, help], 3, 'INVALID_NAME', { name: lvName });
+    if (nameVg !== undefined && nameVg !== vgName) fail([`Inconsistent volume group names given: "${nameVg}" and "${vgName}"`, help], 3, 'INVALID_NAME', { name: nameVg, vg: vgName });
   }
   const stripes = parseInt(ctx.opt('stripes') ?? '1', 10);
   let stripeSize: number | undefined;
@@ -90,7 +100,11 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   if (extents === 0) fail(`Number of extents requested (0) needs to be divisible by ${stripes}.`, 5);
   if (stripes > vg.pvs.length) fail(`Number of stripes (${stripes}) must not exceed number of physical volumes (${vg.pvs.length})`, 5);
-  if (!approximate && extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
+  // As lvm2: the VG's free extents first, then those of the PVs named (its allocation's check).
+  const vgFree = freeExtents(vg);
+  const space = { vg: vgName, requiredExtents: extents };
+  if (!approximate && extents > vgFree) fail(`Volume group "${vgName}" has insufficient free space (${vgFree} extents): ${extents} required.`, 5, 'ENOSPC_VG', { ...space, freeExtents: vgFree });
+  if (!approximate && extents > free) fail(`Insufficient free space: ${extents} extents needed, but only ${free} available`, 5, 'ENOSPC_VG', { ...space, freeExtents: free });
   const res = allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate });
   if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
   const lv: LogicalVolume = {

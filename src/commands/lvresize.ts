@@ -124,7 +124,7 @@ export async function run(ctx: Ctx): Promise<number> {
     let need = target_ - cur;
     const free = freeExtents(vg, pvs);
     if (need > free) {
-      if (!approximate) fail(`Insufficient free space: ${need} extents needed, but only ${free} available`);
+      if (!approximate) fail(`Insufficient free space: ${need} extents needed, but only ${free} available`, 5, 'ENOSPC_VG', { vg: vg.name, lv: lv.name, requiredExtents: need, freeExtents: free });
       need = Math.floor(free / stripes) * stripes;
     }
     const res = allocate(vg, { extents: need, stripes, ...(last.stripeSize ? { stripeSize: last.stripeSize } : {}), ...(pvs ? { pvs } : {}), extend: lv, approximate });

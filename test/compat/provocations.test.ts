@@ -103,3 +103,64 @@ test('metadata area full: lvm2 lines, METADATA_AREA_FULL, nothing lost', async (
   assert.equal(readBack(lab, 'vgfull'), full, 'the VG reads back as before');
   assert.equal(lab.lvm('vgck', ['vgfull']).stderr, '', 'lvm2 finds the VG consistent');
 });
+
+test('a full VG: lvcreate and lvextend beyond the free extents', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 2, 32);
+  const [a, b] = lab.loops as [string, string];
+  lvmConf(lab, [a, b]);
+  ok(lab.lvm('vgcreate', ['vgp', a, b]), 'vgcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-L', '20m', '-n', 'l1', 'vgp']), 'lvcreate');
+  const before = readBack(lab, 'vgp');
+  for (const args of [
+    [...NOACT, '-L', '100m', '-n', 'big', 'vgp'],
+    [...NOACT, '-l', '10', '-n', 'big', 'vgp'],
+    [...NOACT, '-l', '5', '-n', 'big', 'vgp', a],
+  ])
+    assert.equal((await same(lab, 'lvcreate', args)).rc, 5);
+  for (const args of [
+    ['-L', '200m', 'vgp/l1'],
+    ['-l', '+10', 'vgp/l1'],
+    ['-L', '+40m', 'vgp/l1', b],
+  ])
+    assert.equal((await same(lab, 'lvextend', ['--driverloaded', 'n', ...args])).rc, 5);
+  assert.equal(readBack(lab, 'vgp'), before, 'the VG reads back as before');
+  // Every extent taken: the next LV has none.
+  ok(await lab.ulvm('lvcreate', [...NOACT, '-l', '100%FREE', '-n', 'rest', 'vgp']), 'lvcreate 100%FREE');
+  const full = readBack(lab, 'vgp');
+  assert.equal((await same(lab, 'lvcreate', [...NOACT, '-l', '1', '-n', 'more', 'vgp'])).rc, 5);
+  assert.equal((await same(lab, 'lvextend', ['--driverloaded', 'n', '-l', '+1', 'vgp/l1'])).rc, 5);
+  assert.equal(readBack(lab, 'vgp'), full, 'the VG reads back as before');
+});
+
+test('names lvm2 refuses: vgcreate, lvcreate and lvrename', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 2, 32);
+  const [a, b] = lab.loops as [string, string];
+  lvmConf(lab, [a, b]);
+  ok(lab.lvm('pvcreate', [b]), 'pvcreate');
+  ok(lab.lvm('vgcreate', ['vgn', a]), 'vgcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-l', '1', '-n', 'l1', 'vgn']), 'lvcreate');
+  const before = readBack(lab, 'vgn');
+  const long = 'a'.repeat(128);
+  // Every refusal is checked before any is reported: one mismatch must not hide the others.
+  const mismatches: string[] = [];
+  const refused = async (cmd: string, args: string[], plain = false) => {
+    try {
+      assert.notEqual((await same(lab, cmd, args, { plain })).rc, 0, `${cmd} ${args.join(' ')} succeeded`);
+    } catch (e) {
+      mismatches.push((e as Error).message);
+    }
+  };
+  // (`--` ends the options, so vgcreate runs without lab.ulvm's trailing --devices)
+  for (const name of ['-x', 'a/b', '.', '..', 'a b', 'a$b', long, 'vgn', '-', 'a@b']) await refused('vgcreate', ['--', name, b], true);
+  for (const name of ['-x', 'a/b', '.', '..', 'a b', long, 'snapshot', 'snapshot1', 'pvmove0', 'x_mlog', 'x_mimage_1', 'x_tdata', 'x_cdata', 'x_vorigin', 'x_rimage', 'l1'])
+    await refused('lvcreate', [...NOACT, '-l', '1', '-n', name, 'vgn']);
+  for (const name of ['a/b', '..', '.', 'a b', long, 'snapshot', 'pvmove1', 'x_mlog', 'x_rmeta_0', 'l1']) await refused('lvrename', ['vgn', 'l1', name]);
+  assert.deepEqual(mismatches, []);
+  assert.notEqual((await same(lab, 'lvrename', ['vgn', 'nosuch', 'l2'])).rc, 0, 'lvrename of a missing LV');
+  assert.equal(readBack(lab, 'vgn'), before, 'the VG reads back as before');
+  assert.match(lab.lvm('pvs', ['--noheadings', '-o', 'vg_name', b]).stdout, /^\s*$/, 'no VG was made');
+});
