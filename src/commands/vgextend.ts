@@ -3,6 +3,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { findVgOrFail } from './select.ts';
 import { addPvs, orphanPvsFor } from './vg-build.ts';
+import { markMissingPvs } from './missing-pvs.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;
@@ -13,7 +14,10 @@ export async function run(ctx: Ctx): Promise<number> {
   if (!devs) return 5;
   const vg = cloneVg(found.vg);
   addPvs(vg, devs);
-  ctx.commit(vg, [...ctx.pvPaths(found), ...devs.map((d) => d.path)], found.vg);
+  // As lvm2's vgextend, a VG with PVs missing can still grow (that is how one replaces them).
+  const warnings = markMissingPvs(vg, found);
+  ctx.commit(vg, [...ctx.pvPaths(found, true), ...devs.map((d) => d.path)], found.vg);
+  for (const w of warnings) ctx.warn(w);
   ctx.print(`Volume group "${name}" successfully extended`);
   return 0;
 }

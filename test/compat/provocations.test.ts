@@ -5,7 +5,7 @@
 // back afterwards exactly as before the failed command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, labSkipReason, ok, type Result } from '../helpers/lab.ts';
 import { runCommand } from '../../src/cli/main.ts';
@@ -62,6 +62,22 @@ async function same(lab: Lab, cmd: string, args: string[], opts: { devices?: str
   const got = opts.plain ? await ulvmPlain(lab, cmd, args, opts.devices) : await lab.ulvm(cmd, args, '', undefined, opts.devices);
   noTrace(got, `${cmd} ${args.join(' ')}`);
   assert.equal(norm(fmt(got)), norm(fmt(want)), `${cmd} ${args.join(' ')}`);
+  return got;
+}
+
+/**
+ * For a command that changes the VG: ulvm runs first, the devices are put back as they were, then
+ * lvm2 runs; outputs and the VG each leaves behind must agree.
+ */
+async function sameChange(lab: Lab, cmd: string, args: string[], vg: string, devices: string[]): Promise<Result> {
+  const saved = lab.loops.map((l) => readFileSync(l));
+  const got = await lab.ulvm(cmd, args, '', undefined, devices);
+  noTrace(got, `${cmd} ${args.join(' ')}`);
+  const gotVg = readBack(lab, vg);
+  saved.forEach((data, i) => lab.writeDevice(i, 0, data));
+  const want = lab.lvm(cmd, args);
+  assert.equal(fmt(got), fmt(want), `${cmd} ${args.join(' ')}`);
+  assert.equal(gotVg, readBack(lab, vg), `the VG after ${cmd} ${args.join(' ')}`);
   return got;
 }
 
@@ -163,4 +179,37 @@ test('names lvm2 refuses: vgcreate, lvcreate and lvrename', async (t) => {
   assert.notEqual((await same(lab, 'lvrename', ['vgn', 'nosuch', 'l2'])).rc, 0, 'lvrename of a missing LV');
   assert.equal(readBack(lab, 'vgn'), before, 'the VG reads back as before');
   assert.match(lab.lvm('pvs', ['--noheadings', '-o', 'vg_name', b]).stdout, /^\s*$/, 'no VG was made');
+});
+
+test('a VG with a PV gone: reports warn, changes are refused', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 3, 32);
+  const [a, b, c] = lab.loops as [string, string, string];
+  lvmConf(lab, [a, b, c]);
+  ok(lab.lvm('pvcreate', [c]), 'pvcreate');
+  ok(lab.lvm('vgcreate', ['vgm', a, b]), 'vgcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-l', '1', '-n', 'small', 'vgm', a]), 'lvcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-l', '10', '-n', 'span', 'vgm']), 'lvcreate');
+  const before = readBack(lab, 'vgm');
+  // b is gone for both tools: lvm2's filter no longer accepts it, ulvm is not given it.
+  lvmConf(lab, [a, c]);
+  const seen = [a, c];
+  for (const [cmd, args] of [
+    ['vgs', []],
+    ['lvs', ['--driverloaded', 'n']],
+    ['pvs', []],
+    ['lvcreate', [...NOACT, '-l', '1', '-n', 'more', 'vgm']],
+    ['lvextend', ['--driverloaded', 'n', '-l', '+1', 'vgm/small']],
+    ['lvrename', ['vgm', 'small', 'tiny']],
+  ] as [string, string[]][]) {
+    const r = await same(lab, cmd, args, { devices: seen });
+    if (!['vgs', 'lvs', 'pvs'].includes(cmd)) assert.equal(r.rc, 5, `${cmd} must be refused`);
+  }
+  lvmConf(lab, [a, b, c]);
+  assert.equal(readBack(lab, 'vgm'), before, 'the VG reads back as before');
+  // vgextend is how a missing PV gets replaced: lvm2 allows it, flagging the missing PV.
+  lvmConf(lab, [a, c]);
+  assert.equal((await sameChange(lab, 'vgextend', ['vgm', c], 'vgm', seen)).rc, 0);
+  for (const cmd of ['vgs', 'pvs']) assert.equal((await same(lab, cmd, [], { devices: seen })).rc, 0);
 });
