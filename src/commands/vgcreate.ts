@@ -30,7 +30,7 @@ export async function run(ctx: Ctx): Promise<number> {
     extentSize = parsed.sectors;
   }
   await ctx.locks.global();
-  await ctx.locks.vg(name);
+  await ctx.locks.vg(name, { creating: true });
   const existing = ctx.scan().get(name);
   // lvm2 finds /dev/<vg> first when the VG has active LVs; ulvm's active LVs play that part.
   if (existing && (await ctx.loadActivation()).some((a) => a.vgId === existing.vg.id))

@@ -3,7 +3,8 @@
 // a device that vanished between two commands. ulvm ends each with real lvm2 2.03.16's stderr and
 // exit code (paths normalised), never with "Internal error" or a stack trace, and the VG reads
 // back afterwards exactly as before the failed command.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -212,4 +213,92 @@ test('a VG with a PV gone: reports warn, changes are refused', async (t) => {
   lvmConf(lab, [a, c]);
   assert.equal((await sameChange(lab, 'vgextend', ['vgm', c], 'vgm', seen)).rc, 0);
   for (const cmd of ['vgs', 'pvs']) assert.equal((await same(lab, cmd, [], { devices: seen })).rc, 0);
+});
+
+/** A process holding `file` with flock(1), as another lvm2 command would; its group is ended by `t`. */
+async function holdFlock(t: TestContext, file: string): Promise<() => void> {
+  const holder = spawn('flock', [file, 'sleep', '300'], { detached: true, stdio: 'ignore' });
+  const release = () => {
+    try {
+      process.kill(-holder.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  };
+  t.after(release);
+  for (let i = 0; i < 500 && spawnSync('flock', ['-n', file, 'true']).status === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.notEqual(spawnSync('flock', ['-n', file, 'true']).status, 0, `${file} is not held`);
+  return release;
+}
+
+/** ulvm's lock `name` held the way lock.ts holds it, by a live process (a sleep child). */
+function holdUlvmLock(t: TestContext, lockDir: string, name: string): ChildProcess {
+  const sleeper = spawn('sleep', ['300'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill());
+  mkdirSync(lockDir, { recursive: true });
+  writeFileSync(join(lockDir, `${name}.lock`), `${sleeper.pid}\n`);
+  return sleeper;
+}
+
+test('a VG locked by another command: global/wait_for_locks = 0 fails at once, as lvm2', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 2, 32);
+  const [a, b] = lab.loops as [string, string];
+  const lvmLock = join(lab.dir, 'lvm-lock');
+  const ulvmLock = join(lab.dir, 'ulvm-run', 'lock');
+  mkdirSync(lvmLock);
+  lvmConf(lab, [a, b], `global {\n\tlocking_dir = "${lvmLock}"\n}\n`);
+  ok(lab.lvm('pvcreate', [b]), 'pvcreate');
+  ok(lab.lvm('vgcreate', ['vgl', a]), 'vgcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-l', '1', '-n', 'l1', 'vgl']), 'lvcreate');
+  const before = readBack(lab, 'vgl');
+  const norm = (s: string) => s.split(lvmLock).join('<lockdir>').split(ulvmLock).join('<lockdir>');
+  const noWait = ['--config', 'global/wait_for_locks=0'];
+
+  const releaseVg = await holdFlock(t, join(lvmLock, 'V_vgl'));
+  const vgHolder = holdUlvmLock(t, ulvmLock, 'V_vgl');
+  for (const [cmd, args] of [
+    ['lvcreate', [...NOACT, '-l', '1', '-n', 'l2', 'vgl']],
+    ['lvextend', ['--driverloaded', 'n', '-l', '+1', 'vgl/l1']],
+    ['lvrename', ['vgl', 'l1', 'l9']],
+    ['lvremove', ['--driverloaded', 'n', '-y', 'vgl/l1']],
+    ['vgchange', ['--addtag', 'x', 'vgl']],
+    ['vgremove', ['-y', 'vgl']],
+    ['vgcreate', ['vgl', b]],
+  ] as [string, string[]][]) {
+    const started = Date.now();
+    const r = await same(lab, cmd, [...args, ...noWait], { norm });
+    assert.equal(r.rc, 5);
+    assert.match(r.stderr, /flock failed: Resource temporarily unavailable/);
+    assert.ok(Date.now() - started < 10_000, `${cmd} waited`);
+  }
+  const releaseGlobal = await holdFlock(t, join(lvmLock, 'P_global'));
+  const globalHolder = holdUlvmLock(t, ulvmLock, 'P_global');
+  for (const [cmd, args] of [
+    ['vgcreate', ['vgq', b]],
+    ['pvcreate', ['-y', b]],
+  ] as [string, string[]][])
+    assert.equal((await same(lab, cmd, [...args, ...noWait], { norm })).rc, 5);
+  for (const release of [releaseVg, releaseGlobal, () => vgHolder.kill(), () => globalHolder.kill()]) release();
+  assert.equal(readBack(lab, 'vgl'), before, 'the VG reads back as before');
+});
+
+test('a held ulvm lock is waited for without blocking the event loop', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 1, 32);
+  const [a] = lab.loops as [string];
+  lvmConf(lab, [a]);
+  ok(lab.lvm('vgcreate', ['vgw', a]), 'vgcreate');
+  const sleeper = holdUlvmLock(t, join(lab.dir, 'ulvm-run', 'lock'), 'V_vgw');
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  // The holder ends after a while: its lock is then stale, and the waiting lvcreate takes it.
+  setTimeout(() => sleeper.kill(), 400);
+  const r = await lab.ulvm('lvcreate', [...NOACT, '-l', '1', '-n', 'late', 'vgw']);
+  clearInterval(timer);
+  assert.equal(r.rc, 0, r.stderr);
+  assert.ok(ticks >= 10, `the event loop ran only ${ticks} timers while the command waited`);
+  assert.match(lab.lvm('lvs', ['--noheadings', '-o', 'lv_name', 'vgw']).stdout, /late/);
 });
