@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab, labSkipReason, ok, type Result } from '../helpers/lab.ts';
 import { runCommand } from '../../src/cli/main.ts';
@@ -301,4 +301,48 @@ test('a held ulvm lock is waited for without blocking the event loop', async (t)
   assert.equal(r.rc, 0, r.stderr);
   assert.ok(ticks >= 10, `the event loop ran only ${ticks} timers while the command waited`);
   assert.match(lab.lvm('lvs', ['--noheadings', '-o', 'lv_name', 'vgw']).stdout, /late/);
+});
+
+test('a device that vanished between two commands: a detached loop device, a removed image file', async (t) => {
+  const skip = labSkipReason();
+  if (skip) return t.skip(skip);
+  const lab = Lab.create(t, 2, 32);
+  const [a, b] = lab.loops as [string, string];
+  lvmConf(lab, [a, b]);
+  ok(lab.lvm('vgcreate', ['vgv', a, b]), 'vgcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-l', '1', '-n', 'keep', 'vgv', a]), 'lvcreate');
+  ok(lab.lvm('lvcreate', [...NOACT, '-l', '9', '-n', 'span', 'vgv']), 'lvcreate');
+  const before = readBack(lab, 'vgv');
+  // The loop device goes away under both tools; its node may stay behind, empty.
+  const detach = spawnSync('losetup', ['-d', b], { encoding: 'utf8' });
+  assert.equal(detach.status, 0, detach.stderr);
+  lab.loops.splice(1, 1);
+  for (const [cmd, args] of [
+    ['vgs', []],
+    ['lvs', ['--driverloaded', 'n']],
+    ['pvs', []],
+    ['lvcreate', [...NOACT, '-l', '1', '-n', 'more', 'vgv']],
+    ['lvextend', ['--driverloaded', 'n', '-l', '+1', 'vgv/keep']],
+    ['vgchange', ['-an', '--driverloaded', 'n', 'vgv']],
+  ] as [string, string[]][])
+    await same(lab, cmd, args, { devices: [a, b] });
+  // What lvm2 still reads of the VG is what it read before, less the PV that went away.
+  const after = readBack(lab, 'vgv');
+  assert.equal(after.split('\n').filter((l) => /keep/.test(l)).join('\n'), before.split('\n').filter((l) => /keep/.test(l)).join('\n'));
+
+  // Image files (ulvm only: lvm2 needs block devices): the same, with the file gone.
+  const imgs = [join(lab.dir, 'i1.img'), join(lab.dir, 'i2.img')];
+  for (const f of imgs) writeFileSync(f, Buffer.alloc(0));
+  for (const f of imgs) spawnSync('truncate', ['-s', '32M', f]);
+  ok(await lab.ulvm('vgcreate', ['vgi', ...imgs], '', undefined, imgs), 'vgcreate on images');
+  ok(await lab.ulvm('lvcreate', [...NOACT, '-l', '9', '-n', 'span', 'vgi'], '', undefined, imgs), 'lvcreate on images');
+  rmSync(imgs[1]!);
+  const vgs = await lab.ulvm('vgs', ['vgi'], '', undefined, imgs);
+  noTrace(vgs, 'vgs with an image gone');
+  assert.equal(vgs.rc, 0, vgs.stderr);
+  assert.match(vgs.stderr, /^ {2}WARNING: Couldn't find device with uuid [\w-]{38}\.\n {2}WARNING: VG vgi is missing PV [\w-]{38} \(last written to [^)]+\)\.\n$/);
+  const lvc = await lab.ulvm('lvcreate', [...NOACT, '-l', '1', '-n', 'more', 'vgi'], '', undefined, imgs);
+  noTrace(lvc, 'lvcreate with an image gone');
+  assert.equal(lvc.rc, 5);
+  assert.match(lvc.stderr, /Cannot change VG vgi while PVs are missing\.\n {2}See vgreduce --removemissing and vgextend --restoremissing\.\n {2}Cannot process volume group vgi\n$/);
 });
