@@ -320,7 +320,7 @@ export class Ctx {
       done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), { ...opts, skipFullMdas: handlesMissingPvs(this.args) });
     } catch (e) {
       // A PV that refuses the write (read-only device, no write permission): lvm2's vg_write failure.
-      if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`]);
+      if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`], 5, 'DEVICE_WRITE', { vg: vg.name, device: e.path });
       throw e;
     }
     for (const w of done.warnings) this.warn(w);
@@ -350,7 +350,7 @@ export class Ctx {
       );
     } catch (e) {
       // No archive, no change: lvm2 stops here, and with no message of its own on a read-only fs.
-      if (e instanceof BackupError) fail(e.lines.length ? e.lines : ['Command failed with status code 5.']);
+      if (e instanceof BackupError) fail(e.lines.length ? e.lines : ['Command failed with status code 5.'], 5, 'BACKUP');
       throw e;
     }
   }
@@ -383,7 +383,7 @@ export class Ctx {
   /** Device paths of the PVs of a VG about to be written; lvm2 refuses while PVs are missing. */
   pvPaths(found: FoundVg, allowMissing = false): string[] {
     if (found.missing.size && !allowMissing)
-      fail([`Cannot change VG ${found.vg.name} while PVs are missing.`, 'See vgreduce --removemissing and vgextend --restoremissing.', `Cannot process volume group ${found.vg.name}`]);
+      fail([`Cannot change VG ${found.vg.name} while PVs are missing.`, 'See vgreduce --removemissing and vgextend --restoremissing.', `Cannot process volume group ${found.vg.name}`], 5, 'PV_MISSING', { vg: found.vg.name });
     return found.vg.pvs.flatMap((pv) => {
       const d = found.pvDevices.get(pv.id);
       return d ? [d.path] : [];

@@ -34,7 +34,7 @@ function chunkSize(ctx: Ctx): number {
 export async function createSnapshot(ctx: Ctx, vgName: string, originName: string, wanted: string | undefined, pvIds: (found: ReturnType<typeof findVgOrFail>) => Set<string> | undefined): Promise<number> {
   const chunk = chunkSize(ctx);
   if (wanted !== undefined) {
-    if (nameProblem(wanted)) fail([`Logical volume name "${wanted}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3);
+    if (nameProblem(wanted)) fail([`Logical volume name "${wanted}" is invalid.`, `Run \`lvcreate --help' for more information.`], 3, 'INVALID_NAME', { name: wanted });
     const r = lvNameRestriction(wanted);
     if (r) fail([r, `Run \`lvcreate --help' for more information.`], 3);
   }
@@ -43,10 +43,10 @@ export async function createSnapshot(ctx: Ctx, vgName: string, originName: strin
   const found = findVgOrFail(ctx, vgName);
   const vg: VolumeGroup = cloneVg(found.vg);
   const origin = vg.lvs.find((l) => l.name === originName);
-  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`);
+  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: originName });
   if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
-  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: name });
   const pvs = pvIds(found);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);
   // A COW larger than every origin chunk plus its exception areas would never fill.

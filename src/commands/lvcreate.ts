@@ -23,7 +23,7 @@ function pvSet(ctx: Ctx, found: FoundVg, args: string[]): Set<string> | undefine
   for (const a of args) {
     const name = ctx.deviceName(a.replace(/:.*$/, ''));
     const pv = found.vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === name);
-    if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${found.vg.name}".`);
+    if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${found.vg.name}".`, 5, 'PV_NOT_FOUND', { vg: found.vg.name, pv: name });
     ids.add(pv.id);
   }
   return ids;
@@ -84,7 +84,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const found = findVgOrFail(ctx, vgName);
   const vg: VolumeGroup = cloneVg(found.vg);
   const name = lvName ?? nextLvolName(vg.lvs.map((l) => l.name));
-  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: name });
   const pvs = pvSet(ctx, found, pvArgs);
   const free = freeExtents(vg, pvs);
   const total = vg.pvs.reduce((n, p) => n + p.peCount, 0);

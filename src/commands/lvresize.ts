@@ -20,10 +20,10 @@ export async function run(ctx: Ctx): Promise<number> {
   if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
   await ctx.locks.vg(split.vg);
   const found = ctx.scan().get(split.vg);
-  if (!found) fail([`Volume group "${split.vg}" not found`, `Cannot process volume group ${split.vg}`]);
+  if (!found) fail([`Volume group "${split.vg}" not found`, `Cannot process volume group ${split.vg}`], 5, 'VG_NOT_FOUND', { vg: split.vg });
   const vg: VolumeGroup = cloneVg(found.vg);
   const lv = vg.lvs.find((l) => l.name === split.lv);
-  if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`);
+  if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`, 5, 'LV_NOT_FOUND', { vg: split.vg, lv: split.lv });
   const full = `${split.vg}/${split.lv}`;
   if (snapshotsOfOrigin(vg, lv.name).length) {
     if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
@@ -41,7 +41,7 @@ export async function run(ctx: Ctx): Promise<number> {
     for (const a of pvArgs) {
       const name = ctx.deviceName(a.replace(/:.*$/, ''));
       const pv = vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === name);
-      if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${split.vg}".`);
+      if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${split.vg}".`, 5, 'PV_NOT_FOUND', { vg: split.vg, pv: name });
       pvs.add(pv.id);
     }
   }

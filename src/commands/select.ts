@@ -22,7 +22,7 @@ export const vgNotFound = (name: string): string[] => [`Volume group "${name}" n
 
 export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
   const f = ctx.scan().get(name);
-  if (!f) fail(vgNotFound(name));
+  if (!f) fail(vgNotFound(name), 5, 'VG_NOT_FOUND', { vg: name });
   return f;
 }
 

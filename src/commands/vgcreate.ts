@@ -11,7 +11,7 @@ import { addPvs, orphanPvsFor } from './vg-build.ts';
 
 export function checkNewVgName(ctx: Ctx, name: string): void {
   const p = nameProblem(name);
-  if (p) fail([p, `New volume group name "${name}" is invalid.`, `Run \`${ctx.args.command} --help' for more information.`], 3);
+  if (p) fail([p, `New volume group name "${name}" is invalid.`, `Run \`${ctx.args.command} --help' for more information.`], 3, 'INVALID_NAME', { name });
   if (existsSync(`/dev/${name}`) && ctx.scan().get(name) === undefined && !ctx.has('devices'))
     fail([`/dev/${name}: already exists in filesystem`, `Run \`${ctx.args.command} --help' for more information.`], 3);
 }
@@ -35,7 +35,7 @@ export async function run(ctx: Ctx): Promise<number> {
   // lvm2 finds /dev/<vg> first when the VG has active LVs; ulvm's active LVs play that part.
   if (existing && (await ctx.loadActivation()).some((a) => a.vgId === existing.vg.id))
     fail([`/dev/${name}: already exists in filesystem`, `Run \`vgcreate --help' for more information.`], 3);
-  if (existing) fail(`A volume group called ${name} already exists.`);
+  if (existing) fail(`A volume group called ${name} already exists.`, 5, 'INVALID_NAME', { vg: name });
   const devs = orphanPvsFor(ctx, pvArgs, name);
   if (!devs) return 5;
   const vg: VolumeGroup = {
