@@ -258,8 +258,15 @@ export class Ctx {
     let scan: Scan;
     try {
       scan = this.scanNow();
-      for (let tries = 0; tries < 500 && this.midCommit(scan); tries++) {
-        await new Promise((done) => setTimeout(done, 10));
+      // The lock may also have been released between our read and our look at it: then one more
+      // scan tells a finished commit from real damage.
+      let rescannedFree = false;
+      for (let tries = 0; tries < 500; tries++) {
+        if (!scan.all().some((f) => f.inconsistent)) break;
+        const busy = this.midCommit(scan);
+        if (!busy && rescannedFree) break;
+        if (busy) await new Promise((done) => setTimeout(done, 10));
+        else rescannedFree = true;
         scan = this.scanNow();
       }
     } catch {
