@@ -66,9 +66,13 @@ export class Ctx {
     this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
     // lvm.conf may move the metadata backups, as lvm2's backup_dir and archive_dir do.
     this.paths = { ...paths, backupDir: this.config.str('backup/backup_dir', paths.backupDir), archiveDir: this.config.str('backup/archive_dir', paths.archiveDir) };
-    // A lock just taken may have waited out another command's commit: what was scanned before it is
-    // stale, so the scan is redone (and settled) under the lock.
-    this.locks = new Locks(this.paths.lockDir, { wait: this.config.int('global/wait_for_locks', 1) !== 0, onTaken: () => this.settleScan() });
+    // A lock just taken may have waited out another command's commit: the scan settled before the
+    // command started is stale then, and is redone under the lock. (A scan the command has already
+    // used is its own business, as it always was.)
+    this.locks = new Locks(this.paths.lockDir, {
+      wait: this.config.int('global/wait_for_locks', 1) !== 0,
+      onTaken: () => (this.settledKey !== undefined ? this.settleScan() : Promise.resolve()),
+    });
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
     // The CLI (which knows how to start itself) uses the daemon; library callers pass an activator
     // (an in-process ActivationEngine, say) or get none.
@@ -280,8 +284,9 @@ export class Ctx {
 
   /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
-    if (this.scanned && this.settledKey !== undefined) {
-      if (this.settledKey !== this.devicesKey()) this.scanned = undefined;
+    // Checked once: from then on the command's own scans (and their identity) are kept as before.
+    if (this.settledKey !== undefined) {
+      if (this.scanned && this.settledKey !== this.devicesKey()) this.scanned = undefined;
       this.settledKey = undefined;
     }
     if (!this.scanned || refresh) {
