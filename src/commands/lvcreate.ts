@@ -3,7 +3,7 @@ import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
 import { checkSizeNotZero, newLvSizeArgs, sizeArg } from '../ops/lv-size.ts';
-import { createLv } from '../ops/create-lv.ts';
+import { checkNewLvName, createLv } from '../ops/create-lv.ts';
 import { createSnapshot, snapshotChunkArg } from '../ops/create-snapshot.ts';
 import { optAll } from '../ops/args.ts';
 
@@ -30,6 +30,17 @@ export async function run(ctx: Ctx): Promise<number> {
       activate: ctx.opt('activate') !== 'n',
     });
     return 0;
+  }
+  const help = `Run \`lvcreate --help' for more information.`;
+  // --name vg/lv names the VG too (lvm2's validate_lvname_param); it must agree with the VG argument.
+  let nameVg: string | undefined;
+  if (lvName?.includes('/') && !split) {
+    const m = /^([^/]*)\/+([^/]*)$/.exec(lvName.replace(/^\/dev\/+/, ''));
+    if (!m) fail([`"${lvName}": Invalid path for Logical Volume.`, help], 3, 'INVALID_NAME', { name: lvName });
+    nameVg = m[1]!;
+    lvName = m[2]!;
+    checkNewLvName(lvName);
+    if (nameVg !== vgName) fail([`Inconsistent volume group names given: "${nameVg}" and "${vgName}"`, help], 3, 'INVALID_NAME', { name: nameVg, vg: vgName });
   }
   if (split) {
     vgName = split.vg;

@@ -43,7 +43,7 @@ function listArchives(ctx: Ctx, vgName: string): number {
 export async function run(ctx: Ctx): Promise<number> {
   const [vgName] = ctx.args.positionals;
   if (!vgName || ctx.args.positionals.length > 1) fail('Please specify a *single* volume group to restore.', 3);
-  if (nameProblem(vgName)) fail(`Volume group name "${vgName}" is invalid.`, 3);
+  if (nameProblem(vgName)) fail(`Volume group name "${vgName}" is invalid.`, 3, 'INVALID_NAME', { name: vgName });
   if (ctx.has('list')) return listArchives(ctx, vgName);
   const file = ctx.opt('file') ? ctx.deviceName(ctx.opt('file')!) : join(ctx.paths.backupDir, vgName);
   await ctx.locks.global();

@@ -5,6 +5,7 @@ import { findVgOrFail } from '../ops/select.ts';
 import { fail } from '../ops/context.ts';
 import { isResizeable, maxPvProblem, notResizeable } from '../model/limits.ts';
 import { addPvs, orphanPvsFor } from '../ops/vg-build.ts';
+import { markMissingPvs } from '../ops/missing-pvs.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;
@@ -21,7 +22,10 @@ export async function run(ctx: Ctx): Promise<number> {
     if (over) fail(over);
   });
   addPvs(vg, devs);
-  ctx.commit(vg, [...ctx.pvPaths(found), ...devs.map((d) => d.path)], found.vg);
+  // As lvm2's vgextend, a VG with PVs missing can still grow (that is how one replaces them).
+  const warnings = markMissingPvs(vg, found);
+  ctx.commit(vg, [...ctx.pvPaths(found, true), ...devs.map((d) => d.path)], found.vg);
+  for (const w of warnings) ctx.warn(w);
   ctx.print(`Volume group "${name}" successfully extended`);
   return 0;
 }

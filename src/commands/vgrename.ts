@@ -20,7 +20,7 @@ function oldVg(ctx: Ctx, arg: string): { found: FoundVg; byUuid: boolean } {
   if (named) return { found: named, byUuid: false };
   const id = parseId(arg);
   const found = id ? scan.byId(id) : undefined;
-  if (!found) fail(vgNotFound(arg));
+  if (!found) fail(vgNotFound(arg), 5, 'VG_NOT_FOUND', { vg: arg });
   ctx.print(`Processing VG ${found.vg.name} because of matching UUID ${formatId(found.vg.id)}`);
   return { found, byUuid: true };
 }
@@ -35,7 +35,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const oldName = found.vg.name;
   if (byUuid && oldName === newName) fail('New VG name must differ from the old VG name.');
   const scan = ctx.scan();
-  if (scan.has(newName)) fail(`New VG name "${newName}" already exists`);
+  if (scan.has(newName)) fail(`New VG name "${newName}" already exists`, 5, 'INVALID_NAME', { vg: newName });
   const newId = parseId(newName);
   const clash = newId ? scan.byId(newId) : undefined;
   if (clash) fail(`New VG name "${newName}" matches the UUID of existing VG ${clash.vg.name}`);

@@ -74,9 +74,13 @@ export class Ctx {
     this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
     // lvm.conf may move the metadata backups, as lvm2's backup_dir and archive_dir do.
     this.paths = { ...paths, backupDir: this.config.str('backup/backup_dir', paths.backupDir), archiveDir: this.config.str('backup/archive_dir', paths.archiveDir) };
-    // A lock just taken may have waited out another command's commit: what was scanned before it is
-    // stale, so the scan is redone (and settled) under the lock.
-    this.locks = new Locks(this.paths.lockDir, { wait: this.config.int('global/wait_for_locks', 1) !== 0, onTaken: () => this.settleScan() });
+    // A lock just taken may have waited out another command's commit: the scan settled before the
+    // command started is stale then, and is redone under the lock. (A scan the command has already
+    // used is its own business, as it always was.)
+    this.locks = new Locks(this.paths.lockDir, {
+      wait: this.config.int('global/wait_for_locks', 1) !== 0,
+      onTaken: () => (this.settledKey !== undefined ? this.settleScan() : Promise.resolve()),
+    });
     this.parsedCache = new ParsedCache(join(this.paths.runDir, 'cache'));
     // The CLI (which knows how to start the daemon) passes its client; library callers pass an
     // activator (an in-process ActivationEngine, say) or get none.
@@ -267,8 +271,15 @@ export class Ctx {
     let scan: Scan;
     try {
       scan = this.scanNow();
-      for (let tries = 0; tries < 500 && this.midCommit(scan); tries++) {
-        await new Promise((done) => setTimeout(done, 10));
+      // The lock may also have been released between our read and our look at it: then one more
+      // scan tells a finished commit from real damage.
+      let rescannedFree = false;
+      for (let tries = 0; tries < 500; tries++) {
+        if (!scan.all().some((f) => f.inconsistent)) break;
+        const busy = this.midCommit(scan);
+        if (!busy && rescannedFree) break;
+        if (busy) await new Promise((done) => setTimeout(done, 10));
+        else rescannedFree = true;
         scan = this.scanNow();
       }
     } catch {
@@ -282,8 +293,9 @@ export class Ctx {
 
   /** Scans the devices; the first scan of a command prints lvm2's warnings about what it found. */
   scan(refresh = false): Scan {
-    if (this.scanned && this.settledKey !== undefined) {
-      if (this.settledKey !== this.devicesKey()) this.scanned = undefined;
+    // Checked once: from then on the command's own scans (and their identity) are kept as before.
+    if (this.settledKey !== undefined) {
+      if (this.scanned && this.settledKey !== this.devicesKey()) this.scanned = undefined;
       this.settledKey = undefined;
     }
     if (!this.scanned || refresh) {
@@ -340,7 +352,7 @@ export class Ctx {
       done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), { ...opts, skipFullMdas: handlesMissingPvs(this.args) });
     } catch (e) {
       // A PV that refuses the write (read-only device, no write permission): lvm2's vg_write failure.
-      if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`]);
+      if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`], 5, 'DEVICE_WRITE', { vg: vg.name, device: e.path });
       throw e;
     }
     for (const w of done.warnings) this.warn(w);
@@ -370,7 +382,7 @@ export class Ctx {
       );
     } catch (e) {
       // No archive, no change: lvm2 stops here, and with no message of its own on a read-only fs.
-      if (e instanceof BackupError) fail(e.lines.length ? e.lines : ['Command failed with status code 5.']);
+      if (e instanceof BackupError) fail(e.lines.length ? e.lines : ['Command failed with status code 5.'], 5, 'BACKUP');
       throw e;
     }
   }
@@ -403,7 +415,7 @@ export class Ctx {
   /** Device paths of the PVs of a VG about to be written; lvm2 refuses while PVs are missing. */
   pvPaths(found: FoundVg, allowMissing = false): string[] {
     if (found.missing.size && !allowMissing)
-      fail([`Cannot change VG ${found.vg.name} while PVs are missing.`, 'See vgreduce --removemissing and vgextend --restoremissing.', `Cannot process volume group ${found.vg.name}`]);
+      fail([`Cannot change VG ${found.vg.name} while PVs are missing.`, 'See vgreduce --removemissing and vgextend --restoremissing.', `Cannot process volume group ${found.vg.name}`], 5, 'PV_MISSING', { vg: found.vg.name });
     return found.vg.pvs.flatMap((pv) => {
       const d = found.pvDevices.get(pv.id);
       return d ? [d.path] : [];

@@ -78,7 +78,7 @@ export async function createLv(ctx: Ctx, o: CreateLvOptions): Promise<{ vg: stri
   const found = findVgOrFail(ctx, vgName);
   const vg: VolumeGroup = cloneVg(found.vg);
   const name = o.name ?? nextLvolName(vg.lvs.map((l) => l.name));
-  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'FAILED', { vg: vgName, lv: name });
+  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: name });
   const full = maxLvProblem(vg);
   if (full) fail(full);
   const pvs = pvIdsOf(ctx, found, o.pvs);
@@ -96,7 +96,11 @@ export async function createLv(ctx: Ctx, o: CreateLvOptions): Promise<{ vg: stri
   }
   if (extents === 0) fail(`Number of extents requested (0) needs to be divisible by ${stripes}.`, 5);
   if (stripes > vg.pvs.length) fail(`Number of stripes (${stripes}) must not exceed number of physical volumes (${vg.pvs.length})`, 5);
-  if (!approximate && extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`, 5, 'ENOSPC_VG', { vg: vgName, freeExtents: free, requiredExtents: extents });
+  // As lvm2: the VG's free extents first, then those of the PVs named (its allocation's check).
+  const vgFree = freeExtents(vg);
+  const space = { vg: vgName, requiredExtents: extents };
+  if (!approximate && extents > vgFree) fail(`Volume group "${vgName}" has insufficient free space (${vgFree} extents): ${extents} required.`, 5, 'ENOSPC_VG', { ...space, freeExtents: vgFree });
+  if (!approximate && extents > free) fail(`Insufficient free space: ${extents} extents needed, but only ${free} available`, 5, 'ENOSPC_VG', { ...space, freeExtents: free });
   const res = allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate });
   if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
   const lv: LogicalVolume = {

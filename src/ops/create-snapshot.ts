@@ -59,10 +59,10 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
   const found = findVgOrFail(ctx, vgName);
   const vg: VolumeGroup = cloneVg(found.vg);
   const origin = vg.lvs.find((l) => l.name === originName);
-  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`);
+  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: originName });
   if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
-  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`);
+  if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: name });
   const full = maxLvProblem(vg);
   if (full) fail(full);
   const pvs = pvIdsOf(ctx, found, o.pvs);
@@ -85,7 +85,7 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
   }
   if (ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
   const free = freeExtents(vg, pvs);
-  if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`);
+  if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`, 5, 'ENOSPC_VG', { vg: vgName, requiredExtents: extents, freeExtents: free });
   const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });
   if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
   const now = ctx.now();

@@ -50,7 +50,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
   const found = findVgOrFail(ctx, split.vg);
   const vg: VolumeGroup = cloneVg(found.vg);
   const lv = vg.lvs.find((l) => l.name === split.lv);
-  if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`);
+  if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`, 5, 'LV_NOT_FOUND', { vg: split.vg, lv: split.lv });
   const full = `${split.vg}/${split.lv}`;
   if (snapshotsOfOrigin(vg, lv.name).length) {
     if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
@@ -68,7 +68,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     for (const a of pvArgs) {
       const name = ctx.deviceName(a.replace(/:.*$/, ''));
       const pv = vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === name);
-      if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${split.vg}".`);
+      if (!pv) fail(`Physical Volume "${name}" not found in Volume Group "${split.vg}".`, 5, 'PV_NOT_FOUND', { vg: split.vg, pv: name });
       pvs.add(pv.id);
     }
   }
@@ -149,7 +149,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     let need = target_ - cur;
     const free = freeExtents(vg, pvs);
     if (need > free) {
-      if (!approximate) fail(`Insufficient free space: ${need} extents needed, but only ${free} available`);
+      if (!approximate) fail(`Insufficient free space: ${need} extents needed, but only ${free} available`, 5, 'ENOSPC_VG', { vg: vg.name, lv: lv.name, requiredExtents: need, freeExtents: free });
       need = Math.floor(free / stripes) * stripes;
     }
     const res = allocate(vg, { extents: need, stripes, ...(last.stripeSize ? { stripeSize: last.stripeSize } : {}), ...(pvs ? { pvs } : {}), extend: lv, approximate });

@@ -42,14 +42,14 @@ export async function vgcreate(ctx: Ctx, o: VgCreateOptions): Promise<void> {
     if (problem) fail(problem, 5, 'INVALID_ARGUMENT');
   }
   await ctx.locks.global();
-  await ctx.locks.vg(name);
+  await ctx.locks.vg(name, { creating: true });
   const existing = ctx.scan().all().filter((f) => f.vg.name === name);
   // lvm2 finds /dev/<vg> first when the VG has active LVs; ulvm's active LVs play that part.
   if (existing.length && (await ctx.loadActivation()).some((a) => existing.some((f) => a.vgId === f.vg.id)))
     fail([`/dev/${name}: already exists in filesystem`, `Run \`vgcreate --help' for more information.`], 3);
   // lvm2 looks the name up in its cache, which knows no single VG for a name two VGs share: it
   // then creates yet another VG of that name (and warns about it from then on).
-  if (existing.length === 1) fail(`A volume group called ${name} already exists.`);
+  if (existing.length === 1) fail(`A volume group called ${name} already exists.`, 5, 'INVALID_NAME', { vg: name });
   const devs = orphanPvsFor(ctx, o.pvs, name);
   if (!devs) throw new UlvmError('DEVICE_UNUSABLE', [], 5, { vg: name, detail: `Cannot create volume group ${name}: not every device could be used.` });
   const vg: VolumeGroup = {

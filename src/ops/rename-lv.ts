@@ -1,0 +1,36 @@
+// Renaming an LV as an operation (lvrename): every segment naming it follows (snapshots, pools,
+// LV areas), and an active LV switches to its new name live.
+import { cloneVg } from '../model/clone.ts';
+import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
+import { findVgOrFail } from './select.ts';
+import { lvNameRestriction, nameProblem } from '../model/names.ts';
+import { renameReferences } from '../segtypes/index.ts';
+import { reloadVg } from './activate.ts';
+
+export interface RenameLvOptions {
+  vg: string;
+  lv: string;
+  newName: string;
+}
+
+export async function renameLv(ctx: Ctx, o: RenameLvOptions): Promise<void> {
+  const { vg: vgName, lv: oldName, newName } = o;
+  const help = `Run \`lvrename --help' for more information.`;
+  const r = lvNameRestriction(newName);
+  if (r) fail([r, help], 3, 'INVALID_NAME', { name: newName });
+  if (nameProblem(newName)) fail([`New logical volume name "${newName}" is invalid`, help], 3, 'INVALID_NAME', { name: newName });
+  if (oldName === newName) fail(['Old and new logical volume names must differ', help], 3, 'INVALID_NAME', { name: newName });
+  await ctx.locks.vg(vgName);
+  const found = findVgOrFail(ctx, vgName);
+  const vg = cloneVg(found.vg);
+  const lv = vg.lvs.find((l) => l.name === oldName);
+  if (!lv) fail(`Existing logical volume "${oldName}" not found in volume group "${vgName}"`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: oldName });
+  if (vg.lvs.some((l) => l.name === newName)) fail(`Logical volume "${newName}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: newName });
+  lv.name = newName;
+  // Every segment naming the renamed LV (snapshots, pools, LV areas ...) follows it.
+  renameReferences(vg.lvs, oldName, newName);
+  ctx.commit(vg, ctx.pvPaths(found), found.vg);
+  await reloadVg(ctx, vgName, ctx.pvPaths(found));
+  ctx.print(`Renamed "${oldName}" to "${newName}" in volume group "${vgName}"`);
+}
