@@ -10,6 +10,7 @@ export type { CreateLvOptions } from './ops/create-lv.ts';
 export type { CreateSnapshotOptions } from './ops/create-snapshot.ts';
 export type { ResizeLvOptions } from './ops/resize-lv.ts';
 export type { RemoveLvOptions } from './ops/lv-remove.ts';
+export type { RenameLvOptions } from './ops/rename-lv.ts';
 export { UlvmError, type UlvmErrorCode, type UlvmErrorData } from './errors.ts';
 export { runCommand, runFromProcess } from './cli/main.ts';
 export type { RunEnv } from './ops/context.ts';

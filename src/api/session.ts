@@ -16,6 +16,8 @@ import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
 import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
 import { resizeLv, type ResizeLvOptions } from '../ops/resize-lv.ts';
 import { removeLv, type RemoveLvOptions } from '../ops/lv-remove.ts';
+import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
+import { extendVg } from '../ops/vg-extend.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
 import { pollSnapshotMerge } from '../ops/snapshot-merge.ts';
@@ -202,6 +204,14 @@ export class Session {
     });
   }
 
+  /** Adds devices to a VG (plain devices are made PVs first). */
+  vgextend(vg: string, devices: string[]): Promise<VgView> {
+    return this.run('vgextend', `${vg} ${devices.join(' ')}`, async (ctx) => {
+      await extendVg(ctx, vg, devices);
+      return vgView(vgObject(findVgOrFail(ctx, vg)));
+    });
+  }
+
   // ----- logical volumes -----------------------------------------------------------------------
   /** Creates a linear or striped LV and, unless told otherwise, activates it. */
   createLv(o: Omit<CreateLvOptions, 'size' | 'extents'> & LvSize): Promise<LvView> {
@@ -237,6 +247,14 @@ export class Session {
       const r = await resizeLv(ctx, { ...rest, command, ...newSize(o) });
       if (r.fsResized === false) fail(`Failed to resize the filesystem on ${o.vg}/${o.lv}.`, 5, 'FAILED', { vg: o.vg, lv: o.lv });
       return this.lvViewIn(ctx, o.vg, o.lv);
+    });
+  }
+
+  /** Renames an LV; what refers to it (a snapshot's origin …) follows, and an active LV is renamed live. */
+  renameLv(o: RenameLvOptions): Promise<LvView> {
+    return this.run('lvrename', `${o.vg} ${o.lv} ${o.newName}`, async (ctx) => {
+      await renameLv(ctx, o);
+      return this.lvViewIn(ctx, o.vg, o.newName);
     });
   }
 
