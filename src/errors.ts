@@ -21,6 +21,8 @@ export type UlvmErrorCode =
   | 'DEVICE_IN_USE'
   /** The VG has PVs whose devices are gone; changes are refused. */
   | 'PV_MISSING'
+  /** A PV of the VG appears on more than one device (a copied image): changes and activation are refused. */
+  | 'PV_DUPLICATE'
   /** A lock held by another command (and waiting was not allowed, or took too long). */
   | 'LOCK_TIMEOUT'
   | 'DEVICE_NOT_FOUND'

@@ -302,7 +302,7 @@ export class Session {
 
   // ----- listing -------------------------------------------------------------------------------
   listPvs(): Promise<PvView[]> {
-    return this.run('pvs', '', async (ctx) => pvObjects(ctx.scan(), false).map(pvView));
+    return this.run('pvs', '', async (ctx) => pvObjects(ctx.scan(), false).filter((p) => !p.duplicate).map(pvView));
   }
 
   listVgs(): Promise<VgView[]> {

@@ -2,7 +2,7 @@
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { splitLvName, findVgOrFail } from '../ops/select.ts';
-import { activateLvs, reloadVg } from '../ops/activate.ts';
+import { activateLvs, refuseDuplicateActivation, reloadVg } from '../ops/activate.ts';
 import { cloneVg } from '../model/clone.ts';
 import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import type { VolumeGroup } from '../model/types.ts';
@@ -49,6 +49,10 @@ export async function run(ctx: Ctx): Promise<number> {
     }
     if (act !== undefined && !confirmSnapshotChange(ctx, found.vg, s.lv)) {
       ctx.error(`Logical volume ${s.vg}/${s.lv} not changed.`);
+      rc = 5;
+      continue;
+    }
+    if (act !== undefined && !act.endsWith('n') && refuseDuplicateActivation(ctx, found, [s.lv])) {
       rc = 5;
       continue;
     }

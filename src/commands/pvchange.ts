@@ -4,6 +4,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { optAll } from '../ops/args.ts';
+import { duplicatesAllowed } from '../ops/activate.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const x = ctx.opt('allocatable');
@@ -31,6 +32,13 @@ export async function run(ctx: Ctx): Promise<number> {
         continue;
       }
       ctx.error(`Can't change tag on Physical Volume ${name} not in volume group`);
+      rc = 5;
+      continue;
+    }
+    // lvm2 checks before it writes the PV: a VG with a PV on two devices is not changed.
+    if (f.duplicatePvs && !duplicatesAllowed(ctx)) {
+      ctx.error(`Cannot update volume group ${f.vg.name} with duplicate PV devices.`);
+      ctx.error(`Physical volume ${name} not changed`);
       rc = 5;
       continue;
     }

@@ -18,6 +18,12 @@ export async function run(ctx: Ctx): Promise<number> {
       rc = 5;
       continue;
     }
+    // The unused copy of a duplicated PV: lvm2's pvremove finds no PV it may process there.
+    if (sd.duplicateOf) {
+      ctx.error('Command failed with status code 5.');
+      rc = 5;
+      continue;
+    }
     // With --force lvm2 goes on and "wipes" a device that carries no label.
     if (!sd.label && !ctx.has('force')) {
       ctx.error(`No PV found on device ${name}.`);

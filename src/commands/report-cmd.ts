@@ -54,7 +54,7 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
           rc = 5;
         }
       pvs = pvs.filter((p) => names.includes(p.name));
-    }
+    } else if (!ctx.has('all')) pvs = pvs.filter((p) => !p.duplicate);
     return { input: { pvs }, rc };
   }
   const vgos: VgObject[] = [];

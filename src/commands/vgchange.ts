@@ -4,7 +4,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from '../ops/context.ts';
 import { optAll } from '../ops/args.ts';
 import { generateId } from '../formats/uuid.ts';
-import { activatableLvs, activateLvs, canActivate } from '../ops/activate.ts';
+import { activatableLvs, activateLvs, canActivate, refuseDuplicateActivation } from '../ops/activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
 import { isResizeable, setMaxLvProblem, setMaxPvProblem } from '../model/limits.ts';
 
@@ -21,7 +21,8 @@ export async function run(ctx: Ctx): Promise<number> {
     if (act !== undefined) {
       // Given no names, lvm2 goes through every VG, two of one name too (its vg_read warns then).
       if (!ctx.args.positionals.length && ctx.scan().isDuplicate(name)) ctx.warn('WARNING: activating multiple VGs with the same name is dangerous and may fail.');
-      if (!ctx.activationDisabled) {
+      const refused = !act.endsWith('n') && refuseDuplicateActivation(ctx, f, activatableLvs(f));
+      if (!ctx.activationDisabled && !refused) {
         if (act.endsWith('n')) await ctx.activator.deactivate(name, f.vg.lvs.map((l) => l.name));
         else if (canActivate(ctx)) {
           // Origins with a merging snapshot: lvm2 starts its merge poll for each one it activates.
@@ -33,7 +34,7 @@ export async function run(ctx: Ctx): Promise<number> {
       }
       const active = (await ctx.loadActivation()).filter((a) => a.vgId === f.vg.id).length;
       ctx.print(`${active} logical volume(s) in volume group "${name}" now active`);
-      return 0;
+      return refused ? 5 : 0;
     }
     await ctx.locks.vg(name);
     const cur = rescanVg(ctx, f);

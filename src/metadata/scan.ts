@@ -42,6 +42,11 @@ export interface ScannedDevice {
    * scan "failed to process" the device, which makes lvm2's exclusive rescan refuse it.
    */
   summaryFailed: boolean;
+  /**
+   * Another device carries the same PV (a copied disk image, a second path): this one is not
+   * used, lvm2's "Not using device"; the path of the one used instead.
+   */
+  duplicateOf?: string;
 }
 
 /** The PV header's "used by a VG" flag (PV_EXT_USED), as lvmcache_ext_flags reads it. */
@@ -162,6 +167,8 @@ export interface FoundVg {
   inconsistent: boolean;
   /** lvm2's warnings about this VG (missing PVs, stale copies), printed when it is read. */
   warnings: string[];
+  /** Some of its PVs appear on more than one device: lvm2 neither changes nor activates it. */
+  duplicatePvs: boolean;
 }
 
 export interface VgProblem {
@@ -195,8 +202,52 @@ export class Scan {
     readonly devices: ScannedDevice[],
     private readonly parsed?: ParsedCache,
   ) {
-    for (const d of devices) if (d.label && !this.byPvId.has(d.label.pvId)) this.byPvId.set(d.label.pvId, d);
+    const byId = new Map<string, ScannedDevice[]>();
+    for (const d of devices) if (d.label) byId.set(d.label.pvId, [...(byId.get(d.label.pvId) ?? []), d]);
+    for (const [pvId, list] of byId) {
+      const chosen = list.length > 1 ? this.preferDuplicate(pvId, list) : { dev: list[0]!, reason: '' };
+      this.byPvId.set(pvId, chosen.dev);
+      if (list.length === 1) continue;
+      this.duplicatePvIds.add(pvId);
+      const id = formatId(pvId);
+      for (const d of list) if (d !== chosen.dev) (d.duplicateOf = chosen.dev.path), this.notices.push({ vgName: '', message: `Not using device ${d.path} for PV ${id}.` });
+      this.notices.push({ vgName: '', message: `PV ${id} prefers device ${chosen.dev.path} because ${chosen.reason}.` });
+    }
     this.assemble();
+  }
+
+  /** PV ids found on more than one device. */
+  readonly duplicatePvIds = new Set<string>();
+
+  /**
+   * lvm2's choice among devices carrying one PV (lvmcache's _choose_duplicates), of the rules it
+   * has that apply here: the size the VG metadata records, then the device name it records, then
+   * the device seen first.
+   */
+  private preferDuplicate(pvId: string, list: ScannedDevice[]): { dev: ScannedDevice; reason: string } {
+    let pv: { device: string; devSize: number } | undefined;
+    for (const d of list)
+      for (const m of d.mdas)
+        if (m.text && !pv)
+          try {
+            pv = importVgText(m.text).vg.pvs.find((p) => p.id === pvId);
+          } catch {
+            /* a copy that does not parse says nothing about the PV */
+          }
+    let dev = list[0]!;
+    let reason = 'device was seen first';
+    for (const alt of list.slice(1)) {
+      const size = (d: ScannedDevice) => pv !== undefined && d.sizeSectors === pv.devSize;
+      const name = (d: ScannedDevice) => pv !== undefined && d.path === pv.device;
+      if (size(dev) !== size(alt)) {
+        reason = 'device size is correct';
+        if (size(alt)) dev = alt;
+      } else if (name(dev) !== name(alt)) {
+        reason = 'device name matches previous';
+        if (name(alt)) dev = alt;
+      } else reason = 'device was seen first';
+    }
+    return { dev, reason };
   }
 
   private assemble(): void {
@@ -204,7 +255,7 @@ export class Scan {
     const groups = new Map<string, { mda: ScannedMda; dev: ScannedDevice }[]>();
     for (const d of this.devices)
       for (const m of d.mdas) {
-        if (!m.text || !m.vgId) continue;
+        if (!m.text || !m.vgId || d.duplicateOf) continue;
         let g = groups.get(m.vgId);
         if (!g) groups.set(m.vgId, (g = []));
         g.push({ mda: m, dev: d });
@@ -234,7 +285,7 @@ export class Scan {
       for (const c of stale) warnings.push(`WARNING: ignoring metadata seqno ${c.mda.seqno} on ${c.dev.path} for seqno ${best.mda.seqno} on ${best.dev.path} for VG ${vg.name}.`);
       if (stale.length) warnings.push(`WARNING: Inconsistent metadata found for VG ${vg.name}.`, 'See vgck --updatemetadata to correct inconsistency.');
       const inconsistent = stale.length > 0;
-      const found: FoundVg = { vg, pvDevices, missing, inconsistent, warnings };
+      const found: FoundVg = { vg, pvDevices, missing, inconsistent, warnings, duplicatePvs: vg.pvs.some((p) => this.duplicatePvIds.has(p.id)) };
       const same = this.byName.get(vg.name);
       // lvmcache's warning when a second VG id arrives under a known name: the new id, then the first.
       if (same) this.notices.push({ vgName: vg.name, message: `VG name ${vg.name} is used by VGs ${formatId(vg.id)} and ${formatId(same[0]!.vg.id)}.`, hint: 'Fix duplicate VG names with vgrename uuid, a device filter, or system IDs.' });
@@ -302,7 +353,7 @@ export class Scan {
 
   /** PVs outside every VG found (lvm2's orphan VG), in scan order. */
   orphans(): ScannedDevice[] {
-    return this.devices.filter((d) => d.label && !d.error && !this.vgOfDevice(d));
+    return this.devices.filter((d) => d.label && !d.error && !d.duplicateOf && !this.vgOfDevice(d));
   }
 }
 

@@ -1,5 +1,6 @@
 // Activation helpers shared by lvcreate, lvchange, vgchange, lvremove and the resize commands.
 import type { Ctx } from './context.ts';
+import { fail } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { noActivation } from '../activation/activator.ts';
 import { lvIsVisible } from '../model/types.ts';
@@ -15,8 +16,25 @@ export function canActivate(ctx: Ctx): boolean {
   return !ctx.activationDisabled && ctx.activator !== noActivation;
 }
 
+/** lvm2's devices/allow_changes_with_duplicate_pvs: off by default. */
+export function duplicatesAllowed(ctx: Ctx): boolean {
+  return ctx.config.int('devices/allow_changes_with_duplicate_pvs', 0) !== 0;
+}
+
+/**
+ * lvm2 activates nothing of a VG whose PVs appear on duplicate devices (it could map the wrong
+ * copy): one refusal per LV asked for. Returns whether activation was refused.
+ */
+export function refuseDuplicateActivation(ctx: Ctx, found: FoundVg, names: string[]): boolean {
+  if (!found.duplicatePvs || duplicatesAllowed(ctx) || !names.length) return false;
+  for (let i = 0; i < names.length; i++) ctx.error(`Cannot activate LVs in VG ${found.vg.name} while PVs appear on duplicate devices.`);
+  return true;
+}
+
 export async function activateLvs(ctx: Ctx, found: FoundVg, names: string[], readOnly = false): Promise<void> {
   if (!names.length) return;
+  if (found.duplicatePvs && !duplicatesAllowed(ctx))
+    fail(`Cannot activate LVs in VG ${found.vg.name} while PVs appear on duplicate devices.`, 5, 'PV_DUPLICATE', { vg: found.vg.name });
   await ctx.activator.activate({ vgName: found.vg.name, lvNames: names, devices: ctx.pvPaths(found, true), ...(readOnly ? { readOnly } : {}) });
   // An origin whose snapshot was set to merge has just been rolled back by the activation: the
   // snapshot leaves the metadata quietly, as lvm2's background poll removes it.

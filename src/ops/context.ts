@@ -342,6 +342,9 @@ export class Ctx {
    * The previous metadata goes to the archive first and the result to the backup, as in lvm2.
    */
   commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup, opts: { repair?: boolean } = {}): void {
+    // A PV on two devices: which copy would be written? lvm2's vg_write refuses.
+    if (old && this.scan().byId(vg.id)?.duplicatePvs && this.config.int('devices/allow_changes_with_duplicate_pvs', 0) === 0)
+      fail(`Cannot update volume group ${vg.name} with duplicate PV devices.`, 5, 'PV_DUPLICATE', { vg: vg.name });
     vg.seqno = old ? old.seqno + 1 : 1;
     const t = this.now();
     // As lvm2 does, the metadata is archived once per command: before its first write of the VG.

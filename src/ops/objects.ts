@@ -61,7 +61,12 @@ export function pvObjects(scan: Scan, all: boolean): PvObject[] {
   const out: PvObject[] = [];
   for (const d of scan.devices) {
     if (d.error && !all) continue;
-    if (d.label) out.push(pvFromDevice(d, scan.vgOfDevice(d)));
+    if (d.label && d.duplicateOf) {
+      // lvm2 lists the unused copy with -a (or when named): in its VG, no size, attr d--.
+      const used = scan.device(d.duplicateOf);
+      const f = used ? scan.vgOfDevice(used) : undefined;
+      out.push({ name: d.path, devSize: 0, isPv: true, pvId: d.label.pvId, ...(f ? { vg: f.vg } : {}), peStart: 0, mdas: [], extVersion: d.label.extVersion, missing: false, duplicate: true });
+    } else if (d.label) out.push(pvFromDevice(d, scan.vgOfDevice(d)));
     else if (all && !d.error) out.push({ name: d.path, devSize: d.sizeSectors, isPv: false, peStart: 0, mdas: [], extVersion: 0, missing: false });
   }
   for (const f of scan.all())

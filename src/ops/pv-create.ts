@@ -67,6 +67,11 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
   }
   const scan = ctx.scan();
   const known = scan.device(name) ?? sd;
+  // A copy of a PV another device carries (lvm2 uses that one): not to be made a new PV.
+  if (known.duplicateOf) {
+    ctx.error(`Cannot use device ${name} with duplicates.`);
+    return false;
+  }
   const user = pvUser(scan, known);
   if (user && !confirmReinitialise(ctx, name, user)) return false;
   exclusiveRescan(ctx, known);

@@ -44,7 +44,7 @@ export function pvIsUsed(pvo: PvObject): boolean {
 export function pvAttr(pvo: PvObject): string {
   const pv = pvo.pv;
   // An allocatable PV is always used, so 'a' wins over 'u'.
-  const a = pv && pvo.vg && pv.status.includes('ALLOCATABLE') ? 'a' : pvIsUsed(pvo) ? 'u' : '-';
+  const a = pvo.duplicate ? 'd' : pv && pvo.vg && pv.status.includes('ALLOCATABLE') ? 'a' : pvIsUsed(pvo) ? 'u' : '-';
   const x = pvo.vg && pvo.vg.status.includes('EXPORTED') ? 'x' : '-';
   const m = pvo.missing || (pv !== undefined && (pv.status.includes('MISSING') || pv.flags.includes('MISSING'))) ? 'm' : '-';
   return a + x + m;

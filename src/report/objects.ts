@@ -51,6 +51,8 @@ export interface PvObject {
   /** pv_header_extension flags (PV_EXT_USED: a VG uses the PV, even when none was found). */
   extFlags?: number;
   missing: boolean;
+  /** The unused device of a PV found on two (lvm2's pv_attr 'd'): shown with its VG, sized 0. */
+  duplicate?: boolean;
 }
 
 export interface VgObject {
