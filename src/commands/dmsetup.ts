@@ -1,9 +1,9 @@
-// `ulvm dmsetup ls|table|status|info [NAME]`: the device-mapper registry's devices (the daemon's,
+// `ulvm dmsetup ls|table|status|info [NAME]` and `message NAME SECTOR MESSAGE`: the device-mapper registry's devices (the daemon's,
 // or an in-process engine's), hidden layers included (`-real` under an origin, `-cow` under a
 // snapshot), named and numbered as the kernel's are.
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import type { DmInfo } from '../mapper/registry.ts';
+import { DmError, type DmInfo } from '../mapper/registry.ts';
 import { dmViewOf } from '../activation/dm-view.ts';
 
 interface DmDevice {
@@ -46,6 +46,34 @@ function tree(ctx: Ctx, list: DmDevice[]): void {
   }
 }
 
+const STRERROR: Record<DmError['code'], string> = {
+  ENXIO: 'No such device or address',
+  EEXIST: 'File exists',
+  EBUSY: 'Device or resource busy',
+  EINVAL: 'Invalid argument',
+};
+
+/** `dmsetup message NAME SECTOR MESSAGE...`: the target's reply on stdout, libdm's ioctl failure on stderr. */
+async function message(ctx: Ctx, args: string[]): Promise<number> {
+  const err = (lines: string[]) => {
+    for (const l of [...lines, 'Command failed.']) ctx.run.io.err(`${l}\n`);
+    return 1;
+  };
+  const [name, sector, ...words] = args;
+  if (name === undefined || sector === undefined || !/^\d+$/.test(sector)) return err(['Invalid sector.']);
+  if (!words.length) ctx.run.io.err('No message supplied.\n');
+  const view = dmViewOf(ctx.activator);
+  try {
+    if (!view || ctx.activationDisabled) throw new DmError('ENXIO', `Device ${name} not found`);
+    const reply = await view.dmMessage(name, Number(sector), words.join(' '));
+    if (reply) ctx.output(reply.endsWith('\n') ? reply : `${reply}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof DmError)) throw e;
+    return err([`device-mapper: message ioctl on ${name}  failed: ${STRERROR[e.code]}`]);
+  }
+}
+
 function tablesPresent(i: DmInfo): string {
   if (i.live && i.inactive) return 'LIVE & INACTIVE';
   return i.live ? 'LIVE' : i.inactive ? 'INACTIVE' : 'None';
@@ -57,6 +85,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const rest = positionals.slice(1);
   const treeMode = rest.includes('--tree');
   const name = rest.find((x) => x !== '--tree');
+  if (action === 'message') return message(ctx, rest);
   const all = await devices(ctx);
   const picked = name ? all.filter((x) => x.name === name) : all;
   if (name && !picked.length) return fail(`Device ${name} not found`, 1);
@@ -93,6 +122,6 @@ export async function run(ctx: Ctx): Promise<number> {
       });
       return 0;
     default:
-      return fail(`Unknown dmsetup command ${action}: ls, table, status and info are supported.`, 1);
+      return fail(`Unknown dmsetup command ${action}: ls, table, status, info and message are supported.`, 1);
   }
 }

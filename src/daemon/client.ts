@@ -6,7 +6,7 @@ import type { ActivateRequest, ActiveLv, Activator, MergeResult } from '../activ
 import { ActivationError } from '../activation/activator.ts';
 import { daemonPaths } from './paths.ts';
 import type { BodyOf, ControlOp, ControlReply, ControlRequest, ControlResults } from './protocol.ts';
-import type { DmInfo } from '../mapper/registry.ts';
+import { DmError, type DmInfo } from '../mapper/registry.ts';
 import type { DmView } from '../activation/dm-view.ts';
 import type { StopReply } from './stop.ts';
 
@@ -54,7 +54,7 @@ export class DaemonClient implements Activator, DmView {
         const r = JSON.parse(buf.slice(0, nl)) as ControlReply<O>;
         sock.end();
         if (r.ok) resolve(r.result);
-        else reject(new ActivationError(r.error || 'daemon error'));
+        else reject(r.code ? new DmError(r.code, r.error) : new ActivationError(r.error || 'daemon error'));
       });
       sock.on('error', reject);
     });
@@ -183,12 +183,12 @@ export class DaemonClient implements Activator, DmView {
   }
 
   async dmTable(name: string, inactive = false): Promise<string[]> {
-    if (!(await this.running())) throw new ActivationError(`Device ${name} not found`);
+    if (!(await this.running())) throw new DmError('ENXIO', `Device ${name} not found`);
     return this.request({ op: 'dmTable', name, ...(inactive ? { inactive } : {}) });
   }
 
   async dmMessage(name: string, sector: number, text: string): Promise<string> {
-    if (!(await this.running())) throw new ActivationError(`Device ${name} not found`);
+    if (!(await this.running())) throw new DmError('ENXIO', `Device ${name} not found`);
     return this.request({ op: 'message', name, sector, text });
   }
 }

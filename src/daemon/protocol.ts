@@ -1,6 +1,6 @@
 // The daemon's control protocol: one JSON request per line, one JSON reply per line, matched by id.
 import type { ActivateRequest, ActiveLv, MergeResult } from '../activation/activator.ts';
-import type { DmInfo } from '../mapper/registry.ts';
+import type { DmError, DmInfo } from '../mapper/registry.ts';
 import type { StopReply } from './stop.ts';
 
 export type ControlBody =
@@ -41,7 +41,8 @@ export interface ControlResults {
   message: string;
 }
 
-export type ControlReply<O extends ControlOp = ControlOp> = { id: number; ok: true; result: ControlResults[O] } | { id: number; ok: false; error: string };
+/** A failed request; `code` when the device-mapper refused it (the errno its ioctl would give). */
+export type ControlReply<O extends ControlOp = ControlOp> = { id: number; ok: true; result: ControlResults[O] } | { id: number; ok: false; error: string; code?: DmError['code'] };
 
 const OPS: readonly ControlOp[] = ['ping', 'status', 'activate', 'deactivate', 'reload', 'merge', 'hold', 'release', 'stop', 'dmStatus', 'dmTable', 'message'];
 

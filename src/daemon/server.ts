@@ -20,7 +20,7 @@ import { cleanStaleMount } from '../fuse/stale.ts';
 import { openLvs, type StopReply } from './stop.ts';
 import { join } from 'node:path';
 import { dmName } from '../model/names.ts';
-import { DmRegistry } from '../mapper/registry.ts';
+import { DmError, DmRegistry } from '../mapper/registry.ts';
 import { dmMajor } from '../activation/major.ts';
 import { observeRegistry } from '../activation/observer.ts';
 import { RegistryExports } from '../nbd/registry-exports.ts';
@@ -203,7 +203,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
       sock.write(JSON.stringify({ id: r.id, ok: true, result }) + '\n');
       if (stopping) setImmediate(() => void shutdown(true));
     } catch (e) {
-      sock.write(JSON.stringify({ id: r.id, ok: false, error: (e as Error).message }) + '\n');
+      sock.write(JSON.stringify({ id: r.id, ok: false, error: (e as Error).message, ...(e instanceof DmError ? { code: e.code } : {}) }) + '\n');
     }
   };
   rmSync(p.control, { force: true });

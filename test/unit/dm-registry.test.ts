@@ -218,3 +218,23 @@ test('dmsetup info shows each device of the registry with its own open count and
     s.close();
   }
 });
+
+test('dmsetup message: a target without a message handler refuses it as the ioctl does; a handler answers', async () => {
+  const { s, engine, ok } = await engineSession(['/dev/sda1', '/dev/sda2']);
+  try {
+    const r = (await s.run('dmsetup message vg-lvol0 0 hello'))!;
+    assert.deepEqual([r.stdout, r.stderr, r.rc], ['', 'device-mapper: message ioctl on vg-lvol0  failed: Invalid argument\nCommand failed.\n', 1]);
+    const none = (await s.run('dmsetup message vg-none 0 hello'))!;
+    assert.deepEqual([none.stderr, none.rc], ['device-mapper: message ioctl on vg-none  failed: No such device or address\nCommand failed.\n', 1]);
+    const bad = (await s.run('dmsetup message vg-lvol0 x hello'))!;
+    assert.deepEqual([bad.stderr, bad.rc], ['Invalid sector.\nCommand failed.\n', 1]);
+    // A target that takes messages (as thin-pool will), loaded into a device of the same registry.
+    const r2 = engine.registry;
+    const d = r2.create('vg-pool', 'LVM-pool');
+    r2.load(d, oneLine(new Ram(MiB), { type: 'thin-pool', table: () => '', status: () => '', devices: () => [], message: async (t) => `got ${t}` }, false));
+    r2.resume(d);
+    assert.equal(await ok('dmsetup message vg-pool 0 create_thin 1'), 'got create_thin 1\n');
+  } finally {
+    s.close();
+  }
+});
