@@ -178,8 +178,14 @@ export class ActivationEngine implements Activator, DmView {
         for (const l of built.loads) this.registry.load(l.dev, l.table);
         // Layers it has no more: its last snapshot went, or it is no snapshot any more.
         const used = new Set(built.loads.map((l) => l.dev));
-        if (e.real && !used.has(e.real)) stale.push(e.real), (e.real = undefined);
-        if (e.cow && !used.has(e.cow)) stale.push(e.cow), (e.cow = undefined);
+        if (e.real && !used.has(e.real)) {
+          stale.push(e.real);
+          e.real = undefined;
+        }
+        if (e.cow && !used.has(e.cow)) {
+          stale.push(e.cow);
+          e.cow = undefined;
+        }
       }
     } finally {
       // Lower layers first, as lvm2 resumes a stack.
@@ -298,7 +304,15 @@ export class ActivationEngine implements Activator, DmView {
     for (const [, e] of going) if (e.merge) layers.push(await this.dropMerge(e));
     for (const [key, e] of going) {
       await this.registry.suspend(e.dev);
-      this.registry.remove(e.dev);
+      try {
+        this.registry.remove(e.dev);
+      } catch {
+        // Opened while it was being suspended: it stays, and serves again.
+        this.registry.resume(e.dev);
+        this.retire(layers);
+        this.onChange();
+        throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+      }
       layers.push(e.cow, e.real);
       await e.close();
       this.entries.delete(key);

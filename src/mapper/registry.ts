@@ -165,13 +165,6 @@ export class DmRegistry {
     dev.io.load(table.io);
   }
 
-  /** DM_TABLE_CLEAR: drops the loaded table. */
-  clear(dev: DmDevice): void {
-    if (!dev.inactive) return;
-    dev.inactive = undefined;
-    dev.io.load(dev.live?.io ?? new Table([]));
-  }
-
   /** DM_DEV_SUSPEND: resolves once the I/O under way has drained. */
   async suspend(dev: DmDevice): Promise<void> {
     const was = dev.suspended;
@@ -182,6 +175,8 @@ export class DmRegistry {
   /** DM_DEV_SUSPEND with DM_RESUME: the loaded table (if any) goes live, waiting I/O goes on. */
   resume(dev: DmDevice): void {
     const oldSize = dev.size;
+    // A device's first table is no resize: it had no size before.
+    const hadLive = !!dev.live;
     const swapped = dev.inactive;
     if (swapped) {
       dev.live = swapped;
@@ -190,7 +185,7 @@ export class DmRegistry {
     }
     dev.io.resume();
     this.emit({ type: 'resumed', dev });
-    if (swapped && dev.size !== oldSize) this.emit({ type: 'resized', dev, oldSize });
+    if (swapped && hadLive && dev.size !== oldSize) this.emit({ type: 'resized', dev, oldSize });
   }
 
   /**

@@ -132,7 +132,6 @@ test('subscribers get the events in the order they happen', async () => {
   assert.deepEqual(seen, [
     'created vg-lv',
     'resumed vg-lv',
-    'resized vg-lv from 0',
     'suspended vg-lv',
     'resumed vg-lv',
     `resized vg-lv from ${MiB}`,
