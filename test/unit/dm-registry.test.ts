@@ -237,3 +237,34 @@ test('dmsetup message: a target without a message handler refuses it as the ioct
     s.close();
   }
 });
+
+test("during a merge the snapshot's -cow stays for the origin's snapshot-merge table, and goes with the snapshot", async () => {
+  const { s, engine, ok } = await engineSession(['/dev/sda1', '/dev/sda2']);
+  try {
+    await ok('lvcreate -s -L 4M -n snap vg/lvol0');
+    // Every other 4 KiB chunk: exceptions that merge one step each.
+    const origin = engine.device('vg', 'lvol0')!;
+    for (let c = 0; c < 16; c += 2) await origin.write(c * 4096, new Uint8Array(4096).fill(9));
+    engine.mergeStepDelayMs = 30;
+    const r = engine.registry;
+    const merging = s.run('lvconvert --merge vg/snap');
+    let seen: string[] | undefined;
+    for (let i = 0; i < 200 && !seen; i++) {
+      const t = r.get('vg-lvol0') ? r.tableOf('vg-lvol0') : [];
+      if (t[0]?.includes('snapshot-merge')) seen = t;
+      else await new Promise((res) => setTimeout(res, 5));
+    }
+    assert.ok(seen, 'the origin got the snapshot-merge table');
+    const real = r.get('vg-lvol0-real')!;
+    const cow = r.get('vg-snap-cow')!;
+    assert.ok(real && cow, 'both layers stay while the merge runs');
+    assert.equal(r.get('vg-snap'), undefined, "the snapshot's own device is gone");
+    assert.deepEqual(seen, [`0 40960 snapshot-merge ${real.dev} ${cow.dev} P 8`]);
+    assert.deepEqual(r.holders(cow).map((d) => d.name), ['vg-lvol0']);
+    assert.equal((await merging)!.rc, 0);
+    assert.deepEqual(r.list().map((d) => d.name), ['vg-lvol0']);
+    assert.deepEqual(r.tableOf('vg-lvol0'), ['0 40960 linear /dev/sda1 2048']);
+  } finally {
+    s.close();
+  }
+});
