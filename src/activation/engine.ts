@@ -1,23 +1,29 @@
-// Keeps active LVs: their mapped devices, open PV handles, NBD exports; activates, reloads live
-// (suspend → load → resume), deactivates. Used in-process and inside the daemon.
+// Keeps active LVs: turns each into its device stack in the device-mapper registry (through the
+// builder of its segment type), keeps their open PV handles, snapshot stores and merges;
+// activates, reloads live (suspend → load → resume), deactivates. Used in-process and inside the
+// daemon; whoever shows the devices (NBD, FUSE) subscribes to the registry.
 import type { DeviceOpener } from '../devices/device.ts';
 import { fileOpener } from '../devices/file.ts';
 import { scanDevices, type FoundVg } from '../metadata/scan.ts';
-import { openLv, type OpenedLv } from '../mapper/open-lv.ts';
-import { MappedDevice } from '../mapper/mapped-device.ts';
-import { Table } from '../mapper/table.ts';
-import type { BlockTarget } from '../mapper/target.ts';
-import { CowStore } from '../mapper/cow-store.ts';
-import { OriginTarget, SnapshotTarget } from '../mapper/snapshot-targets.ts';
-import { activationFamily, mergingSnapshotOf, snapshotOfCow, snapshotSpanBytes, snapshotsOfOrigin, type SnapshotLink } from '../model/snapshots.ts';
+import { openLv } from '../mapper/open-lv.ts';
+import type { MappedDevice } from '../mapper/mapped-device.ts';
+import type { Table } from '../mapper/table.ts';
+import type { CowStore } from '../mapper/cow-store.ts';
+import { plainDmTable } from '../mapper/dm-table.ts';
+import { type DmDevice, type DmInfo, type DmOwner, DmRegistry } from '../mapper/registry.ts';
+import { activationFamily, mergingSnapshotOf, snapshotOfCow, type SnapshotLink } from '../model/snapshots.ts';
+import { dmName } from '../model/names.ts';
 import { MergeStopped, SnapshotMerge } from '../mapper/snapshot-merge.ts';
-import { SnapshotMergeTarget } from '../mapper/snapshot-merge-target.ts';
 import { MergingStore } from '../mapper/merging-store.ts';
-import { mergeTargetLine, originTargetLine, snapshotNeedsExtend, snapshotPercent, snapshotTargetLine } from '../segtypes/snapshot.ts';
-import type { NbdServer } from '../nbd/server.ts';
-import type { NbdExport } from '../nbd/connection.ts';
+import { snapshotNeedsExtend, snapshotPercent } from '../segtypes/snapshot.ts';
 import { dmMajor } from './major.ts';
+import { type ActivationObserver, observeRegistry } from './observer.ts';
+import type { DmView } from './dm-view.ts';
+import { stackBuilder, stackTypeOf } from './stack/index.ts';
+import type { StackContext } from './stack/types.ts';
 import { type ActivateRequest, ActivationError, type ActiveLv, type Activator, type MergeResult } from './activator.ts';
+
+export type { ActivationObserver } from './observer.ts';
 
 interface Entry {
   vgId: string;
@@ -25,21 +31,18 @@ interface Entry {
   lvId: string;
   lvName: string;
   devices: string[];
-  minor: number;
   readOnly: boolean;
-  opened: OpenedLv;
-  exp: NbdExport;
-  /** Snapshot origin: its `-real` device (the plain table) and that device's minor. */
-  real?: Table;
-  realMinor?: number;
-  /** Snapshot (COW store LV): its exception store and `-cow` device minor. */
+  /** The LV's visible device, and its hidden layers while it has them. */
+  dev: DmDevice;
+  real?: DmDevice;
+  cow?: DmDevice;
+  /** Lets go of the PV handles the loaded tables use. */
+  close: () => Promise<void>;
+  /** Origin: what its `-real` device maps, which its snapshots read underneath. */
+  realTable?: Table;
+  /** Snapshot: its exception store, and its origin. */
   store?: CowStore;
-  cowMinor?: number;
-  /** The origin a snapshot entry belongs to. */
   originName?: string;
-  /** dmsetup-style lines of what is loaded, and of the hidden -real / -cow device. */
-  lines: string[];
-  hiddenLines?: string[];
   /** Origin: the COW store LV (id) merged into it, until the metadata drops that snapshot. */
   merged?: string;
   /** Origin: its merge in progress (or done, until the metadata drops the snapshot). */
@@ -50,34 +53,20 @@ interface Entry {
 interface MergeJob {
   cowId: string;
   merge: SnapshotMerge;
-  /** The origin's table line while it merges. */
-  line: string;
+  chunk: number;
+  /** The merging snapshot's `-cow` device, which the origin's snapshot-merge table reads. */
+  cow: DmDevice;
   closeCow: () => Promise<void>;
   /** Resolves when everything is back in the origin. */
   done: Promise<MergeResult>;
   failed: boolean;
 }
 
-/** Someone else showing active LVs (the daemon's FUSE device tree); keyed by `<vg id>/<lv id>`. */
-export interface ActivationObserver {
-  shown(key: string, vgName: string, lvName: string, target: MappedDevice, readOnly: boolean): void;
-  hidden(key: string): void;
-  resized(key: string): void;
-  /** Opens of the LV through the observer (they count in the LV's open count). */
-  opens(key: string): number;
+function ownerOf(e: Entry, layer?: 'real' | 'cow'): DmOwner {
+  return { vgId: e.vgId, vgName: e.vgName, lvId: e.lvId, lvName: e.lvName, ...(layer ? { layer } : {}) };
 }
 
-function tableLines(t: Table | BlockTarget): string[] {
-  if (!(t instanceof Table)) return [];
-  return t.lines.map((l) => {
-    const tg = l.target;
-    if (tg.type === 'linear') return `${l.start} ${l.length} linear ${tg.area.dev.path} ${tg.area.start}`;
-    if (tg.type === 'striped') return `${l.start} ${l.length} striped ${tg.areas.length} ${tg.chunkSectors} ${tg.areas.map((a) => `${a.dev.path} ${a.start}`).join(' ')}`;
-    return `${l.start} ${l.length} ${tg.type}`;
-  });
-}
-
-export class ActivationEngine implements Activator {
+export class ActivationEngine implements Activator, DmView {
   private readonly entries = new Map<string, Entry>();
   /** A pause after each merge step; set only by tests (the daemon's ULVM_TEST_MERGE_STEP_MS). */
   mergeStepDelayMs = 0;
@@ -87,25 +76,25 @@ export class ActivationEngine implements Activator {
    */
   onMergeDone?: (vgName: string, originName: string, devices: string[]) => void;
 
-  /** Like the kernel's dm minors: the lowest number not in use. */
-  private freeMinor(): number {
-    const used = new Set([...this.entries.values()].flatMap((e) => [e.minor, e.realMinor ?? -1, e.cowMinor ?? -1]));
-    let m = 0;
-    while (used.has(m)) m++;
-    return m;
-  }
-
   constructor(
     private readonly opener: DeviceOpener = fileOpener,
-    private readonly nbd?: NbdServer,
+    /** The device-mapper the LVs' devices live in (the daemon's NBD and FUSE subscribe to it). */
+    readonly registry: DmRegistry = new DmRegistry(dmMajor()),
     private readonly onChange: () => void = () => undefined,
-    private readonly observer?: ActivationObserver,
+    observer?: ActivationObserver,
     /** Where kernel-style messages go (the daemon's log). */
     private readonly log: (m: string) => void = () => undefined,
-  ) {}
+  ) {
+    if (observer) observeRegistry(registry, observer);
+  }
 
   /** The block major of this engine's devices (see major.ts); a replay of another machine sets its own. */
-  major = dmMajor();
+  get major(): number {
+    return this.registry.major;
+  }
+  set major(m: number) {
+    this.registry.major = m;
+  }
 
   private entryOf(vgId: string, lvName: string): Entry | undefined {
     for (const e of this.entries.values()) if (e.vgId === vgId && e.lvName === lvName) return e;
@@ -119,14 +108,53 @@ export class ActivationEngine implements Activator {
     return out;
   }
 
+  /** An LV's hidden layer device, created (with the lowest free minor) the first time it is needed. */
+  private layer(e: Entry, kind: 'real' | 'cow'): DmDevice {
+    const have = kind === 'real' ? e.real : e.cow;
+    if (have) return have;
+    const d = this.registry.create(`${e.dev.name}-${kind}`, `${e.dev.uuid}-${kind}`, ownerOf(e, kind));
+    if (kind === 'real') e.real = d;
+    else e.cow = d;
+    return d;
+  }
+
+  private stackContext(e: Entry, plain: Table, readOnly: boolean): StackContext {
+    return {
+      plain,
+      readOnly,
+      top: e.dev,
+      layer: (k) => this.layer(e, k),
+      origin: (name) => {
+        const o = this.entryOf(e.vgId, name);
+        return o?.real && o.realTable ? { real: o.real, table: o.realTable } : undefined;
+      },
+      stores: (name) => () => this.storesOf(e.vgId, name),
+      ...(e.merge ? { merge: { merge: e.merge.merge, cow: e.merge.cow, chunk: e.merge.chunk } } : {}),
+      log: this.log,
+    };
+  }
+
+  /** Removes devices nobody's table uses any more, users of each layer before the layer. */
+  private retire(devs: (DmDevice | undefined)[]): void {
+    let left = devs.filter((d): d is DmDevice => !!d && this.registry.get(d.name) === d);
+    while (left.length) {
+      const free = left.filter((d) => !this.registry.holders(d).length);
+      if (!free.length) return;
+      for (const d of free) this.registry.remove(d, true);
+      left = left.filter((d) => !free.includes(d));
+    }
+  }
+
   /**
    * Loads the tables of an activation family (origin first, then snapshots) while all of them
    * are suspended, so no origin write slips between a snapshot's old and new exception store.
+   * `held` stays suspended with its table loaded (a merge is about to replace it).
    */
-  private async build(f: FoundVg, family: Entry[], fresh: Set<Entry>): Promise<void> {
+  private async build(f: FoundVg, family: Entry[], fresh: Set<Entry>, held?: DmDevice): Promise<void> {
     const live = family.filter((e) => !fresh.has(e));
-    for (const e of live) await e.opened.device.suspend();
+    for (const e of live) await this.registry.suspend(e.dev);
     const olds: (() => Promise<void>)[] = [];
+    const stale: (DmDevice | undefined)[] = [];
     // A merge holds between two steps while its origin's tables change under it.
     const goOn: (() => void)[] = [];
     try {
@@ -135,81 +163,61 @@ export class ActivationEngine implements Activator {
         const lv = f.vg.lvs.find((l) => l.id === e.lvId)!;
         if (e.merged && !f.vg.lvs.some((l) => l.id === e.merged)) e.merged = undefined;
         const stillMerging = e.merge && f.vg.lvs.find((l) => l.name === mergingSnapshotOf(f.vg, lv.name)?.cow)?.id === e.merge.cowId;
-        if (e.merge && !stillMerging) await this.dropMerge(e);
+        if (e.merge && !stillMerging) stale.push(await this.dropMerge(e));
         const readOnly = e.readOnly || !lv.status.includes('WRITE');
         const reopened = await openLv(f, lv.name, { opener: this.opener, readOnly });
-        olds.push(e.opened.close);
-        e.opened = { device: e.opened.device, close: reopened.close };
-        const plain = reopened.device.table as Table;
-        let target: BlockTarget = plain;
-        e.lines = tableLines(plain);
-        e.hiddenLines = e.lines;
-        e.real = undefined;
+        olds.push(e.close);
+        e.close = reopened.close;
+        e.readOnly = readOnly;
+        e.realTable = undefined;
         e.store = undefined;
         e.originName = undefined;
-        e.readOnly = readOnly;
-        e.exp.readOnly = readOnly;
-        const link = snapshotOfCow(f.vg, lv.name);
-        if (snapshotsOfOrigin(f.vg, lv.name).length) {
-          e.realMinor ??= this.freeMinor();
-          e.real = plain;
-          target = new OriginTarget(plain, () => this.storesOf(e.vgId, lv.name));
-          e.lines = [originTargetLine(plain.size / 512, `${this.major}:${e.realMinor}`)];
-          if (e.merge) {
-            e.merge.merge.real = plain;
-            target = new SnapshotMergeTarget(e.merge.merge);
-            e.lines = [e.merge.line];
-          }
-        } else if (link) {
-          const o = this.entryOf(e.vgId, link.origin);
-          if (!o?.real) throw new ActivationError(`Snapshot origin ${f.vg.name}/${link.origin} is not active.`);
-          e.cowMinor ??= this.freeMinor();
-          // The snapshot device is as long as its segment: the origin's size when it was taken.
-          const store = new CowStore(plain, link.chunk, this.log, snapshotSpanBytes(f.vg, link));
-          await store.load();
-          e.store = store;
-          e.originName = link.origin;
-          target = new SnapshotTarget(o.real, store, readOnly);
-          e.lines = [snapshotTargetLine(target.size / 512, `${this.major}:${o.realMinor}`, `${this.major}:${e.cowMinor}`, link.chunk)];
-        } else {
-          e.realMinor = undefined;
-          e.cowMinor = undefined;
-          e.hiddenLines = undefined;
+        const built = await stackBuilder(stackTypeOf(f.vg, lv, !!e.merge)).buildStack(f.vg, lv, this.stackContext(e, reopened.device.table as Table, readOnly));
+        e.realTable = built.realTable;
+        e.store = built.store;
+        e.originName = built.originName;
+        for (const l of built.loads) this.registry.load(l.dev, l.table);
+        // Layers it has no more: its last snapshot went, or it is no snapshot any more.
+        const used = new Set(built.loads.map((l) => l.dev));
+        if (e.real && !used.has(e.real)) {
+          stale.push(e.real);
+          e.real = undefined;
         }
-        e.opened.device.load(target);
+        if (e.cow && !used.has(e.cow)) {
+          stale.push(e.cow);
+          e.cow = undefined;
+        }
       }
     } finally {
-      for (const e of family) e.opened.device.resume();
+      // Lower layers first, as lvm2 resumes a stack.
+      for (const e of family) for (const d of [e.real, e.cow, e.dev]) if (d && d !== held && (d.suspended || d.inactive)) this.registry.resume(d);
       for (const g of goOn) g();
     }
+    this.retire(stale);
     for (const c of olds) await c();
   }
 
-  private opens(key: string, e: Entry): number {
-    return (e.exp.users ?? 0) + (this.observer?.opens(key) ?? 0) + (this.localOpens.get(key) ?? 0);
+  private opens(e: Entry): number {
+    return e.dev.openCount;
   }
 
-  /** Opens by library users in this process (open()), by entry key. */
-  private readonly localOpens = new Map<string, number>();
-
   /**
-   * Opens an active LV in this process, as a program opens /dev/VG/LV: the open counts (lvremove
-   * and deactivation refuse while it lasts) until `close` is called; I/O goes through the live
-   * device (an origin's writes copy to its snapshots).
+   * Opens an active LV in this process, as a program opens /dev/VG/LV: the open counts in its
+   * device's open count (lvremove and deactivation refuse while it lasts) until `close` is
+   * called; I/O goes through the live device (an origin's writes copy to its snapshots).
    */
   openLocal(vgName: string, lvName: string): { device: MappedDevice; close: () => void } | undefined {
-    for (const [key, e] of this.entries)
+    for (const e of this.entries.values())
       if (e.vgName === vgName && e.lvName === lvName) {
-        this.localOpens.set(key, (this.localOpens.get(key) ?? 0) + 1);
+        const dev = e.dev;
+        dev.opens++;
         let closed = false;
         return {
-          device: e.opened.device,
+          device: dev.io,
           close: () => {
             if (closed) return;
             closed = true;
-            const n = (this.localOpens.get(key) ?? 1) - 1;
-            if (n > 0) this.localOpens.set(key, n);
-            else this.localOpens.delete(key);
+            dev.opens--;
           },
         };
       }
@@ -224,21 +232,21 @@ export class ActivationEngine implements Activator {
   }
 
   async status(): Promise<ActiveLv[]> {
-    return [...this.entries].map(([key, e]) => ({
+    const tableOf = (d: DmDevice) => this.registry.tableOf(d.name);
+    return [...this.entries.values()].map((e) => ({
       vgId: e.vgId,
       vgName: e.vgName,
       lvId: e.lvId,
       lvName: e.lvName,
-      major: this.major,
-      minor: e.minor,
-      openCount: this.opens(key, e),
+      major: e.dev.major,
+      minor: e.dev.minor,
+      openCount: this.opens(e),
       readOnly: e.readOnly,
-      suspended: e.opened.device.isSuspended,
-      table: e.lines,
+      suspended: e.dev.suspended,
+      table: tableOf(e.dev),
       ...(e.store ? { dataPercent: e.store.percent(), invalid: e.store.invalid, snapshotUsage: e.store.usage() } : {}),
-      ...(e.realMinor !== undefined ? { realMinor: e.realMinor, realTable: e.hiddenLines ?? [] } : {}),
-      ...(e.cowMinor !== undefined ? { cowMinor: e.cowMinor, cowTable: e.hiddenLines ?? [] } : {}),
-      ...(this.nbd ? { exportName: e.exp.name } : {}),
+      ...(e.real ? { realMinor: e.real.minor, realTable: tableOf(e.real) } : {}),
+      ...(e.cow ? { cowMinor: e.cow.minor, cowTable: tableOf(e.cow) } : {}),
       ...(e.merged ? { mergedCowId: e.merged } : {}),
       ...(e.merge ? { mergeUsage: e.merge.merge.store.usage(), ...(e.merge.failed ? { mergeFailed: true } : {}) } : {}),
     }));
@@ -261,46 +269,44 @@ export class ActivationEngine implements Activator {
         if (!e) {
           const readOnly = !!req.readOnly || !lv.status.includes('WRITE');
           const opened = await openLv(f, member, { opener: this.opener, readOnly });
-          const exp: NbdExport = { name: `${f.vg.name}/${lv.name}`, description: `ulvm logical volume ${f.vg.name}/${lv.name}`, target: opened.device, readOnly };
-          e = { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name, devices: req.devices, minor: -1, readOnly, opened, exp, lines: [] };
-          this.entries.set(key, e);
           // Minors in the kernel's order: the origin's -real, the snapshot's -cow, then the snapshot.
           const link = snapshotOfCow(f.vg, member);
-          if (link) {
-            const o = this.entryOf(f.vg.id, link.origin);
-            if (o && o.realMinor === undefined) o.realMinor = this.freeMinor();
-            e.cowMinor = this.freeMinor();
-          }
-          e.minor = this.freeMinor();
+          const o = link ? this.entryOf(f.vg.id, link.origin) : undefined;
+          if (o) this.layer(o, 'real');
+          const top = dmName(f.vg.name, lv.name);
+          const uuid = `LVM-${f.vg.id}${lv.id}`;
+          const owner: DmOwner = { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name };
+          const cow = link ? this.registry.create(`${top}-cow`, `${uuid}-cow`, { ...owner, layer: 'cow' }) : undefined;
+          const dev = this.registry.create(top, uuid, owner);
+          e = { ...owner, devices: req.devices, readOnly, dev, close: opened.close, ...(cow ? { cow } : {}) };
+          this.entries.set(key, e);
           fresh.add(e);
         }
         family.push(e);
       }
       if (!fresh.size) continue;
+      const origin = family[0]!;
+      const merging = mergingSnapshotOf(f.vg, origin.lvName);
+      // An origin coming up with a merging snapshot is rolled back before anyone can open it, as
+      // the kernel's snapshot-merge target starts merging at once: it stays suspended until then.
+      const held = merging && fresh.has(origin) ? origin.dev : undefined;
       try {
-        await this.build(f, family, fresh);
-        // An origin coming up with a merging snapshot is rolled back before anyone can open it,
-        // as the kernel's snapshot-merge target starts merging at once.
-        const origin = family[0]!;
-        const merging = mergingSnapshotOf(f.vg, origin.lvName);
-        if (merging && fresh.has(origin)) {
+        await this.build(f, family, fresh, held);
+        if (merging && held) {
           try {
             await this.startMerge(f, origin, merging);
           } catch (err) {
             this.log(`device-mapper: snapshots: ${f.vg.name}/${origin.lvName}: merge not done: ${(err as Error).message}`);
           }
-          for (const e of fresh) if (!this.entries.has(`${e.vgId}/${e.lvId}`)) fresh.delete(e);
+          if (held.suspended) this.registry.resume(held);
         }
       } catch (err) {
         for (const e of fresh) {
           this.entries.delete(`${e.vgId}/${e.lvId}`);
-          await e.opened.close();
+          await e.close();
         }
+        this.retire([...fresh].flatMap((e) => [e.dev, e.cow, e.real]));
         throw err;
-      }
-      for (const e of fresh) {
-        this.nbd?.add(e.exp);
-        this.observer?.shown(`${e.vgId}/${e.lvId}`, e.vgName, e.lvName, e.opened.device, e.readOnly);
       }
     }
     this.onChange();
@@ -316,16 +322,26 @@ export class ActivationEngine implements Activator {
     }
     const going = [...this.entries].filter(([, e]) => e.vgName === vgName && names.has(e.lvName));
     going.sort(([, a], [, b]) => Number(!!b.store) - Number(!!a.store));
-    for (const [key, e] of going) if (this.opens(key, e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+    for (const [, e] of going) if (this.opens(e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+    const layers: (DmDevice | undefined)[] = [];
     // A merge stops between two steps; the next activation resumes it from the table left on disk.
-    for (const [, e] of going) if (e.merge) await this.dropMerge(e);
+    for (const [, e] of going) if (e.merge) layers.push(await this.dropMerge(e));
     for (const [key, e] of going) {
-      this.nbd?.remove(e.exp.name);
-      this.observer?.hidden(key);
-      await e.opened.device.suspend();
-      await e.opened.close();
+      await this.registry.suspend(e.dev);
+      try {
+        this.registry.remove(e.dev);
+      } catch {
+        // Opened while it was being suspended: it stays, and serves again.
+        this.registry.resume(e.dev);
+        this.retire(layers);
+        this.onChange();
+        throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+      }
+      layers.push(e.cow, e.real);
+      await e.close();
       this.entries.delete(key);
     }
+    this.retire(layers);
     this.onChange();
   }
 
@@ -335,17 +351,16 @@ export class ActivationEngine implements Activator {
     const byId = f ?? scanDevices(this.opener, devices).all().find((x) => [...this.entries.values()].some((e) => e.vgId === x.vg.id && e.vgName === vgName));
     if (!byId) return;
     const mine = [...this.entries.values()].filter((e) => e.vgId === byId.vg.id && byId.vg.lvs.some((l) => l.id === e.lvId));
-    const oldSizes = new Map(mine.map((e) => [e, e.opened.device.size] as const));
     for (const e of mine) {
       const lv = byId.vg.lvs.find((l) => l.id === e.lvId)!;
-      if (e.vgName !== byId.vg.name || e.lvName !== lv.name) {
-        this.nbd?.remove(e.exp.name);
-        e.exp.name = `${byId.vg.name}/${lv.name}`;
-        this.nbd?.add(e.exp);
-      }
       e.vgName = byId.vg.name;
       e.lvName = lv.name;
       e.devices = devices;
+      // lvm2 renames the devices before it reloads them (vgrename, lvrename).
+      const name = dmName(e.vgName, e.lvName);
+      this.registry.rename(e.dev, name, ownerOf(e));
+      if (e.real) this.registry.rename(e.real, `${name}-real`, ownerOf(e, 'real'));
+      if (e.cow) this.registry.rename(e.cow, `${name}-cow`, ownerOf(e, 'cow'));
     }
     // Families in order (origin before its snapshots), each rebuilt under one suspension.
     const done = new Set<Entry>();
@@ -358,22 +373,15 @@ export class ActivationEngine implements Activator {
       for (const x of family) done.add(x);
       await this.build(byId, family, new Set());
     }
-    if (this.observer)
-      for (const e of mine) {
-        // Same inode under (possibly) new names: open files, loop devices on them, keep working.
-        const key = `${e.vgId}/${e.lvId}`;
-        this.observer.shown(key, e.vgName, e.lvName, e.opened.device, e.readOnly);
-        if (e.opened.device.size !== oldSizes.get(e)) this.observer.resized(key);
-      }
     this.onChange();
   }
 
   async hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>> {
-    const held = [...this.entries.values()].filter((e) => e.vgName === vgName && lvNames.includes(e.lvName));
-    for (const e of held) await e.opened.device.suspend();
+    const held = [...this.entries.values()].filter((e) => e.vgName === vgName && lvNames.includes(e.lvName)).map((e) => e.dev);
+    for (const d of held) await this.registry.suspend(d);
     return async () => {
       // A load since then has resumed them already (with the new tables).
-      for (const e of held) if (e.opened.device.isSuspended) e.opened.device.resume();
+      for (const d of held) if (d.suspended && this.registry.get(d.name) === d) this.registry.resume(d);
     };
   }
 
@@ -386,7 +394,7 @@ export class ActivationEngine implements Activator {
     // A merge under way (started by an activation, or by a command that is gone) is joined.
     let job = o.merge;
     if (!job) {
-      if (this.opens(`${o.vgId}/${o.lvId}`, o) > 0) throw new ActivationError(`Logical volume ${vgName}/${originName} in use.`);
+      if (this.opens(o) > 0) throw new ActivationError(`Logical volume ${vgName}/${originName} in use.`);
       job = await this.startMerge(f, o, link);
     }
     if (opts.wait === false) return { chunks: 0, ...(this.onMergeDone ? { background: true } : {}) };
@@ -395,24 +403,24 @@ export class ActivationEngine implements Activator {
 
   /**
    * Starts the merge of `link` into the active origin `o` (the kernel loading snapshot-merge over
-   * the origin): the snapshot's own device goes, the origin reads as the snapshot at once, and the
-   * COW's exceptions are copied back in the background. The other snapshots of the origin keep
-   * what the merge overwrites, as with any origin write.
+   * the origin): the snapshot's own device goes (its `-cow` stays, for the merge to read), the
+   * origin reads as the snapshot at once, and the COW's exceptions are copied back in the
+   * background. The other snapshots of the origin keep what the merge overwrites, as with any
+   * origin write.
    */
   private async startMerge(f: FoundVg, o: Entry, link: SnapshotLink): Promise<MergeJob> {
     if (o.merge) return o.merge;
-    if (!o.real) throw new ActivationError(`${f.vg.name}/${o.lvName} is not a snapshot origin.`);
+    if (!o.realTable || !o.real) throw new ActivationError(`${f.vg.name}/${o.lvName} is not a snapshot origin.`);
     const cow = f.vg.lvs.find((l) => l.name === link.cow);
     if (!cow) throw new ActivationError(`${f.vg.name}/${link.cow} not found.`);
     const s = this.entryOf(f.vg.id, link.cow);
-    const cowMinor = s?.cowMinor ?? o.realMinor;
+    let cowDev = s?.cow;
     if (s) {
-      const key = `${s.vgId}/${s.lvId}`;
-      this.nbd?.remove(s.exp.name);
-      this.observer?.hidden(key);
-      await s.opened.device.suspend();
-      await s.opened.close();
-      this.entries.delete(key);
+      await this.registry.suspend(s.dev);
+      this.registry.remove(s.dev, true);
+      s.cow = undefined;
+      await s.close();
+      this.entries.delete(`${s.vgId}/${s.lvId}`);
     }
     const opened = await openLv(f, link.cow, { opener: this.opener, readOnly: false });
     const store = new MergingStore(opened.device.table as Table, link.chunk);
@@ -421,23 +429,22 @@ export class ActivationEngine implements Activator {
       if (store.invalid) throw new ActivationError('Merging snapshot invalidated. Aborting merge.');
     } catch (err) {
       await opened.close();
+      this.retire([cowDev]);
       this.onChange();
       throw err;
     }
-    const merge = new SnapshotMerge(o.real, store, () => this.storesOf(o.vgId, o.lvName), this.mergeStepDelayMs);
-    const job: MergeJob = {
-      cowId: cow.id,
-      merge,
-      line: mergeTargetLine(o.real.size / 512, `${this.major}:${o.realMinor}`, `${this.major}:${cowMinor}`, link.chunk),
-      closeCow: opened.close,
-      done: Promise.resolve({ chunks: 0 }),
-      failed: false,
-    };
-    await o.opened.device.suspend();
+    cowDev ??= this.registry.create(`${dmName(f.vg.name, cow.name)}-cow`, `LVM-${f.vg.id}${cow.id}-cow`, { vgId: f.vg.id, vgName: f.vg.name, lvId: cow.id, lvName: cow.name, layer: 'cow' });
+    // The COW device now maps through the handles the merge holds.
+    this.registry.load(cowDev, plainDmTable(opened.device.table as Table));
+    this.registry.resume(cowDev);
+    const merge = new SnapshotMerge(o.realTable, store, () => this.storesOf(o.vgId, o.lvName), this.mergeStepDelayMs);
+    const job: MergeJob = { cowId: cow.id, merge, chunk: link.chunk, cow: cowDev, closeCow: opened.close, done: Promise.resolve({ chunks: 0 }), failed: false };
+    await this.registry.suspend(o.dev);
     o.merge = job;
-    o.opened.device.load(new SnapshotMergeTarget(merge));
-    o.lines = [job.line];
-    o.opened.device.resume();
+    const lv = f.vg.lvs.find((l) => l.id === o.lvId)!;
+    const built = await stackBuilder('snapshot-merge').buildStack(f.vg, lv, this.stackContext(o, o.realTable, o.readOnly));
+    for (const l of built.loads) this.registry.load(l.dev, l.table);
+    for (const l of built.loads) this.registry.resume(l.dev);
     job.done = merge.run().then(
       (r) => {
         o.merged = job.cowId;
@@ -463,19 +470,32 @@ export class ActivationEngine implements Activator {
     return false;
   }
 
-  /** Stops an origin's merge between two steps and lets go of its COW. */
-  private async dropMerge(o: Entry): Promise<void> {
+  /** Stops an origin's merge between two steps and lets go of its COW; returns the `-cow` device, for the caller to retire. */
+  private async dropMerge(o: Entry): Promise<DmDevice | undefined> {
     const job = o.merge;
-    if (!job) return;
+    if (!job) return undefined;
     o.merge = undefined;
     await job.merge.stop();
     await job.closeCow();
+    return job.cow;
   }
 
   /** The live mapped device of an active LV, for library users (reads and writes go through its targets). */
   device(vgName: string, lvName: string): MappedDevice | undefined {
-    for (const e of this.entries.values()) if (e.vgName === vgName && e.lvName === lvName) return e.opened.device;
+    for (const e of this.entries.values()) if (e.vgName === vgName && e.lvName === lvName) return e.dev.io;
     return undefined;
+  }
+
+  async dmStatus(): Promise<DmInfo[]> {
+    return this.registry.infoAll();
+  }
+
+  async dmTable(name: string, inactive = false): Promise<string[]> {
+    return this.registry.tableOf(name, inactive);
+  }
+
+  dmMessage(name: string, sector: number, text: string): Promise<string> {
+    return this.registry.message(name, sector, text);
   }
 
   /** Active, valid snapshots whose COW use reached `percent` (dmeventd's snapshot watch). */
@@ -496,10 +516,8 @@ export class ActivationEngine implements Activator {
 
   async closeAll(): Promise<void> {
     for (const e of this.entries.values()) await this.dropMerge(e);
-    for (const e of this.entries.values()) {
-      this.nbd?.remove(e.exp.name);
-      await e.opened.close();
-    }
+    this.registry.removeAll();
+    for (const e of this.entries.values()) await e.close();
     this.entries.clear();
   }
 }

@@ -41,7 +41,8 @@ export const ULVM_COMMANDS: readonly UlvmCommand[] = [
     name: 'dmsetup',
     description: "Show the daemon's device-mapper tables",
     usage:
-      '  ulvm dmsetup ls|table|status|info [NAME]\n\n' +
+      '  ulvm dmsetup ls|table|status|info [NAME]\n' +
+      '  ulvm dmsetup message NAME SECTOR MESSAGE\n\n' +
       "  The daemon's live devices, named and numbered as the kernel's device-mapper names them\n" +
       '  (VG-LV, with -real and -cow under snapshot origins and snapshots).\n',
   },

@@ -1,9 +1,10 @@
-// `ulvm dmsetup ls|table|status|info [NAME]`: the daemon's live tables, named as the kernel's are,
-// with the hidden devices a snapshot family adds (`-real` under an origin, `-cow` under a snapshot).
+// `ulvm dmsetup ls|table|status|info [NAME]` and `message NAME SECTOR MESSAGE`: the device-mapper registry's devices (the daemon's,
+// or an in-process engine's), hidden layers included (`-real` under an origin, `-cow` under a
+// snapshot), named and numbered as the kernel's are.
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
-import { dmName } from '../model/names.ts';
-import type { ActiveLv } from '../activation/activator.ts';
+import { DmError, type DmInfo } from '../mapper/registry.ts';
+import { dmViewOf } from '../activation/dm-view.ts';
 
 interface DmDevice {
   name: string;
@@ -12,49 +13,25 @@ interface DmDevice {
   table: string[];
   /** Status text after the target type, per table line (the kernel's STATUSTYPE_INFO). */
   status: string[];
-  a: ActiveLv;
-  uuid: string;
+  /** Devices the table uses, in the kernel's deps order. */
+  deps: string[];
+  info: DmInfo;
 }
 
-function devices(ctx: Ctx, all: ActiveLv[]): DmDevice[] {
-  // Block devices appear in tables by number, as the kernel prints them.
-  const num = (line: string) => line.split(' ').map((t) => (t.startsWith('/') ? (ctx.opener.deviceNumber?.(t) ?? t) : t)).join(' ');
-  const out: DmDevice[] = [];
-  for (const a of all) {
-    const name = dmName(a.vgName, a.lvName);
-    const uuid = `LVM-${a.vgId}${a.lvId}`;
-    const status = a.table.map((l) => {
-      const type = l.split(' ')[2];
-      if (type !== 'snapshot') return '';
-      if (a.invalid) return 'Invalid';
-      const u = a.snapshotUsage;
-      return u ? `${u.allocated}/${u.total} ${u.metadata}` : '';
-    });
-    out.push({ name, major: a.major, minor: a.minor, table: a.table.map(num), status, a, uuid });
-    if (a.realMinor !== undefined && a.realTable)
-      out.push({ name: `${name}-real`, major: a.major, minor: a.realMinor, table: a.realTable.map(num), status: a.realTable.map(() => ''), a, uuid: `${uuid}-real` });
-    if (a.cowMinor !== undefined && a.cowTable)
-      out.push({ name: `${name}-cow`, major: a.major, minor: a.cowMinor, table: a.cowTable.map(num), status: a.cowTable.map(() => ''), a, uuid: `${uuid}-cow` });
-  }
+/** The registry's devices by name, block devices numbered as the kernel prints them. */
+async function devices(ctx: Ctx): Promise<DmDevice[]> {
+  const view = dmViewOf(ctx.activator);
+  const all = ctx.activationDisabled || !view ? [] : await view.dmStatus();
+  const num = (t: string) => (t.startsWith('/') ? (ctx.opener.deviceNumber?.(t) ?? t) : t);
+  const out = all.map((i) => ({ name: i.name, major: i.major, minor: i.minor, table: i.table.map((l) => l.split(' ').map(num).join(' ')), status: i.status, deps: i.deps.map(num), info: i }));
   return out.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-}
-
-/** Devices a table line uses (`maj:min` or paths), in the kernel's deps order (last added first). */
-function deps(d: DmDevice): string[] {
-  const seen: string[] = [];
-  for (const l of d.table) {
-    const t = l.split(' ');
-    const args = t.slice(3).filter((x) => x.includes(':') || x.startsWith('/'));
-    for (const x of args) if (!seen.includes(x)) seen.push(x);
-  }
-  return seen.reverse();
 }
 
 function tree(ctx: Ctx, list: DmDevice[]): void {
   const byNum = new Map<string, DmDevice>(list.map((d) => [`${d.major}:${d.minor}`, d]));
-  const used = new Set(list.flatMap((d) => deps(d)));
+  const used = new Set(list.flatMap((d) => d.deps));
   const walk = (d: DmDevice, prefix: string) => {
-    const ds = deps(d);
+    const ds = d.deps;
     ds.forEach((n, i) => {
       const last = i === ds.length - 1;
       const child = byNum.get(n);
@@ -69,13 +46,47 @@ function tree(ctx: Ctx, list: DmDevice[]): void {
   }
 }
 
+const STRERROR: Record<DmError['code'], string> = {
+  ENXIO: 'No such device or address',
+  EEXIST: 'File exists',
+  EBUSY: 'Device or resource busy',
+  EINVAL: 'Invalid argument',
+};
+
+/** `dmsetup message NAME SECTOR MESSAGE...`: the target's reply on stdout, libdm's ioctl failure on stderr. */
+async function message(ctx: Ctx, args: string[]): Promise<number> {
+  const err = (lines: string[]) => {
+    for (const l of [...lines, 'Command failed.']) ctx.run.io.err(`${l}\n`);
+    return 1;
+  };
+  const [name, sector, ...words] = args;
+  if (name === undefined || sector === undefined || !/^\d+$/.test(sector)) return err(['Invalid sector.']);
+  if (!words.length) ctx.run.io.err('No message supplied.\n');
+  const view = dmViewOf(ctx.activator);
+  try {
+    if (!view || ctx.activationDisabled) throw new DmError('ENXIO', `Device ${name} not found`);
+    const reply = await view.dmMessage(name, Number(sector), words.join(' '));
+    if (reply) ctx.output(reply.endsWith('\n') ? reply : `${reply}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof DmError)) throw e;
+    return err([`device-mapper: message ioctl on ${name}  failed: ${STRERROR[e.code]}`]);
+  }
+}
+
+function tablesPresent(i: DmInfo): string {
+  if (i.live && i.inactive) return 'LIVE & INACTIVE';
+  return i.live ? 'LIVE' : i.inactive ? 'INACTIVE' : 'None';
+}
+
 export async function run(ctx: Ctx): Promise<number> {
   const positionals = ctx.args.positionals;
   const action = positionals[0] ?? 'ls';
   const rest = positionals.slice(1);
   const treeMode = rest.includes('--tree');
   const name = rest.find((x) => x !== '--tree');
-  const all = devices(ctx, await ctx.loadActivation());
+  if (action === 'message') return message(ctx, rest);
+  const all = await devices(ctx);
   const picked = name ? all.filter((x) => x.name === name) : all;
   if (name && !picked.length) return fail(`Device ${name} not found`, 1);
   if (!all.length && action !== 'info') {
@@ -106,11 +117,11 @@ export async function run(ctx: Ctx): Promise<number> {
       picked.forEach((d, i) => {
         if (i) ctx.output('\n');
         ctx.output(
-          `Name:              ${d.name}\nState:             ${d.a.suspended ? 'SUSPENDED' : 'ACTIVE'}${d.a.readOnly ? ' (READ-ONLY)' : ''}\nRead Ahead:        256\nTables present:    LIVE\nOpen count:        ${d.name.endsWith('-real') || d.name.endsWith('-cow') ? 1 : d.a.openCount}\nEvent number:      0\nMajor, minor:      ${d.major}, ${d.minor}\nNumber of targets: ${d.table.length}\nUUID: ${d.uuid}\n`,
+          `Name:              ${d.name}\nState:             ${d.info.suspended ? 'SUSPENDED' : 'ACTIVE'}${d.info.readOnly ? ' (READ-ONLY)' : ''}\nRead Ahead:        256\nTables present:    ${tablesPresent(d.info)}\nOpen count:        ${d.info.openCount}\nEvent number:      0\nMajor, minor:      ${d.major}, ${d.minor}\nNumber of targets: ${d.table.length}\nUUID: ${d.info.uuid}\n`,
         );
       });
       return 0;
     default:
-      return fail(`Unknown dmsetup command ${action}: ls, table, status and info are supported.`, 1);
+      return fail(`Unknown dmsetup command ${action}: ls, table, status, info and message are supported.`, 1);
   }
 }

@@ -5,7 +5,9 @@ import { connect } from 'node:net';
 import type { ActivateRequest, ActiveLv, Activator, MergeResult } from '../activation/activator.ts';
 import { ActivationError } from '../activation/activator.ts';
 import { daemonPaths } from './paths.ts';
-import type { ControlRequest } from './server.ts';
+import type { BodyOf, ControlOp, ControlReply, ControlRequest, ControlResults } from './protocol.ts';
+import { DmError, type DmInfo } from '../mapper/registry.ts';
+import type { DmView } from '../activation/dm-view.ts';
 import type { StopReply } from './stop.ts';
 
 /** A process that still runs (a zombie nobody reaped has exited: it holds no file any more). */
@@ -28,7 +30,7 @@ function alive(pid: number): boolean {
 
 const EXIT_WAIT_MS = 10_000;
 
-export class DaemonClient implements Activator {
+export class DaemonClient implements Activator, DmView {
   private nextId = 1;
 
   constructor(
@@ -38,7 +40,7 @@ export class DaemonClient implements Activator {
     private readonly env: Record<string, string | undefined>,
   ) {}
 
-  private request(body: Omit<ControlRequest, 'id'>): Promise<unknown> {
+  private request<O extends ControlOp>(body: BodyOf<O>): Promise<ControlResults[O]> {
     const p = daemonPaths(this.runDir);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
@@ -49,10 +51,10 @@ export class DaemonClient implements Activator {
         buf += d.toString('utf8');
         const nl = buf.indexOf('\n');
         if (nl < 0) return;
-        const r = JSON.parse(buf.slice(0, nl)) as { ok: boolean; result?: unknown; error?: string };
+        const r = JSON.parse(buf.slice(0, nl)) as ControlReply<O>;
         sock.end();
         if (r.ok) resolve(r.result);
-        else reject(new ActivationError(r.error ?? 'daemon error'));
+        else reject(r.code ? new DmError(r.code, r.error) : new ActivationError(r.error || 'daemon error'));
       });
       sock.on('error', reject);
     });
@@ -94,7 +96,7 @@ export class DaemonClient implements Activator {
    */
   async stop(force = false): Promise<StopReply | undefined> {
     if (!(await this.running())) return undefined;
-    const r = (await this.request({ op: 'stop', force })) as StopReply;
+    const r = await this.request({ op: 'stop', force });
     if (!r.stopped) return r;
     const until = Date.now() + EXIT_WAIT_MS;
     while (alive(r.pid)) {
@@ -106,7 +108,7 @@ export class DaemonClient implements Activator {
 
   async status(): Promise<ActiveLv[]> {
     if (!(await this.running())) return [];
-    return (await this.request({ op: 'status' })) as ActiveLv[];
+    return this.request({ op: 'status' });
   }
 
   async activate(req: ActivateRequest): Promise<void> {
@@ -135,22 +137,23 @@ export class DaemonClient implements Activator {
     const p = daemonPaths(this.runDir);
     const sock = connect(p.control);
     let buf = '';
-    let answer: ((r: { ok: boolean; result?: { warnings?: string[] }; error?: string }) => void) | undefined;
+    let answer: ((r: ControlReply<'hold' | 'release'>) => void) | undefined;
     sock.on('data', (d) => {
       buf += d.toString('utf8');
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        answer?.(JSON.parse(line) as { ok: boolean; result?: { warnings?: string[] }; error?: string });
+        answer?.(JSON.parse(line) as ControlReply<'hold' | 'release'>);
       }
     });
     const ask = (op: 'hold' | 'release') =>
       new Promise<{ warnings?: string[] }>((resolve, reject) => {
-        answer = (r) => (r.ok ? resolve(r.result ?? {}) : reject(new ActivationError(r.error ?? 'daemon error')));
+        answer = (r) => (r.ok ? resolve(r.result ?? {}) : reject(new ActivationError(r.error || 'daemon error')));
         sock.once('error', reject);
         sock.once('close', () => reject(new ActivationError('The ulvm daemon closed the connection.')));
-        sock.write(JSON.stringify({ op, vgName, lvNames, id: this.nextId++ }) + '\n');
+        const body: ControlRequest = op === 'hold' ? { op, vgName, lvNames, id: this.nextId++ } : { op, id: this.nextId++ };
+        sock.write(JSON.stringify(body) + '\n');
       });
     for (const w of (await ask('hold')).warnings ?? []) warn(w);
     let released: Promise<void> | undefined;
@@ -171,6 +174,21 @@ export class DaemonClient implements Activator {
 
   async merge(vgName: string, originName: string, devices: string[], opts: { wait?: boolean } = {}): Promise<MergeResult> {
     if (!(await this.running())) throw new ActivationError(`${vgName}/${originName} is not active.`);
-    return (await this.request({ op: 'merge', vgName, originName, devices, ...(opts.wait === false ? { wait: false } : {}) })) as MergeResult;
+    return this.request({ op: 'merge', vgName, originName, devices, ...(opts.wait === false ? { wait: false } : {}) });
+  }
+
+  async dmStatus(): Promise<DmInfo[]> {
+    if (!(await this.running())) return [];
+    return this.request({ op: 'dmStatus' });
+  }
+
+  async dmTable(name: string, inactive = false): Promise<string[]> {
+    if (!(await this.running())) throw new DmError('ENXIO', `Device ${name} not found`);
+    return this.request({ op: 'dmTable', name, ...(inactive ? { inactive } : {}) });
+  }
+
+  async dmMessage(name: string, sector: number, text: string): Promise<string> {
+    if (!(await this.running())) throw new DmError('ENXIO', `Device ${name} not found`);
+    return this.request({ op: 'message', name, sector, text });
   }
 }

@@ -20,20 +20,11 @@ import { cleanStaleMount } from '../fuse/stale.ts';
 import { openLvs, type StopReply } from './stop.ts';
 import { join } from 'node:path';
 import { dmName } from '../model/names.ts';
-
-export interface ControlRequest {
-  id: number;
-  op: 'status' | 'activate' | 'deactivate' | 'reload' | 'merge' | 'hold' | 'release' | 'stop' | 'ping';
-  /** stop: even with LVs in use (their I/O then fails). */
-  force?: boolean;
-  req?: ActivateRequest;
-  vgName?: string;
-  originName?: string;
-  lvNames?: string[];
-  devices?: string[];
-  /** merge: false to return once the merge runs instead of when it is done. */
-  wait?: boolean;
-}
+import { DmError, DmRegistry } from '../mapper/registry.ts';
+import { dmMajor } from '../activation/major.ts';
+import { observeRegistry } from '../activation/observer.ts';
+import { RegistryExports } from '../nbd/registry-exports.ts';
+import { type ControlOp, type ControlRequest, type ControlResults, parseRequest } from './protocol.ts';
 
 /**
  * The snapshot watch's needs: where lvm.conf and the locks are, and the two operations it runs
@@ -84,7 +75,11 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
     const f = new FuseServer(new DeviceTree(), log);
     if (await f.mount(opts.deviceTree)) fuse = f;
   }
-  const engine = new ActivationEngine(undefined, nbd, save, fuse ? fuseObserver(fuse) : undefined, log);
+  // The devices live in one registry; NBD exports and the FUSE tree follow its events.
+  const registry = new DmRegistry(dmMajor());
+  const exports = new RegistryExports(registry, nbd);
+  if (fuse) observeRegistry(registry, fuseObserver(fuse));
+  const engine = new ActivationEngine(undefined, registry, save, undefined, log);
   // Test-only knob (see test/compat/merge-resume.test.ts): a pause after each merge step, so a
   // test can interrupt a merge in its middle. Unset in normal use.
   engine.mergeStepDelayMs = Number(process.env.ULVM_TEST_MERGE_STEP_MS) || 0;
@@ -161,43 +156,67 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
     });
     sock.on('error', () => undefined);
   });
-  const handle = async (sock: Socket, line: string) => {
-    let r: ControlRequest;
-    try {
-      r = JSON.parse(line) as ControlRequest;
-    } catch {
-      sock.write(JSON.stringify({ id: -1, ok: false, error: 'bad request' }) + '\n');
-      return;
-    }
-    try {
-      let result: unknown = null;
-      // With the device tree mounted, each LV says where its files are (the CLI must not stat them:
-      // commands run inside this daemon would wait on themselves).
-      if (r.op === 'status') result = (await engine.status()).map((a) => (fuse && opts.deviceTree ? { ...a, devicePath: join(opts.deviceTree, a.vgName, a.lvName), dmDevicePath: join(opts.deviceTree, 'mapper', dmName(a.vgName, a.lvName)) } : a));
-      else if (r.op === 'activate') await engine.activate(r.req!);
-      else if (r.op === 'deactivate') await engine.deactivate(r.vgName!, r.lvNames ?? []);
-      else if (r.op === 'reload') await engine.reload(r.vgName!, r.devices ?? []);
-      else if (r.op === 'merge') {
+  const answer = async (sock: Socket, r: ControlRequest): Promise<ControlResults[ControlOp]> => {
+    switch (r.op) {
+      case 'ping':
+        return null;
+      case 'status':
+        // With the device tree mounted, each LV says where its files are (the CLI must not stat
+        // them: commands run inside this daemon would wait on themselves).
+        return (await engine.status()).map((a) => {
+          const exportName = exports.nameOf(a.vgId, a.lvId);
+          const withExport = exportName !== undefined ? { ...a, exportName } : a;
+          return fuse && opts.deviceTree ? { ...withExport, devicePath: join(opts.deviceTree, a.vgName, a.lvName), dmDevicePath: join(opts.deviceTree, 'mapper', dmName(a.vgName, a.lvName)) } : withExport;
+        });
+      case 'activate':
+        await engine.activate(r.req);
+        return null;
+      case 'deactivate':
+        await engine.deactivate(r.vgName, r.lvNames ?? []);
+        return null;
+      case 'reload':
+        await engine.reload(r.vgName, r.devices ?? []);
+        return null;
+      case 'merge': {
         // A command waiting for the merge finishes it itself; if it goes away first, this daemon does.
-        const leave = r.wait === false ? () => undefined : merges.polling(r.vgName!, r.originName!, r.devices ?? []);
+        const leave = r.wait === false ? () => undefined : merges.polling(r.vgName, r.originName, r.devices ?? []);
         sock.once('close', leave);
-        result = await engine.merge(r.vgName!, r.originName!, r.devices ?? [], { wait: r.wait !== false });
+        return engine.merge(r.vgName, r.originName, r.devices ?? [], { wait: r.wait !== false });
       }
-      else if (r.op === 'hold') {
+      case 'hold': {
         // Frozen and held until the holder says release or closes its connection, whether it
         // finished or died (also while the freeze was under way).
-        const held = await holdFrozen(engine, fuse ? treePath : undefined, r.vgName!, r.lvNames ?? [], log);
+        const held = await holdFrozen(engine, fuse ? treePath : undefined, r.vgName, r.lvNames ?? [], log);
         holds.set(sock, held);
         const release = () => void held.release().catch((e: Error) => log(`hold of ${r.vgName}: ${e.message}`));
         if (sock.destroyed) release();
         else sock.once('close', release);
-        result = { warnings: held.warnings };
-      } else if (r.op === 'release') result = { warnings: (await holds.get(sock)?.release()) ?? [] };
-      else if (r.op === 'stop') result = await stop(!!r.force);
+        return { warnings: held.warnings };
+      }
+      case 'release':
+        return { warnings: (await holds.get(sock)?.release()) ?? [] };
+      case 'stop':
+        return stop(!!r.force);
+      case 'dmStatus':
+        return engine.dmStatus();
+      case 'dmTable':
+        return engine.dmTable(r.name, !!r.inactive);
+      case 'message':
+        return engine.dmMessage(r.name, r.sector, r.text);
+    }
+  };
+  const handle = async (sock: Socket, line: string) => {
+    const r = parseRequest(line);
+    if ('error' in r) {
+      sock.write(JSON.stringify({ id: r.id, ok: false, error: r.error }) + '\n');
+      return;
+    }
+    try {
+      const result = await answer(sock, r);
       sock.write(JSON.stringify({ id: r.id, ok: true, result }) + '\n');
       if (stopping) setImmediate(() => void shutdown(true));
     } catch (e) {
-      sock.write(JSON.stringify({ id: r.id, ok: false, error: (e as Error).message }) + '\n');
+      sock.write(JSON.stringify({ id: r.id, ok: false, error: (e as Error).message, ...(e instanceof DmError ? { code: e.code } : {}) }) + '\n');
     }
   };
   rmSync(p.control, { force: true });

@@ -1,5 +1,5 @@
 // Keeps the FUSE device tree in step with activation: entries come and go, sizes and names change live.
-import type { ActivationObserver } from '../activation/engine.ts';
+import type { ActivationObserver } from '../activation/observer.ts';
 import type { FuseServer } from './server.ts';
 
 export function fuseObserver(fuse: FuseServer): ActivationObserver {

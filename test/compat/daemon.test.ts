@@ -57,6 +57,8 @@ test('activation daemon: activate, serve, reload, refuse, survive kill -9, re-ac
   assert.equal(lvs.stdout, `  data -wi-a-----  ${major}    0\n`);
   assert.match((await ulvm('lvdisplay', 'vgd/data')).stdout, new RegExp(`LV Status {14}available\n {2}# open {17}0\n[\\s\\S]*Block device {11}${major}:0\n`));
   assert.equal((await ulvm('dmsetup', 'table', 'vgd-data')).stdout, `0 32768 linear ${disks[0]} 2048\n`);
+  // The daemon's registry refuses a message to a linear target with the ioctl's errno.
+  assert.deepEqual(await ulvm('dmsetup', 'message', 'vgd-data', '0', 'hello'), { rc: 1, stdout: '', stderr: 'device-mapper: message ioctl on vgd-data  failed: Invalid argument\nCommand failed.\n' });
 
   await t.test('data written with FUA is on the PV when the daemon is killed', async () => {
     await exec('qemu-io', ['-f', 'raw', '-c', 'write -f -P 0x5a 0 1M', uri('data')]);
