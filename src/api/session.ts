@@ -20,8 +20,8 @@ import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
 import { extendVg } from '../ops/vg-extend.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
-import { pollSnapshotMerge } from '../ops/snapshot-merge.ts';
-import { mergingSnapshotOf } from '../model/snapshots.ts';
+import { pollSnapshotMerge, startSnapshotMerge } from '../ops/snapshot-merge.ts';
+import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
 import { lvView, pvView, vgView, type LvView, type PvView, type VgView } from './views.ts';
 import { parseSizeArg } from '../ops/sizes.ts';
@@ -280,6 +280,25 @@ export class Session {
     return this.run('lvchange', `-an ${vg}`, async (ctx) => {
       const f = findVgOrFail(ctx, vg);
       await this.activator.deactivate(vg, lvs ?? f.vg.lvs.map((l) => l.name));
+    });
+  }
+
+  /**
+   * Rolls an origin back to a snapshot (lvconvert --merge VG/SNAPSHOT): the snapshot's chunks go
+   * back into the origin and the snapshot leaves the metadata. An origin that is open merges when
+   * next activated, as lvm2's does. With `wait` (the default) this returns once the merge is done.
+   */
+  mergeSnapshot(o: { vg: string; snapshot: string; wait?: boolean }): Promise<void> {
+    return this.run('lvconvert', `--merge ${o.vg}/${o.snapshot}`, async (ctx) => {
+      await ctx.locks.vg(o.vg);
+      const found = findVgOrFail(ctx, o.vg);
+      const cow = found.vg.lvs.find((l) => l.name === o.snapshot) ?? fail(`Failed to find logical volume "${o.vg}/${o.snapshot}"`, 5, 'LV_NOT_FOUND', { vg: o.vg, lv: o.snapshot });
+      if (!snapshotOfCow(found.vg, cow.name)) fail(`Unable to merge non-snapshot ${o.vg}/${o.snapshot}.`, 5, 'INVALID_ARGUMENT', { vg: o.vg, lv: o.snapshot });
+      const r = await startSnapshotMerge(ctx, found, cow);
+      if (r.rc) throw new UlvmError('FAILED', [], r.rc, { vg: o.vg, lv: o.snapshot, detail: `Merging ${o.vg}/${o.snapshot} failed.` });
+      if (!r.poll) return;
+      const rc = await pollSnapshotMerge(ctx, r.poll, { background: o.wait === false, interval: 1, wait: false });
+      if (rc) throw new UlvmError('FAILED', [], rc, { vg: o.vg, lv: o.snapshot, detail: `Merging ${o.vg}/${o.snapshot} failed.` });
     });
   }
 

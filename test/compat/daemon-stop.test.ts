@@ -170,7 +170,9 @@ test('daemon stop: refused while an LV is in use; then stops, unmounts and exits
     assert.ok(await goneWithin(pid, 5000));
     assert.equal(fuseMounts().length, 1, 'the dead mount is left behind');
     const dead = await sh('stat', [tree], { timeout: 5000, env: { ...process.env, LC_ALL: 'C' } });
-    assert.match(dead.stderr, /Transport endpoint is not connected/);
+    // The kernel answers a dead FUSE mount with ENOTCONN, or ECONNABORTED when the dying daemon's
+    // /dev/fuse close raced a request (seen 1 run in 3): either is a mount with nobody behind it.
+    assert.match(dead.stderr, /Transport endpoint is not connected|Software caused connection abort/);
     await unmountLv(loop);
 
     const started = await ulvm('daemon', 'start');
