@@ -6,6 +6,8 @@ import { optAll } from '../cli/parsed.ts';
 import { generateId } from '../formats/uuid.ts';
 import { activatableLvs, activateLvs, canActivate } from './activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
+import { handlesMissingPvs } from './handles-missing.ts';
+import { markMissingPvs } from './missing-pvs.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const scan = ctx.scan();
@@ -44,7 +46,11 @@ export async function run(ctx: Ctx): Promise<number> {
     const mc = ctx.opt('vgmetadatacopies');
     if (mc !== undefined) vg.metadataCopies = mc === 'all' || mc === 'unmanaged' ? 0 : parseInt(mc, 10);
     if (ctx.has('uuid')) vg.id = generateId();
-    ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
+    // Tags and profiles may change while PVs are missing (lvm2's partial-safe changes); the rest may not.
+    const partial = handlesMissingPvs(ctx.args);
+    const warnings = partial ? markMissingPvs(vg, cur) : [];
+    ctx.commit(vg, ctx.pvPaths(cur, partial), cur.vg);
+    for (const w of warnings) ctx.warn(w);
     ctx.print(`Volume group "${name}" successfully changed`);
     return 0;
   });
