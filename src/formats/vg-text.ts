@@ -2,6 +2,7 @@
 import type { Area, LogicalVolume, PhysicalVolume, Segment, VolumeGroup } from '../model/types.ts';
 import { segType, isVisible, lvIsVisible } from '../model/types.ts';
 import { formatId, parseId } from './uuid.ts';
+import { UlvmError } from '../errors.ts';
 import { type ConfigNode, type ConfigScalar, type ConfigValue, findNode, parseConfig, quote } from './config-text.ts';
 
 export const LVM_VERSION = '2.03.16(2) (2022-05-18)';
@@ -153,7 +154,8 @@ function printAreas(o: Out, vg: VolumeGroup, areas: Area[], pvNames: Map<string,
     const last = i === areas.length - 1 ? '' : ',';
     if (a.kind === 'pv') {
       const name = pvNames.get(a.pvId);
-      if (!name) throw new Error(`Internal error: PV ${formatId(a.pvId)} is not in volume group ${vg.name}.`);
+      // A bug, reported as lvm2 reports its own: one line, no stack trace.
+      if (!name) throw new UlvmError('FAILED', [`Internal error: PV ${formatId(a.pvId)} is not in volume group ${vg.name}.`], 5, { vg: vg.name });
       o.line(`"${name}", ${a.pe}${last}`);
     } else o.line(`"${a.lv}", ${a.le}${last}`);
   });
