@@ -6,6 +6,8 @@ import { optAll } from '../ops/args.ts';
 import { generateId } from '../formats/uuid.ts';
 import { activatableLvs, activateLvs, canActivate, refuseDuplicateActivation } from '../ops/activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
+import { handlesMissingPvs } from '../ops/handles-missing.ts';
+import { markMissingPvs } from '../ops/missing-pvs.ts';
 import { isResizeable, setMaxLvProblem, setMaxPvProblem } from '../model/limits.ts';
 
 /** A change lvm2 refuses: its message, nothing written, and the next VG named is still processed. */
@@ -63,7 +65,11 @@ export async function run(ctx: Ctx): Promise<number> {
     const mc = ctx.opt('vgmetadatacopies');
     if (mc !== undefined) vg.metadataCopies = mc === 'all' || mc === 'unmanaged' ? 0 : parseInt(mc, 10);
     if (ctx.has('uuid')) vg.id = generateId();
-    ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
+    // Tags and profiles may change while PVs are missing (lvm2's partial-safe changes); the rest may not.
+    const partial = handlesMissingPvs(ctx.args);
+    const warnings = partial ? markMissingPvs(vg, cur) : [];
+    ctx.commit(vg, ctx.pvPaths(cur, partial), cur.vg);
+    for (const w of warnings) ctx.warn(w);
     ctx.print(`Volume group "${name}" successfully changed`);
     return 0;
   });

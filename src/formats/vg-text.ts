@@ -4,6 +4,7 @@ import { areaExtents, isVisible, lvIsVisible, segAreas } from '../model/types.ts
 import type { TextImportCtx, TextWriter } from '../segtypes/handler.ts';
 import { handlerForType, segtypeOf } from '../segtypes/index.ts';
 import { formatId, parseId } from './uuid.ts';
+import { UlvmError } from '../errors.ts';
 import { type ConfigNode, type ConfigScalar, type ConfigValue, findNode, parseConfig, quote } from './config-text.ts';
 
 export const LVM_VERSION = '2.03.16(2) (2022-05-18)';
@@ -163,7 +164,8 @@ function segmentWriter(o: Out, vg: VolumeGroup, pvNames: Map<string, string>): T
     },
     pvName(pvId) {
       const name = pvNames.get(pvId);
-      if (!name) throw new Error(`Internal error: PV ${formatId(pvId)} is not in volume group ${vg.name}.`);
+      // A bug, reported as lvm2 reports its own: one line, no stack trace.
+      if (!name) throw new UlvmError('FAILED', [`Internal error: PV ${formatId(pvId)} is not in volume group ${vg.name}.`], 5, { vg: vg.name });
       return name;
     },
   };

@@ -209,8 +209,11 @@ test('a VG with a PV gone: reports warn, changes are refused', async (t) => {
   }
   lvmConf(lab, [a, b, c]);
   assert.equal(readBack(lab, 'vgm'), before, 'the VG reads back as before');
-  // vgextend is how a missing PV gets replaced: lvm2 allows it, flagging the missing PV.
+  // Some changes go on, flagging the missing PV: tags, and vgextend (how a missing PV gets replaced).
   lvmConf(lab, [a, c]);
+  assert.equal((await sameChange(lab, 'vgchange', ['--addtag', 'partial', 'vgm'], 'vgm', seen)).rc, 0);
+  // Not every change: lvm2 allows tags and profiles only.
+  assert.equal((await same(lab, 'vgchange', ['-l', '100', 'vgm'], { devices: seen })).rc, 5);
   assert.equal((await sameChange(lab, 'vgextend', ['vgm', c], 'vgm', seen)).rc, 0);
   for (const cmd of ['vgs', 'pvs']) assert.equal((await same(lab, cmd, [], { devices: seen })).rc, 0);
 });
