@@ -83,13 +83,15 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
     if (lv === undefined) wantLvs.set(f.vg.id, 'all');
     else if (prev !== 'all') wantLvs.set(f.vg.id, new Set([...(prev ?? []), lv]));
   }
-  if (kind === 'vgs') return { input: { vgs: vgos }, rc };
+  // PV fields in vgs or lvs (`vgs -o +pv_name`) make rows per PV of the VGs reported, as lvm2's.
+  const pvs = pvObjects(scan, false).filter((p) => !p.duplicate && p.vg && vgos.some((v) => v.vg.id === p.vg!.id));
+  if (kind === 'vgs') return { input: { vgs: vgos, pvs }, rc };
   const lvs: LvObject[] = [];
   for (const vgo of vgos) {
     const want = wantLvs.get(vgo.vg.id);
     for (const lo of lvObjects(ctx, vgo)) if (want === 'all' || want?.has(lo.lv.name)) lvs.push(lo);
   }
-  return { input: { lvs, vgs: vgos }, rc };
+  return { input: { lvs, vgs: vgos, pvs }, rc };
 }
 
 export function runReport(ctx: Ctx, kind: ReportKind): number {

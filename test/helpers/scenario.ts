@@ -104,4 +104,6 @@ export const REPORTS: [string, string[]][] = [
   ['pvs', ['--units', 'b', '--nosuffix', '-o', PV_FIELDS]],
   ['vgs', ['--units', 'b', '--nosuffix', '-o', VG_FIELDS]],
   ['lvs', ['--units', 'b', '--nosuffix', '-o', LV_FIELDS]],
+  // PV fields in a VG report: a row per PV of each VG.
+  ['vgs', ['-o', '+pv_name,pv_free', '--sort', 'vg_name,pv_name']],
 ];
