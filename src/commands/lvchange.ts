@@ -1,7 +1,8 @@
 // lvchange -a y|n (activation), -p r|rw (permission), --refresh.
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
-import { splitLvName, findVgOrFail } from '../ops/select.ts';
+import { splitLvName, findVgOrFail, findVgOrSay } from '../ops/select.ts';
+import { lvSelectable } from '../ops/lv-remove.ts';
 import { activateLvs, refuseDuplicateActivation, reloadVg } from '../ops/activate.ts';
 import { cloneVg } from '../model/clone.ts';
 import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
@@ -20,9 +21,18 @@ export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
   const perm = ctx.opt('permission');
   let rc = 0;
+  // A VG name stands for its LVs (lvm2's process_each_lv): every one a user can name, in order.
+  const targets: { vg: string; lv: string }[] = [];
   for (const arg of ctx.args.positionals) {
     const s = splitLvName(arg);
-    if (!s) fail(`"${arg}": Invalid path for Logical Volume.`, 3);
+    if (s) targets.push(s);
+    else if (!arg.replace(/^\/dev\//, '').includes('/')) {
+      const f = findVgOrSay(ctx, arg.replace(/^\/dev\//, ''));
+      if (!f) rc = 5;
+      else for (const l of f.vg.lvs.filter((x) => lvSelectable(x, f.vg))) targets.push({ vg: f.vg.name, lv: l.name });
+    } else fail(`"${arg}": Invalid path for Logical Volume.`, 3);
+  }
+  for (const s of targets) {
     await ctx.locks.vg(s.vg);
     const found = findVgOrFail(ctx, s.vg);
     const lv = found.vg.lvs.find((l) => l.name === s.lv);

@@ -10,6 +10,8 @@ import { optAll } from '../ops/args.ts';
 export async function run(ctx: Ctx): Promise<number> {
   const [target, ...pvArgs] = ctx.args.positionals;
   if (!target) fail('Please specify a volume group', 3);
+  const help = `Run \`lvcreate --help' for more information.`;
+  if (ctx.opt('size') !== undefined && ctx.opt('extents') !== undefined) fail(['Please specify either size or extents (not both).', help], 3, 'INVALID_ARGUMENT');
   checkSizeNotZero(ctx);
   let vgName = target;
   let lvName = ctx.opt('name');
@@ -31,7 +33,6 @@ export async function run(ctx: Ctx): Promise<number> {
     });
     return 0;
   }
-  const help = `Run \`lvcreate --help' for more information.`;
   // --name vg/lv names the VG too (lvm2's validate_lvname_param); it must agree with the VG argument.
   let nameVg: string | undefined;
   if (lvName?.includes('/') && !split) {
@@ -42,14 +43,17 @@ export async function run(ctx: Ctx): Promise<number> {
     checkNewLvName(lvName);
     if (nameVg !== vgName) fail([`Inconsistent volume group names given: "${nameVg}" and "${vgName}"`, help], 3, 'INVALID_NAME', { name: nameVg, vg: vgName });
   }
+  const type = ctx.opt('type');
+  const pool = ctx.opt('thinpool');
+  const thin = pool !== undefined || ctx.has('virtualsize') || ctx.has('thin') || (type !== undefined && type.startsWith('thin'));
+  // Only pools and thin volumes are named VG/POOL here; a plain LV's VG comes without a slash.
+  if (!thin && target.replace(/^\/dev\//, '').includes('/')) fail(['Volume group name expected (no slash)', help], 3, 'INVALID_ARGUMENT');
   if (split) {
     vgName = split.vg;
     if (lvName && lvName !== split.lv) fail(`Inconsistent logical volume names given: "${split.lv}" and "${lvName}"`, 3);
     lvName = split.lv;
   }
-  const type = ctx.opt('type');
-  const pool = ctx.opt('thinpool');
-  if (pool !== undefined || ctx.has('virtualsize') || ctx.has('thin') || (type && type.startsWith('thin'))) {
+  if (thin) {
     const f = findVgOrFail(ctx, vgName);
     if (pool !== undefined && !f.vg.lvs.some((l) => l.name === pool.replace(/^.*\//, ''))) fail(`Pool ${pool.replace(/^.*\//, '')} not found in Volume group ${vgName}.`);
     fail('Thin provisioning is not supported by this version of ulvm yet.');

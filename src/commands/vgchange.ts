@@ -61,6 +61,7 @@ export async function run(ctx: Ctx): Promise<number> {
       vg.maxPv = parseInt(p, 10);
     }
     const alloc = ctx.opt('alloc');
+    if (alloc === 'inherit') return failVg(ctx, 'Volume Group allocation policy cannot inherit from anything');
     if (alloc !== undefined) vg.allocationPolicy = alloc;
     const mc = ctx.opt('vgmetadatacopies');
     if (mc !== undefined) vg.metadataCopies = mc === 'all' || mc === 'unmanaged' ? 0 : parseInt(mc, 10);

@@ -34,6 +34,8 @@ export function checkNewVgName(ctx: Ctx, name: string): void {
 export async function vgcreate(ctx: Ctx, o: VgCreateOptions): Promise<void> {
   const name = o.name;
   if (!name || o.pvs.length === 0) fail('Please provide volume group name and physical volumes', 3, 'INVALID_ARGUMENT');
+  // A VG is the top of the inheritance: lvm2 refuses to let it inherit.
+  if (o.alloc === 'inherit') fail(['Volume Group allocation policy cannot inherit from anything', `Run \`vgcreate --help' for more information.`], 3, 'INVALID_ARGUMENT');
   checkNewVgName(ctx, name);
   const extentSize = o.extentSize ?? DEFAULT_EXTENT_SECTORS;
   if (o.extentSize !== undefined) {

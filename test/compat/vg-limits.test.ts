@@ -5,11 +5,9 @@
 // with device names and uuids normalised.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
-import { Lab, labSkipReason, type Result } from '../helpers/lab.ts';
+import { labSkipReason } from '../helpers/lab.ts';
 import { lineDiff } from '../helpers/compare.ts';
-
-const D = ['--driverloaded', 'n'];
+import { transcript } from '../helpers/transcript.ts';
 const LV = ['-an', '-Zn', '-L', '4m'];
 
 /** Steps; `A`..`D` stand for the lab's four devices. */
@@ -55,31 +53,9 @@ const STEPS: string[][] = [
   ['vgs', '-o', 'vg_name,max_pv,pv_count', 'vgp'],
 ];
 
-async function transcript(t: TestContext, who: 'lvm2' | 'ulvm'): Promise<string> {
-  const lab = Lab.create(t, 4, 16);
-  const dev = (a: string) => (/^[A-D]$/.test(a) ? lab.loops['ABCD'.indexOf(a)]! : a);
-  const norm = (s: string) =>
-    s
-      .replace(/\/dev\/loop\d+/g, (m) => 'ABCD'[lab.loops.indexOf(m)] ?? m)
-      .replace(/[0-9a-zA-Z]{6}(-[0-9a-zA-Z]{4}){5}-[0-9a-zA-Z]{6}/g, '<uuid>')
-      .replace(/.*WARNING: Activation disabled.*\n/g, '');
-  let out = '';
-  try {
-    for (const step of STEPS) {
-      const args = [...D, ...step.slice(1).map(dev)];
-      const r: Result = who === 'lvm2' ? lab.lvm(step[0]!, args) : await lab.ulvm(step[0]!, args);
-      assert.doesNotMatch(r.stderr, /Internal error|\n\s+at /, `${who} ${step.join(' ')}: stack trace`);
-      out += `$ ${step.join(' ')}  [rc ${r.rc}]\n${norm(r.stdout)}--- stderr\n${norm(r.stderr)}`;
-    }
-  } finally {
-    lab.destroy();
-  }
-  return out;
-}
-
 test('VG limits and the resizeable flag: vgextend/vgreduce/vgchange/lvcreate as lvm2 enforces them', { skip: labSkipReason() }, async (t) => {
-  const want = await transcript(t, 'lvm2');
-  const got = await transcript(t, 'ulvm');
+  const want = await transcript(t, 'lvm2', STEPS);
+  const got = await transcript(t, 'ulvm', STEPS);
   assert.equal(got, want, lineDiff(want, got));
   // The transcript itself shows the refusals (a sequence where nothing is refused would pass too).
   assert.match(want, /Volume group vgx is not resizeable\./);
