@@ -21,8 +21,11 @@ export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
 export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force = ctx.has('force')): Promise<number> {
   let rc = 0;
   let current = found;
+  // LVs already gone with an origin removed before them (vgremove names them all).
+  const removed = new Set<string>();
   for (const name of names) {
-    const vg = cloneVg(current.vg);
+    if (removed.has(name)) continue;
+    let vg = cloneVg(current.vg);
     const lv = vg.lvs.find((l) => l.name === name);
     if (!lv) {
       ctx.error(`Failed to find logical volume "${vg.name}/${name}"`);
@@ -54,10 +57,19 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force
       ctx.verbose(1, `Removing ${dmName(vg.name, name)} (${active.major}:${active.minor})`);
       await ctx.activator.deactivate(vg.name, [name]);
     }
-    ctx.verbose(1, `Releasing logical volume "${name}"`);
     const snap = snapshotOfCow(vg, lv.name);
-    // An origin takes its snapshots (COW stores and snapshotN LVs) with it.
-    for (const link of snapshotsOfOrigin(vg, lv.name)) dropSnapshot(vg, link.cow);
+    // An origin takes its snapshots with it, as lvm2's lv_remove_with_dependencies: each snapshot
+    // first, in a commit of its own, then the origin.
+    for (const link of snapshotsOfOrigin(vg, lv.name)) {
+      ctx.verbose(1, `Releasing logical volume "${link.cow}"`);
+      dropSnapshot(vg, link.cow);
+      ctx.commit(vg, ctx.pvPaths(current), current.vg);
+      current = { ...current, vg };
+      vg = cloneVg(vg);
+      removed.add(link.cow);
+      ctx.print(`Logical volume "${link.cow}" successfully removed.`);
+    }
+    ctx.verbose(1, `Releasing logical volume "${name}"`);
     if (snap) dropSnapshot(vg, lv.name);
     else vg.lvs = vg.lvs.filter((l) => l.name !== lv.name);
     ctx.commit(vg, ctx.pvPaths(current), current.vg);

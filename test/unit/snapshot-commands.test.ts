@@ -97,3 +97,27 @@ test('a held origin queues its writes until released; a snapshot taken meanwhile
     s.close();
   }
 });
+
+test('removing an origin removes its snapshots first, each in its own commit; vgremove -f of a VG with snapshots empties it', async () => {
+  const { s, ok } = await engineSession(['/dev/sda1', '/dev/sda2']);
+  try {
+    await ok('lvcreate -s -L 4M -n snap1 vg/lvol0');
+    await ok('lvcreate -s -L 4M -n snap2 vg/lvol0');
+    await ok('lvchange -an vg/lvol0');
+    const seq = async () => Number((await ok('vgs --noheadings -o vg_seqno vg')).trim());
+    const before = await seq();
+    const r = (await s.run('lvremove vg/lvol0'))!;
+    assert.equal(r.rc, 0, r.stderr);
+    assert.equal(r.stdout, '  Logical volume "snap1" successfully removed.\n  Logical volume "snap2" successfully removed.\n  Logical volume "lvol0" successfully removed.\n');
+    assert.equal(await seq(), before + 3, 'one commit per LV removed');
+    await ok('lvcreate -L 8M -n data vg');
+    await ok('lvcreate -s -L 4M -n snap vg/data');
+    await ok('lvchange -an vg/data');
+    const g = (await s.run('vgremove -f vg'))!;
+    assert.equal(g.rc, 0, g.stderr);
+    assert.equal(g.stdout, '  Logical volume "snap" successfully removed.\n  Logical volume "data" successfully removed.\n  Volume group "vg" successfully removed\n');
+    assert.equal(g.stderr, '');
+  } finally {
+    s.close();
+  }
+});
