@@ -9,12 +9,15 @@ import { splitLvName, findVgOrSay } from '../ops/select.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LvObject, VgObject } from '../report/objects.ts';
 
+/** lvm.conf's names of the report types, in report/<name>_cols. */
+const CONFIG_NAMES: Record<string, string> = { LVS: 'lvs', VGS: 'vgs', LABEL: 'pvs', SEGS: 'segs', PVSEGS: 'pvsegs' };
+
 export function reportOptions(ctx: Ctx): ReportOptions {
   const o: ReportOptions = {
     options: optAll(ctx.args, 'options'),
     sort: optAll(ctx.args, 'sort'),
-    nosuffix: ctx.has('nosuffix'),
-    noheadings: ctx.has('noheadings'),
+    nosuffix: ctx.has('nosuffix') || ctx.config.int('global/suffix', 1) === 0,
+    noheadings: ctx.has('noheadings') || ctx.config.int('report/headings', 1) === 0,
     aligned: ctx.has('aligned'),
     nameprefixes: ctx.has('nameprefixes'),
     unquoted: ctx.has('unquoted'),
@@ -25,9 +28,19 @@ export function reportOptions(ctx: Ctx): ReportOptions {
     all: ctx.has('all'),
     verbose: ctx.count('verbose') > 0,
   };
+  // lvm.conf's default columns and sort keys per report type (report/pvs_cols, lvs_sort …).
+  const key = (type: string) => CONFIG_NAMES[type];
+  o.configColumns = (type, verbose) => {
+    const k = key(type);
+    return k ? ctx.config.strOrUndefined(`report/${k}_cols${verbose ? '_verbose' : ''}`) : undefined;
+  };
+  o.configSort = (type) => {
+    const k = key(type);
+    return k ? ctx.config.strOrUndefined(`report/${k}_sort`) : undefined;
+  };
   const sel = ctx.opt('select');
   if (sel !== undefined) o.select = sel;
-  const units = ctx.opt('units');
+  const units = ctx.opt('units') ?? ctx.config.strOrUndefined('global/units');
   if (units !== undefined) o.units = units;
   const sep = ctx.opt('separator');
   if (sep !== undefined) o.separator = sep;

@@ -113,4 +113,10 @@ export class Config {
     const v = this.value(path);
     return v?.kind === 'string' ? v.value : dflt;
   }
+
+  /** A string setting, or undefined when it is not set. */
+  strOrUndefined(path: string): string | undefined {
+    const v = this.value(path);
+    return v?.kind === 'string' ? v.value : undefined;
+  }
 }

@@ -91,7 +91,8 @@ function readText(dev: BlockDevice, mda: ScannedMda, h: MdaHeader, cache: TextCa
 
 const HEAD_RE = /^([^\s{]+) \{\nid = "([^"]*)"\nseqno = (\d+)\n/;
 
-export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache = new Map()): ScannedDevice {
+/** `minSectors`: lvm.conf's devices/pv_min_size (2 MiB by default); smaller devices are no PVs. */
+export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache = new Map(), minSectors = PV_MIN_SIZE_SECTORS): ScannedDevice {
   const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [], warnings: [], summaryFailed: false };
   let dev: BlockDevice;
   try {
@@ -102,7 +103,7 @@ export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache 
   }
   try {
     sd.sizeSectors = Math.floor(dev.size / SECTOR_SIZE);
-    if (sd.sizeSectors < PV_MIN_SIZE_SECTORS) {
+    if (sd.sizeSectors < minSectors) {
       sd.error = 'device is too small (pv_min_size)';
       return sd;
     }
@@ -366,7 +367,7 @@ export function usedOrphanWarnings(d: ScannedDevice): string[] {
   return [`WARNING: PV ${d.path} is marked in use but no VG was found using it.`, `WARNING: PV ${d.path} might need repairing.`];
 }
 
-export function scanDevices(opener: DeviceOpener, paths: string[], parsed?: ParsedCache): Scan {
+export function scanDevices(opener: DeviceOpener, paths: string[], parsed?: ParsedCache, minSectors = PV_MIN_SIZE_SECTORS): Scan {
   const cache: TextCache = new Map();
-  return new Scan(paths.map((p) => scanDevice(opener, p, cache)), parsed);
+  return new Scan(paths.map((p) => scanDevice(opener, p, cache, minSectors)), parsed);
 }

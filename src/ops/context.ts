@@ -8,7 +8,8 @@ import { partitionsOf } from '../devices/partition.ts';
 import { splitPartitionName, type Partition } from '../formats/partitions.ts';
 import { scanLabel } from '../formats/label.ts';
 import { systemPaths, type SystemPaths } from '../metadata/paths.ts';
-import { Config } from '../metadata/config.ts';
+import { Config, ConfigError } from '../metadata/config.ts';
+import { parseUnits } from '../report/units.ts';
 import { readDevicesFile, writeDevicesFile, type DeviceEntry } from '../metadata/devices-file.ts';
 import { scanDevices, type Scan, type FoundVg } from '../metadata/scan.ts';
 import { Locks } from '../metadata/lock.ts';
@@ -45,6 +46,18 @@ export interface RunEnv {
   dispatch?: (name: string, argv: string[], env: RunEnv) => Promise<number>;
 }
 
+/**
+ * lvm2 reads global/units as it sets up (process_profilable_config): a bad one in lvm.conf stops
+ * every command (rc 4); one from --config makes the updated configuration invalid (rc 5).
+ */
+function checkUnitsSetting(config: Config, file: string, overridden: boolean, command: string): void {
+  const u = config.strOrUndefined('global/units');
+  if (u === undefined || parseUnits(u)) return;
+  const fromFile = Config.load(file, [], command).strOrUndefined('global/units') === u;
+  if (fromFile || !overridden) throw new ConfigError(`  Unrecognised configuration setting for global/units: ${u}\n`, 4);
+  throw new ConfigError(`  Unrecognised configuration setting for global/units: ${u}\n  Updated config file invalid. Aborting.\n`, 5);
+}
+
 /** lvm2's buffer for the metadata's description (format-text.c). */
 const DESCRIPTION_MAX = 2048;
 
@@ -72,6 +85,7 @@ export class Ctx {
   ) {
     const paths = systemPaths(run.env, run.uid);
     this.config = Config.load(paths.configFile, optAll(args, 'config'), args.command);
+    checkUnitsSetting(this.config, paths.configFile, optAll(args, 'config').length > 0, args.command);
     // lvm.conf may move the metadata backups, as lvm2's backup_dir and archive_dir do.
     this.paths = { ...paths, backupDir: this.config.str('backup/backup_dir', paths.backupDir), archiveDir: this.config.str('backup/archive_dir', paths.archiveDir) };
     // A lock just taken may have waited out another command's commit: the scan settled before the
@@ -85,6 +99,11 @@ export class Ctx {
     // The CLI (which knows how to start the daemon) passes its client; library callers pass an
     // activator (an in-process ActivationEngine, say) or get none.
     this.activator = run.activator ?? activator ?? noActivation;
+  }
+
+  /** lvm.conf's devices/pv_min_size (KiB): devices below it are not looked at as PVs. */
+  pvMinSectors(): number {
+    return Math.max(1, this.config.int('devices/pv_min_size', 2048) * 2);
   }
 
   /** Activation is off with --driverloaded n, as lvm2's is without device-mapper. */
@@ -253,7 +272,7 @@ export class Ctx {
   }
 
   private scanNow(): Scan {
-    return scanDevices(this.opener, this.devicePaths(), this.parsedCache);
+    return scanDevices(this.opener, this.devicePaths(), this.parsedCache, this.pvMinSectors());
   }
 
   /** Copies that disagree while another command holds the VG's lock are a commit in progress. */
@@ -398,7 +417,8 @@ export class Ctx {
    * silent skip (read-only filesystem) gets lvm2's generic "Command failed" line.
    */
   backup(vg: VolumeGroup, required = false): boolean {
-    if (!this.config.int('backup/backup', 1) || this.opt('autobackup') === 'n') {
+    // vgcfgbackup (`required`) forces the backup whatever lvm.conf says, as lvm2's backup_enable(cmd, 1).
+    if (!required && (!this.config.int('backup/backup', 1) || this.opt('autobackup') === 'n')) {
       if (!this.backupWarned) this.warn('WARNING: This metadata update is NOT backed up.');
       this.backupWarned = true;
       return true; // switched off is not a failure (lvm2's backup_locally returns success)

@@ -54,7 +54,7 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
     ctx.error(`Cannot use ${name}: device is partitioned`);
     return false;
   }
-  const sd = scanDevice(ctx.opener, name);
+  const sd = scanDevice(ctx.opener, name, new Map(), ctx.pvMinSectors());
   // There but not to be opened (permissions): lvm2's scan drops it and its filter says "not found".
   if (sd.error === 'device not found') {
     claimDevice(ctx, name);
@@ -63,6 +63,7 @@ export function initialisePv(ctx: Ctx, name: string, o: PvCreateOptions): boolea
   }
   if (sd.error === 'device is too small (pv_min_size)') {
     ctx.error(`Cannot use ${name}: device is too small (pv_min_size)`);
+    if (ctx.args.command !== 'pvcreate') ctx.error('Command requires all devices to be found.');
     return false;
   }
   const scan = ctx.scan();

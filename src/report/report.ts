@@ -43,6 +43,9 @@ export interface ReportOptions {
   segments?: boolean;
   all?: boolean;
   verbose?: boolean;
+  /** lvm.conf's report/<type>_cols (or _cols_verbose) and report/<type>_sort, by the report's initial type. */
+  configColumns?: (type: string, verbose: boolean) => string | undefined;
+  configSort?: (type: string) => string | undefined;
 }
 
 export interface ReportOutput {
@@ -177,8 +180,9 @@ function doReport(kind: ReportKind, opts: ReportOptions, input: ReportInput): Re
   const prefix = PREFIX[type0]!;
   const reportName = prefix.slice(0, -1);
   const dflt = DEFAULTS[type0]!;
-  const { names, compact } = optionList(opts.verbose ? dflt.verbose : dflt.cols, opts.options ?? [], prefix);
-  const keyTokens = opts.sort && opts.sort.length ? opts.sort.flatMap(splitList) : splitList(dflt.sort);
+  const baseCols = opts.configColumns?.(type0, opts.verbose === true) ?? (opts.verbose ? dflt.verbose : dflt.cols);
+  const { names, compact } = optionList(baseCols, opts.options ?? [], prefix);
+  const keyTokens = opts.sort && opts.sort.length ? opts.sort.flatMap(splitList) : splitList(opts.configSort?.(type0) ?? dflt.sort);
 
   // Pass 1 (libdm parses twice): collect the object types all named fields and keys need.
   const types = new Set<ObjType>([type0]);
