@@ -21,6 +21,8 @@ import { cowMaxExtents, nextSnapshotName, snapshotOfCow } from '../model/snapsho
 import { blockSignals } from './block-signals.ts';
 
 const DEFAULT_CHUNK = 8;
+/** lvm2's SNAPSHOT_MIN_CHUNKS. */
+const SNAPSHOT_MIN_CHUNKS = 3;
 
 /** lvcreate's --chunksize, checked as lvm2 checks it (sectors; undefined when not given). */
 export function snapshotChunkArg(ctx: Ctx): number | undefined {
@@ -84,6 +86,10 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
     extents = maxExtents;
   }
   if (ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
+  // lvm2's cow_has_min_chunks: an exception store holds its header and at least one chunk of
+  // exceptions and data; below three chunks the kernel could not use it.
+  if (vg.extentSize * extents < SNAPSHOT_MIN_CHUNKS * chunk)
+    fail(`Snapshot volume cannot be smaller than ${SNAPSHOT_MIN_CHUNKS} chunks (${Math.ceil((SNAPSHOT_MIN_CHUNKS * chunk) / vg.extentSize)} extents, ${displaySize(SNAPSHOT_MIN_CHUNKS * chunk)}).`, 5, 'INVALID_ARGUMENT', { vg: vgName });
   const free = freeExtents(vg, pvs);
   if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`, 5, 'ENOSPC_VG', { vg: vgName, requiredExtents: extents, freeExtents: free });
   const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });

@@ -121,3 +121,19 @@ test('removing an origin removes its snapshots first, each in its own commit; vg
     s.close();
   }
 });
+
+test('a COW smaller than three chunks is refused with lvm2 message (small extents, large chunks)', async () => {
+  const { GoldenSession } = await import('../golden/harness.ts');
+  const { ActivationEngine } = await import('../../src/activation/engine.ts');
+  const s = new GoldenSession(['/dev/sda1']);
+  s.activator = new ActivationEngine(s.disks);
+  try {
+    for (const l of ['pvcreate /dev/sda1', 'vgcreate -s 64k vg /dev/sda1', 'lvcreate -L 8M -n o vg']) assert.equal((await s.run(l))!.rc, 0, l);
+    const r = (await s.run('lvcreate -s -c 512k -L 1M -n s vg/o'))!;
+    assert.deepEqual([r.stderr, r.rc], ['  Snapshot volume cannot be smaller than 3 chunks (24 extents, 1.50 MiB).\n', 5]);
+    assert.doesNotMatch((await s.run('lvs --noheadings -o lv_name'))!.stdout, /\bs\b/, 'nothing was created');
+    assert.equal((await s.run('lvcreate -s -c 512k -L 1536k -n s vg/o'))!.rc, 0, 'three chunks are enough');
+  } finally {
+    s.close();
+  }
+});
