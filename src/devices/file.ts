@@ -7,10 +7,15 @@ import { splitPartitionName } from '../formats/partitions.ts';
 import { errnoCode } from './errno.ts';
 import { blockRangeUsers, fileRangeUsers } from './holders.ts';
 
-/** Node cannot issue BLKGETSIZE64, so block device sizes come from sysfs (in 512-byte sectors). */
-function blockDeviceSize(path: string): number {
+/**
+ * Node cannot issue BLKGETSIZE64, so block device sizes come from sysfs (in 512-byte sectors):
+ * by device number first, which also finds a node made with mknod under any name, then by name.
+ */
+function blockDeviceSize(path: string, rdev: number): number {
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | ((Math.floor(rdev / 0x100000) & 0xfff) << 8);
   const name = basename(realpathSync(path));
-  for (const p of [`/sys/class/block/${name}/size`]) {
+  for (const p of [`/sys/dev/block/${major}:${minor}/size`, `/sys/class/block/${name}/size`]) {
     try {
       return parseInt(readFileSync(p, 'utf8').trim(), 10) * 512;
     } catch {
@@ -79,7 +84,7 @@ export class FileDevice implements BlockDevice {
         throw new DeviceBusyError(path, users);
       }
     }
-    this.size = st.isBlockDevice() ? blockDeviceSize(path) : st.size;
+    this.size = st.isBlockDevice() ? blockDeviceSize(path, st.rdev) : st.size;
   }
   read(offset: number, length: number): Uint8Array {
     const buf = new Uint8Array(length);
