@@ -1,7 +1,7 @@
 // lvchange -a y|n (activation), -p r|rw (permission), --refresh.
 import type { Ctx } from '../ops/context.ts';
-import { fail } from '../ops/context.ts';
-import { splitLvName, findVgOrFail, findVgOrSay } from '../ops/select.ts';
+import { findVgOrFail, lvTargets } from '../ops/select.ts';
+import { optAll } from '../ops/args.ts';
 import { lvSelectable } from '../ops/lv-remove.ts';
 import { activateLvs, refuseDuplicateActivation, reloadVg } from '../ops/activate.ts';
 import { cloneVg } from '../model/clone.ts';
@@ -21,18 +21,12 @@ export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
   const perm = ctx.opt('permission');
   let rc = 0;
-  // A VG name stands for its LVs (lvm2's process_each_lv): every one a user can name, in order.
-  const targets: { vg: string; lv: string }[] = [];
-  for (const arg of ctx.args.positionals) {
-    const s = splitLvName(arg);
-    if (s) targets.push(s);
-    else if (!arg.replace(/^\/dev\//, '').includes('/')) {
-      const f = findVgOrSay(ctx, arg.replace(/^\/dev\//, ''));
-      if (!f) rc = 5;
-      else for (const l of f.vg.lvs.filter((x) => lvSelectable(x, f.vg))) targets.push({ vg: f.vg.name, lv: l.name });
-    } else fail(`"${arg}": Invalid path for Logical Volume.`, 3);
-  }
-  for (const s of targets) {
+  // A VG name stands for its LVs, @tag for the LVs tagged (or in a VG tagged), as process_each_lv.
+  const picked = lvTargets(ctx, ctx.args.positionals, (l, f) => lvSelectable(l, f.vg));
+  rc = picked.rc;
+  const addTags = optAll(ctx.args, 'addtag');
+  const delTags = optAll(ctx.args, 'deltag');
+  for (const s of picked.targets) {
     await ctx.locks.vg(s.vg);
     const found = findVgOrFail(ctx, s.vg);
     const lv = found.vg.lvs.find((l) => l.name === s.lv);
@@ -56,6 +50,14 @@ export async function run(ctx: Ctx): Promise<number> {
         await reloadVg(ctx, s.vg, ctx.pvPaths(found));
         ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
       }
+    }
+    if (addTags.length || delTags.length) {
+      const vg = cloneVg(found.vg);
+      const l = vg.lvs.find((x) => x.name === s.lv)!;
+      for (const t of addTags) if (!l.tags.includes(t)) l.tags.push(t);
+      l.tags = l.tags.filter((t) => !delTags.includes(t));
+      ctx.commit(vg, ctx.pvPaths(found), found.vg);
+      ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
     }
     if (act !== undefined && !confirmSnapshotChange(ctx, found.vg, s.lv)) {
       ctx.error(`Logical volume ${s.vg}/${s.lv} not changed.`);

@@ -1,29 +1,27 @@
-// lvremove: remove logical volumes (VG/LV arguments, or a VG for all its LVs).
+// lvremove: remove logical volumes (VG/LV arguments, a VG for all its LVs, @tag for the tagged).
 import type { Ctx } from '../ops/context.ts';
-import { splitLvName, findVgOrSay } from '../ops/select.ts';
+import { findVgOrSay, lvTargets } from '../ops/select.ts';
 import { lvSelectable, removeLvs } from '../ops/lv-remove.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
-  let rc = 0;
+  const picked = lvTargets(ctx, ctx.args.positionals, (l, f) => lvSelectable(l, f.vg));
+  let rc = picked.rc;
   const byVg = new Map<string, string[]>();
-  for (const arg of ctx.args.positionals) {
-    const s = splitLvName(arg);
-    const vgName = s ? s.vg : arg.replace(/^\/dev\//, '');
-    const f = findVgOrSay(ctx, vgName);
+  const missing = new Set<string>();
+  for (const t of picked.targets) {
+    if (missing.has(t.vg)) continue;
+    const f = findVgOrSay(ctx, t.vg);
     if (!f) {
+      missing.add(t.vg);
       rc = 5;
       continue;
     }
-    const list = byVg.get(vgName) ?? [];
-    if (s) {
-      if (!f.vg.lvs.some((l) => l.name === s.lv)) {
-        ctx.error(`Failed to find logical volume "${vgName}/${s.lv}"`);
-        rc = 5;
-        continue;
-      }
-      list.push(s.lv);
-    } else list.push(...f.vg.lvs.filter((l) => lvSelectable(l, f.vg)).map((l) => l.name));
-    byVg.set(vgName, list);
+    if (!f.vg.lvs.some((l) => l.name === t.lv)) {
+      ctx.error(`Failed to find logical volume "${t.vg}/${t.lv}"`);
+      rc = 5;
+      continue;
+    }
+    byVg.set(t.vg, [...(byVg.get(t.vg) ?? []), t.lv]);
   }
   for (const [vgName, names] of byVg) {
     await ctx.locks.vg(vgName);

@@ -52,11 +52,14 @@ export function reportOptions(ctx: Ctx): ReportOptions {
 /** Objects for a report; prints lvm2's not-found errors and returns the rc they imply. */
 export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; rc: number } {
   const scan = ctx.scan();
-  const args = ctx.args.positionals;
+  // @tag arguments select what carries the tag (for lvs also every LV of a VG carrying it).
+  const tags = ctx.args.positionals.filter((a) => a.startsWith('@')).map((a) => a.slice(1));
+  const args = ctx.args.positionals.filter((a) => !a.startsWith('@'));
   let rc = 0;
   if (kind === 'pvs') {
     let pvs = pvObjects(scan, ctx.has('all'));
-    if (args.length) {
+    if (tags.length) pvs = pvs.filter((p) => p.pv?.tags.some((t) => tags.includes(t)) || (args.length > 0 && args.map((a) => ctx.deviceName(a)).includes(p.name)));
+    if (args.length && !tags.length) {
       const names = args.map((a) => ctx.deviceName(a));
       for (const n of names)
         if (!pvs.some((p) => p.name === n)) {
@@ -74,7 +77,12 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
   // Keyed by VG id: two VGs may share a name when no name was given.
   const wantLvs = new Map<string, Set<string> | 'all'>();
   const picks: { f: FoundVg; lv?: string }[] = [];
-  if (!args.length) for (const f of scan.sortedByName()) picks.push({ f });
+  if (!args.length && !tags.length) for (const f of scan.sortedByName()) picks.push({ f });
+  if (tags.length)
+    for (const f of scan.sortedByName()) {
+      if (f.vg.tags.some((t) => tags.includes(t))) picks.push({ f });
+      else if (kind === 'lvs') for (const l of f.vg.lvs) if (l.tags.some((t) => tags.includes(t))) picks.push({ f, lv: l.name });
+    }
   for (const a of args) {
     const s = kind === 'lvs' ? splitLvName(a) : undefined;
     const vgName = s ? s.vg : a.replace(/^\/dev\//, '').replace(/\/$/, '');

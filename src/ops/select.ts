@@ -55,6 +55,23 @@ export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
  * name included, as lvm2's process_each_vg with no arguments).
  */
 export async function eachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
+  const tags = names.filter((n) => n.startsWith('@')).map((n) => n.slice(1));
+  if (tags.length) {
+    // With tags lvm2 goes through every VG, taking the named and the tagged ones.
+    const plain = names.filter((n) => !n.startsWith('@'));
+    let rc = 0;
+    for (const n of plain)
+      if (!ctx.scan().has(n)) {
+        for (const l of vgNotFound(n)) ctx.error(l);
+        rc = 5;
+      }
+    for (const f of ctx.scan().all()) {
+      if (!plain.includes(f.vg.name) && !f.vg.tags.some((t) => tags.includes(t))) continue;
+      const r = await fn(f);
+      if (r) rc = r;
+    }
+    return rc;
+  }
   if (names.length) return eachNamedVg(ctx, names, fn);
   let rc = 0;
   for (const f of ctx.scan().sortedByName()) {
@@ -77,4 +94,34 @@ export async function eachNamedVg(ctx: Ctx, names: string[], fn: (f: FoundVg) =>
     if (r) rc = r;
   }
   return rc;
+}
+
+/**
+ * LVs named on the command line as lvm2's process_each_lv takes them: VG/LV, a VG (its LVs a
+ * user can name), or @tag (LVs carrying the tag, and every LV of a VG carrying it). Missing VGs
+ * get lvm2's lines; the result keeps the order of the arguments, each LV once.
+ */
+export function lvTargets(ctx: Ctx, args: string[], selectable: (lv: LogicalVolume, f: FoundVg) => boolean): { targets: { vg: string; lv: string }[]; rc: number } {
+  const targets: { vg: string; lv: string }[] = [];
+  const add = (vg: string, lv: string) => {
+    if (!targets.some((t) => t.vg === vg && t.lv === lv)) targets.push({ vg, lv });
+  };
+  let rc = 0;
+  for (const arg of args) {
+    if (arg.startsWith('@')) {
+      const tag = arg.slice(1);
+      // In lvm2's cache order, as process_each_lv walks every VG for a tag.
+      for (const f of ctx.scan().all())
+        for (const l of f.vg.lvs) if (selectable(l, f) && (l.tags.includes(tag) || f.vg.tags.includes(tag))) add(f.vg.name, l.name);
+      continue;
+    }
+    const s = splitLvName(arg);
+    if (s) add(s.vg, s.lv);
+    else if (!arg.replace(/^\/dev\//, '').includes('/')) {
+      const f = findVgOrSay(ctx, arg.replace(/^\/dev\//, ''));
+      if (!f) rc = 5;
+      else for (const l of f.vg.lvs) if (selectable(l, f)) add(f.vg.name, l.name);
+    } else fail(`"${arg}": Invalid path for Logical Volume.`, 3);
+  }
+  return { targets, rc };
 }
