@@ -58,11 +58,12 @@ export async function run(ctx: Ctx): Promise<number> {
     if (pool !== undefined && !f.vg.lvs.some((l) => l.name === pool.replace(/^.*\//, ''))) fail(`Pool ${pool.replace(/^.*\//, '')} not found in Volume group ${vgName}.`);
     fail('Thin provisioning is not supported by this version of ulvm yet.');
   }
-  if (type && !['linear', 'striped'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
+  if (type && !['linear', 'striped', 'zero', 'error'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
   const I = ctx.opt('stripesize');
   const alloc = ctx.opt('alloc');
   await createLv(ctx, {
     vg: vgName,
+    ...(type === 'zero' || type === 'error' ? { type } : {}),
     ...(lvName !== undefined ? { name: lvName } : {}),
     ...newLvSizeArgs(ctx),
     stripes: parseInt(ctx.opt('stripes') ?? '1', 10),

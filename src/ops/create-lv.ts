@@ -21,6 +21,8 @@ import { rescanVg } from './select.ts';
 
 export interface CreateLvOptions extends NewLvSize {
   vg: string;
+  /** linear/striped (the default), or zero or error: virtual LVs that take no extents. */
+  type?: 'striped' | 'zero' | 'error';
   /** Default: lvm2's next free lvolN. */
   name?: string;
   stripes?: number;
@@ -96,12 +98,15 @@ export async function createLv(ctx: Ctx, o: CreateLvOptions): Promise<{ vg: stri
   }
   if (extents === 0) fail(`Number of extents requested (0) needs to be divisible by ${stripes}.`, 5);
   if (stripes > vg.pvs.length) fail(`Number of stripes (${stripes}) must not exceed number of physical volumes (${vg.pvs.length})`, 5);
+  const virtual = o.type === 'zero' || o.type === 'error';
   // As lvm2: the VG's free extents first, then those of the PVs named (its allocation's check).
-  const vgFree = freeExtents(vg);
+  const vgFree = virtual ? Infinity : freeExtents(vg);
   const space = { vg: vgName, requiredExtents: extents };
   if (!approximate && extents > vgFree) fail(`Volume group "${vgName}" has insufficient free space (${vgFree} extents): ${extents} required.`, 5, 'ENOSPC_VG', { ...space, freeExtents: vgFree });
-  if (!approximate && extents > free) fail(`Insufficient free space: ${extents} extents needed, but only ${free} available`, 5, 'ENOSPC_VG', { ...space, freeExtents: free });
-  const res = allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate });
+  if (!virtual && !approximate && extents > free) fail(`Insufficient free space: ${extents} extents needed, but only ${free} available`, 5, 'ENOSPC_VG', { ...space, freeExtents: free });
+  const res = virtual
+    ? { allocated: extents, segments: [o.type === 'zero' ? { kind: 'zero' as const, type: 'zero', startExtent: 0, extentCount: extents, tags: [] } : { kind: 'error' as const, type: 'error', startExtent: 0, extentCount: extents, tags: [] }] }
+    : allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate });
   if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
   const lv: LogicalVolume = {
     name,
@@ -129,6 +134,11 @@ export async function createLv(ctx: Ctx, o: CreateLvOptions): Promise<{ vg: stri
       ctx.verbose(1, `Loading table for ${dm} (${a.major}:${a.minor}).`);
       ctx.verbose(1, `Resuming ${dm} (${a.major}:${a.minor}).`);
     }
+  }
+  // A virtual LV has nothing on disk to wipe or zero (and lvm2 says nothing about it).
+  if (virtual) {
+    ctx.print(`Logical volume "${name}" created.`);
+    return { vg: vgName, name, id: lv.id };
   }
   if (!noActivate && o.wipeSignatures !== false) {
     // lvm2 wipes known signatures at the start of the new LV, asking first; a refusal takes the LV away again.

@@ -59,8 +59,10 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     // smaller size is refused once the command line has been read, below.
   }
   const last = lv.segments[lv.segments.length - 1];
-  if (!last || last.kind !== 'striped') fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
-  const stripes = last.areas.length;
+  // zero and error LVs are virtual: their one segment just gets longer or shorter.
+  const virtual = last !== undefined && (last.kind === 'zero' || last.kind === 'error') && lv.segments.length === 1;
+  if (!last || (last.kind !== 'striped' && !virtual)) fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
+  const stripes = last.kind === 'striped' ? last.areas.length : 1;
   const cur = lvExtents(lv);
   let pvs: Set<string> | undefined;
   if (pvArgs.length) {
@@ -145,7 +147,10 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     if (fs) result.fsResized = await growFs(ctx, fs, vg, target_);
     return result;
   }
-  if (target_ > cur) {
+  if (virtual) {
+    if (target_ < cur && activationOf(ctx, vg, lv).state === 'active' && !o.force && !ctx.prompt(`Do you really want to reduce ${full}? [y/n]: `)) fail(`Logical volume ${full} NOT reduced.`);
+    lv.segments = [{ ...last, extentCount: target_ }];
+  } else if (target_ > cur && last.kind === 'striped') {
     let need = target_ - cur;
     const free = freeExtents(vg, pvs);
     if (need > free) {

@@ -73,7 +73,13 @@ function volumeTypeChar(vg: VolumeGroup, lv: LogicalVolume): string {
   if (isThinPool(lv)) return 't';
   if (isThinPoolData(vg, lv)) return 'T';
   if (isCow(vg, lv)) return isMergingCow(vg, lv) ? 'S' : 's';
+  if (isVirtualSegLv(lv)) return 'v';
   return '-';
+}
+
+/** lv_is_virtual for the types ulvm maps: an LV of zero or error segments has no extents on PVs. */
+function isVirtualSegLv(lv: LogicalVolume): boolean {
+  return lv.status.includes('VIRTUAL') || (lv.segments.length > 0 && lv.segments.every((s) => s.kind === 'zero' || s.kind === 'error'));
 }
 
 /** True when lvm could ask the kernel (not `--driverloaded n`). */
@@ -109,6 +115,7 @@ export function lvAttr(lvo: LvObject): string {
   }
   if (isThinPool(lv) || isThinVolume(lv)) c[6] = 't';
   else if (isCow(vg, lv) || isOrigin(vg, lv)) c[6] = 's';
+  else if (isVirtualSegLv(lv)) c[6] = 'v';
   else c[6] = '-';
   c[7] = thinZero(vg, lv) === true ? 'z' : '-';
   c[8] = healthChar(lvo);

@@ -101,3 +101,28 @@ test('failures are UlvmErrors with codes and data, and leave the VG as it was', 
   assert.equal(renamed.name, 'all');
   await s.close();
 });
+
+test('zero and error LVs through activation: reads give zeros or fail, and they take no extents', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ulvm-api-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const disks = new MemoryDisks();
+  disks.add('/dev/memz', 64 * MiB);
+  const s = new Session({ dir, devices: ['/dev/memz'], opener: disks });
+  await s.vgcreate({ name: 'vz', pvs: ['/dev/memz'] });
+  const run = async (...argv: string[]) => {
+    const io = new BufferIo();
+    const rc = await runCommand('lvcreate', [...argv, '--devices', '/dev/memz'], { io, env: { ULVM_SYSTEM_DIR: join(dir, 'etc'), ULVM_RUN_DIR: join(dir, 'run') }, uid: 0, cwd: dir, opener: disks, activator: s.activator });
+    assert.equal(rc, 0, io.stderr);
+  };
+  await run('--type', 'zero', '-L', '1g', '-n', 'z', 'vz');
+  await run('--type', 'error', '-L', '8m', '-n', 'e', 'vz');
+  assert.equal((await s.listVgs())[0]!.freeExtents, 15, 'no extents taken');
+  const z = await s.open('vz/z');
+  assert.equal(z.size, 1024 * MiB);
+  assert.ok((await z.read(512 * MiB, 4096)).every((b) => b === 0));
+  await z.close();
+  const e = await s.open('vz/e');
+  await assert.rejects(e.read(0, 4096));
+  await e.close();
+  await s.close();
+});
