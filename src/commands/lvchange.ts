@@ -1,9 +1,9 @@
 // lvchange -a y|n (activation), -p r|rw (permission), --refresh.
 import type { Ctx } from '../ops/context.ts';
-import { findVgOrFail, lvTargets } from '../ops/select.ts';
+import { findVgOrFail, lvTargets, rescanVg } from '../ops/select.ts';
 import { optAll } from '../ops/args.ts';
 import { lvSelectable } from '../ops/lv-remove.ts';
-import { activateLvs, refuseDuplicateActivation, reloadVg } from '../ops/activate.ts';
+import { activateLvs, hasActivationSkip, refuseDuplicateActivation, reloadVg } from '../ops/activate.ts';
 import { cloneVg } from '../model/clone.ts';
 import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import type { VolumeGroup } from '../model/types.ts';
@@ -51,12 +51,19 @@ export async function run(ctx: Ctx): Promise<number> {
         ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
       }
     }
-    if (addTags.length || delTags.length) {
-      const vg = cloneVg(found.vg);
+    // Flags and tags change in one commit (on top of a permission change just written).
+    const skip = ctx.opt('setactivationskip');
+    if (skip !== undefined || addTags.length || delTags.length) {
+      const cur = rescanVg(ctx, found);
+      const vg = cloneVg(cur.vg);
       const l = vg.lvs.find((x) => x.name === s.lv)!;
+      if (skip !== undefined) {
+        l.flags = l.flags.filter((f) => f !== 'ACTIVATION_SKIP');
+        if (skip === 'y') l.flags.push('ACTIVATION_SKIP');
+      }
       for (const t of addTags) if (!l.tags.includes(t)) l.tags.push(t);
       l.tags = l.tags.filter((t) => !delTags.includes(t));
-      ctx.commit(vg, ctx.pvPaths(found), found.vg);
+      ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
       ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
     }
     if (act !== undefined && !confirmSnapshotChange(ctx, found.vg, s.lv)) {
@@ -68,6 +75,8 @@ export async function run(ctx: Ctx): Promise<number> {
       rc = 5;
       continue;
     }
+    // An LV flagged to be skipped is passed by quietly unless -K says otherwise.
+    if (act !== undefined && !act.endsWith('n') && hasActivationSkip(lv) && !ctx.has('ignoreactivationskip')) continue;
     if (act !== undefined && !ctx.activationDisabled) {
       if (act.endsWith('n')) await ctx.activator.deactivate(s.vg, [s.lv]);
       else await activateLvs(ctx, ctx.scan(true).get(s.vg)!, [s.lv]);

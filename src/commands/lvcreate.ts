@@ -74,6 +74,8 @@ export async function run(ctx: Ctx): Promise<number> {
     ...(alloc ? { alloc } : {}),
     activate: ctx.opt('activate') !== 'n',
     zero: ctx.opt('zero') !== 'n',
+    ...(ctx.opt('setactivationskip') !== undefined ? { activationSkip: ctx.opt('setactivationskip') === 'y' } : {}),
+    ignoreActivationSkip: ctx.has('ignoreactivationskip'),
     wipeSignatures: ctx.opt('wipesignatures') !== 'n',
   });
   return 0;

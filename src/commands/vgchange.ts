@@ -23,14 +23,14 @@ export async function run(ctx: Ctx): Promise<number> {
     if (act !== undefined) {
       // Given no names, lvm2 goes through every VG, two of one name too (its vg_read warns then).
       if (!ctx.args.positionals.length && ctx.scan().isDuplicate(name)) ctx.warn('WARNING: activating multiple VGs with the same name is dangerous and may fail.');
-      const refused = !act.endsWith('n') && refuseDuplicateActivation(ctx, f, activatableLvs(f));
+      const refused = !act.endsWith('n') && refuseDuplicateActivation(ctx, f, activatableLvs(f, ctx.has('ignoreactivationskip')));
       if (!ctx.activationDisabled && !refused) {
         if (act.endsWith('n')) await ctx.activator.deactivate(name, f.vg.lvs.map((l) => l.name));
         else if (canActivate(ctx)) {
           // Origins with a merging snapshot: lvm2 starts its merge poll for each one it activates.
           const before = await ctx.loadActivation();
           const merging = snapshotLinks(f.vg).filter((l) => l.merging && !before.some((a) => a.vgId === f.vg.id && a.lvName === l.origin)).length;
-          await activateLvs(ctx, f, activatableLvs(f));
+          await activateLvs(ctx, f, activatableLvs(f, ctx.has('ignoreactivationskip')));
           if (merging) ctx.print(`Background polling started for ${merging} logical volume(s) in volume group "${name}"`);
         }
       }

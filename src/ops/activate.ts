@@ -3,13 +3,18 @@ import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { noActivation } from '../activation/activator.ts';
-import { lvIsVisible } from '../model/types.ts';
+import { lvIsVisible, type LogicalVolume } from '../model/types.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
 import { finishMerges } from './snapshot-merge.ts';
 
 /** Names of the LVs `vgchange -ay` brings up: the visible ones (snapshots come with their origins). */
-export function activatableLvs(found: FoundVg): string[] {
-  return found.vg.lvs.filter((l) => lvIsVisible(found.vg, l)).map((l) => l.name);
+export function activatableLvs(found: FoundVg, ignoreSkip = false): string[] {
+  return found.vg.lvs.filter((l) => lvIsVisible(found.vg, l) && (ignoreSkip || !hasActivationSkip(l))).map((l) => l.name);
+}
+
+/** lvm2's activation skip flag (lvcreate/lvchange -k): activation passes the LV by unless -K. */
+export function hasActivationSkip(lv: LogicalVolume): boolean {
+  return lv.flags.includes('ACTIVATION_SKIP');
 }
 
 export function canActivate(ctx: Ctx): boolean {

@@ -35,6 +35,10 @@ export interface CreateLvOptions extends NewLvSize {
   alloc?: string;
   /** Default true (lvm2's -ay); never when activation is disabled. */
   activate?: boolean;
+  /** lvm2's -k y: activation passes this LV by (unless told to ignore that, -K). */
+  activationSkip?: boolean;
+  /** lvm2's -K: activate it anyway. */
+  ignoreActivationSkip?: boolean;
   /** Zero the LV's first 4 KiB (lvm2's -Z y, the default). */
   zero?: boolean;
   /** Wipe known signatures at the start of the new LV (lvm2's -W y, the default). */
@@ -119,9 +123,10 @@ export async function createLv(ctx: Ctx, o: CreateLvOptions): Promise<{ vg: stri
     segments: res.segments,
   };
   if (o.alloc) lv.allocationPolicy = o.alloc;
+  if (o.activationSkip) lv.flags.push('ACTIVATION_SKIP');
   vg.lvs.push(lv);
   ctx.verbose(1, `Creating logical volume ${name}`);
-  const noActivate = o.activate === false || ctx.activationDisabled;
+  const noActivate = o.activate === false || ctx.activationDisabled || (o.activationSkip === true && !o.ignoreActivationSkip);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   if (!noActivate && canActivate(ctx)) {
     ctx.verbose(1, `Activating logical volume ${vgName}/${name}.`);
