@@ -10,6 +10,8 @@ import { DaemonClient } from '../daemon/client.ts';
 import { systemPaths } from '../metadata/paths.ts';
 import type { Activator } from '../activation/activator.ts';
 import { userFailure } from './user-errors.ts';
+import { UlvmError } from '../errors.ts';
+import { ConfigError } from '../metadata/config.ts';
 import { ULVM_COMMANDS as ULVM_OWN, ulvmCommand, ulvmCommandHelp, ulvmHelpList, ulvmVersionLine, wantsHelp } from './ulvm-commands.ts';
 import { lvmHelpList, versionText } from './help.ts';
 import { isCommandName } from './grammar/registry.ts';
@@ -60,7 +62,7 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
     io.err(f.stderr);
     return f.rc;
   }
-  if (ctx.opt('driverloaded') === 'n') io.err('  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n');
+  if (ctx.opt('driverloaded') === 'n') ctx.warn('WARNING: Activation disabled. No device-mapper interaction will be attempted.');
   try {
     const mod = await load();
     if (!ULVM_COMMANDS.has(name)) {
@@ -75,6 +77,11 @@ export async function runCommand(name: string, argv: string[], env: RunEnv): Pro
     }
   } catch (e) {
     // Every UlvmError (CmdError, LockError, device and backup failures …) carries its own lines and rc.
+    // With a log/prefix of lvm.conf's, the lines take it (a configuration error has its own text).
+    if (e instanceof UlvmError && !(e instanceof ConfigError) && e.lines.length && ctx.prefix !== '  ') {
+      io.err(ctx.failureText(e.lines));
+      return e.rc;
+    }
     const f = userFailure(e);
     if (f) {
       io.err(f.stderr);

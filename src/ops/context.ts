@@ -146,20 +146,31 @@ export class Ctx {
   // ----- messages ------------------------------------------------------------------------------
   /** log_print_unless_silent: only -qq silences it (a single -q just cancels -v and -d). */
   print(msg: string): void {
-    if (this.count('quiet') < 2) this.run.io.out(`  ${msg}\n`);
+    if (this.count('quiet') < 2) this.run.io.out(`${this.prefix}${msg}\n`);
   }
-  /** Report and display output: never silenced by -q. */
+  /** Report and display output: never silenced by -q. Its lines carry lvm2's log prefix too. */
   output(text: string): void {
-    this.run.io.out(text);
+    this.run.io.out(this.prefix === '  ' ? text : text.replace(/^ {2}/gm, this.prefix));
   }
   error(msg: string): void {
-    this.run.io.err(`  ${msg}\n`);
+    this.run.io.err(`${this.prefix}${msg}\n`);
   }
   warn(msg: string): void {
-    this.run.io.err(`  ${msg}\n`);
+    this.run.io.err(`${this.prefix}${msg}\n`);
   }
   verbose(level: number, msg: string): void {
-    if (this.count('quiet') === 0 && this.count('verbose') >= level) this.run.io.err(`  ${msg}\n`);
+    if (this.count('quiet') === 0 && this.count('verbose') >= level) this.run.io.err(`${this.prefix}${msg}\n`);
+  }
+
+  /** lvm.conf's log/prefix: what lvm2 puts before each message line (two spaces by default). */
+  get prefix(): string {
+    return (this.logPrefix ??= this.config.str('log/prefix', '  '));
+  }
+  private logPrefix?: string;
+
+  /** A failure's lines as the CLI prints them: with the log prefix, lvm2's usage hint without. */
+  failureText(lines: string[]): string {
+    return lines.map((l) => `${l.startsWith('Run `') ? '  ' : this.prefix}${l}\n`).join('');
   }
 
   /** lvm2's yes_no_prompt: stderr, no prefix, no newline; EOF answers no. */
