@@ -1,0 +1,118 @@
+// 4 KiB metadata blocks over a BlockDevice, with a bounded LRU cache. Dirty blocks carry their
+// validator so that the location and checksum are stamped when they reach the device. A dirty block
+// may be written back before the commit when the cache is full: the transaction manager only ever
+// dirties blocks that the committed superblock cannot reach, so early write-back is crash-safe and
+// memory stays bounded by the cache size, never by the pool's size.
+import type { BlockDevice } from '../devices/device.ts';
+import { BLOCK_SIZE } from './checksum.ts';
+import { type BlockValidator, checkBlock, prepareForWrite } from './validator.ts';
+
+interface Entry {
+  data: Uint8Array;
+  /** Set while the cached bytes differ from the device's. */
+  dirty?: BlockValidator;
+}
+
+export const DEFAULT_CACHE_BLOCKS = 1024;
+
+export class BlockManager {
+  /** Insertion order of a Map is its LRU order: a hit re-inserts the entry at the end. */
+  private cache = new Map<number, Entry>();
+  readonly nrBlocks: number;
+  /** Blocks read from or written to the device, for tests that bound the I/O. */
+  reads = 0;
+  writes = 0;
+
+  constructor(
+    readonly dev: BlockDevice,
+    readonly cacheBlocks = DEFAULT_CACHE_BLOCKS,
+  ) {
+    this.nrBlocks = Math.floor(dev.size / BLOCK_SIZE);
+  }
+
+  private checkRange(b: number): void {
+    if (!Number.isInteger(b) || b < 0 || b >= this.nrBlocks) throw new RangeError(`metadata block ${b} is outside the device (${this.nrBlocks} blocks)`);
+  }
+
+  private touch(b: number, e: Entry): void {
+    this.cache.delete(b);
+    this.cache.set(b, e);
+    while (this.cache.size > this.cacheBlocks) {
+      const [old, oe] = this.cache.entries().next().value as [number, Entry];
+      this.cache.delete(old);
+      if (oe.dirty) this.writeOut(old, oe);
+    }
+  }
+
+  private writeOut(b: number, e: Entry): void {
+    if (!e.dirty) return;
+    prepareForWrite(e.dirty, b, e.data);
+    this.dev.write(b * BLOCK_SIZE, e.data);
+    this.writes++;
+    e.dirty = undefined;
+  }
+
+  /** The block's bytes, validated as type `v`; a copy, so callers may modify it freely. */
+  read(b: number, v: BlockValidator): Uint8Array {
+    this.checkRange(b);
+    let e = this.cache.get(b);
+    if (!e) {
+      const data = this.dev.read(b * BLOCK_SIZE, BLOCK_SIZE);
+      this.reads++;
+      checkBlock(v, b, data);
+      e = { data };
+    } else if (e.dirty) {
+      // Stamp now so a later validation by another type sees the same bytes the device would.
+      prepareForWrite(e.dirty, b, e.data);
+      if (e.dirty !== v) checkBlock(v, b, e.data);
+    } else {
+      checkBlock(v, b, e.data);
+    }
+    this.touch(b, e);
+    return e.data.slice();
+  }
+
+  /** Raw bytes without validation: only for deciding whether a device holds metadata at all. */
+  readRaw(b: number): Uint8Array {
+    this.checkRange(b);
+    const e = this.cache.get(b);
+    if (e) {
+      if (e.dirty) prepareForWrite(e.dirty, b, e.data);
+      return e.data.slice();
+    }
+    this.reads++;
+    return this.dev.read(b * BLOCK_SIZE, BLOCK_SIZE);
+  }
+
+  /** Replaces the block's contents; written back (stamped as type `v`) on eviction or flush. */
+  write(b: number, data: Uint8Array, v: BlockValidator): void {
+    this.checkRange(b);
+    if (data.length !== BLOCK_SIZE) throw new RangeError(`metadata block write of ${data.length} bytes`);
+    this.touch(b, { data: data.slice(), dirty: v });
+  }
+
+  /** Writes one block straight to the device, bypassing the cache: the superblock at commit. */
+  writeDirect(b: number, data: Uint8Array, v: BlockValidator): void {
+    this.checkRange(b);
+    const copy = data.slice();
+    prepareForWrite(v, b, copy);
+    this.dev.write(b * BLOCK_SIZE, copy);
+    this.writes++;
+    this.touch(b, { data: copy });
+  }
+
+  /** Writes every dirty block, then flushes the device. */
+  flush(): void {
+    for (const [b, e] of this.cache) this.writeOut(b, e);
+    this.dev.flush();
+  }
+
+  /** Forgets cached contents (after an abort, dirty blocks are dropped unwritten). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  get cachedBlocks(): number {
+    return this.cache.size;
+  }
+}
