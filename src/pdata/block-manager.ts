@@ -11,6 +11,8 @@ interface Entry {
   data: Uint8Array;
   /** Set while the cached bytes differ from the device's. */
   dirty?: BlockValidator;
+  /** The type the bytes were last validated as: re-reads as that type skip the checksum. */
+  validated?: BlockValidator;
 }
 
 export const DEFAULT_CACHE_BLOCKS = 1024;
@@ -54,22 +56,30 @@ export class BlockManager {
 
   /** The block's bytes, validated as type `v`; a copy, so callers may modify it freely. */
   read(b: number, v: BlockValidator): Uint8Array {
+    return this.readShared(b, v).slice();
+  }
+
+  /** Like read, without the copy: the caller must not modify the bytes. */
+  readShared(b: number, v: BlockValidator): Uint8Array {
     this.checkRange(b);
     let e = this.cache.get(b);
     if (!e) {
       const data = this.dev.read(b * BLOCK_SIZE, BLOCK_SIZE);
       this.reads++;
       checkBlock(v, b, data);
-      e = { data };
+      e = { data, validated: v };
     } else if (e.dirty) {
-      // Stamp now so a later validation by another type sees the same bytes the device would.
-      prepareForWrite(e.dirty, b, e.data);
-      if (e.dirty !== v) checkBlock(v, b, e.data);
-    } else {
+      // Stamp now so a validation as another type sees the same bytes the device would.
+      if (e.dirty !== v) {
+        prepareForWrite(e.dirty, b, e.data);
+        checkBlock(v, b, e.data);
+      }
+    } else if (e.validated !== v) {
       checkBlock(v, b, e.data);
+      e.validated = v;
     }
     this.touch(b, e);
-    return e.data.slice();
+    return e.data;
   }
 
   /** Raw bytes without validation: only for deciding whether a device holds metadata at all. */
@@ -88,7 +98,7 @@ export class BlockManager {
   write(b: number, data: Uint8Array, v: BlockValidator): void {
     this.checkRange(b);
     if (data.length !== BLOCK_SIZE) throw new RangeError(`metadata block write of ${data.length} bytes`);
-    this.touch(b, { data: data.slice(), dirty: v });
+    this.touch(b, { data: data.slice(), dirty: v, validated: v });
   }
 
   /** Writes one block straight to the device, bypassing the cache: the superblock at commit. */
@@ -98,7 +108,7 @@ export class BlockManager {
     prepareForWrite(v, b, copy);
     this.dev.write(b * BLOCK_SIZE, copy);
     this.writes++;
-    this.touch(b, { data: copy });
+    this.touch(b, { data: copy, validated: v });
   }
 
   /** Writes every dirty block, then flushes the device. */

@@ -59,7 +59,7 @@ export class TransactionManager {
   }
 
   readNode(b: number): BtreeNode {
-    return decodeNode(this.bm.read(b, btreeNodeValidator), b);
+    return decodeNode(this.bm.readShared(b, btreeNodeValidator), b);
   }
 
   writeNode(b: number, n: BtreeNode): void {
