@@ -1,6 +1,6 @@
 // The structural invariants that thin_check enforces on btrees (§3.3 of the format reference),
-// for tests and for validating metadata we are about to trust.
-import { calcMaxEntries, isLeaf, INTERNAL_NODE, LEAF_NODE } from './btree-node.ts';
+// for tests and for validating metadata before trusting it.
+import { type BtreeNode, calcMaxEntries, isLeaf, INTERNAL_NODE, LEAF_NODE } from './btree-node.ts';
 import { decodeU64 } from './thin-values.ts';
 import type { TransactionManager } from './transaction-manager.ts';
 
@@ -12,32 +12,34 @@ export interface CheckedTree {
   nodes: number[];
 }
 
-/**
- * Walks the tree from `root`, checking checksums (via the reads), flags, max_entries, fill of
- * non-root nodes, key order within and across nodes, and the leaf value size.
- */
+/** The checks of one node that do not depend on its neighbours. */
+export function checkNode(n: BtreeNode, b: number, isRoot: boolean, valueSize: number, parentKey: number | undefined): void {
+  const fail = (m: string) => {
+    throw new BtreeCheckError(`node ${b}: ${m}`);
+  };
+  if (n.flags !== INTERNAL_NODE && n.flags !== LEAF_NODE) fail(`flags ${n.flags}`);
+  if (n.maxEntries % 3 !== 0) fail(`max_entries ${n.maxEntries} not divisible by 3`);
+  const vs = isLeaf(n) ? valueSize : 8;
+  if (n.valueSize !== vs) fail(`value_size ${n.valueSize}, expected ${vs}`);
+  if (n.maxEntries !== calcMaxEntries(vs)) fail(`max_entries ${n.maxEntries}`);
+  if (!isRoot && n.keys.length < n.maxEntries / 3) fail(`only ${n.keys.length} entries of ${n.maxEntries}`);
+  if (!isLeaf(n) && n.keys.length === 0) fail('empty internal node');
+  for (let i = 1; i < n.keys.length; i++) if (n.keys[i] <= n.keys[i - 1]) fail('keys out of order');
+  if (parentKey !== undefined && n.keys.length > 0 && parentKey > n.keys[0]) fail(`parent key ${parentKey} above first key ${n.keys[0]}`);
+}
+
+/** Walks the whole tree from `root`, checking every node and the key order across leaves. */
 export function checkBtree(tm: TransactionManager, root: number, valueSize: number, onValue?: (key: number, v: Uint8Array) => void): CheckedTree {
   const nodes: number[] = [];
   let entries = 0;
   let lastKey = -1;
-  const visit = (b: number, isRoot: boolean, lowerKey: number | undefined): void => {
+  const visit = (b: number, isRoot: boolean, parentKey: number | undefined): void => {
     const n = tm.readNode(b);
     nodes.push(b);
-    const fail = (m: string) => {
-      throw new BtreeCheckError(`node ${b}: ${m}`);
-    };
-    if (n.flags !== INTERNAL_NODE && n.flags !== LEAF_NODE) fail(`flags ${n.flags}`);
-    if (n.maxEntries % 3 !== 0) fail(`max_entries ${n.maxEntries} not divisible by 3`);
-    const vs = isLeaf(n) ? valueSize : 8;
-    if (n.valueSize !== vs) fail(`value_size ${n.valueSize}, expected ${vs}`);
-    if (n.maxEntries !== calcMaxEntries(vs)) fail(`max_entries ${n.maxEntries}`);
-    if (!isRoot && n.keys.length < n.maxEntries / 3) fail(`only ${n.keys.length} entries of ${n.maxEntries}`);
-    if (!isLeaf(n) && n.keys.length === 0) fail('empty internal node');
-    for (let i = 1; i < n.keys.length; i++) if (n.keys[i] <= n.keys[i - 1]) fail('keys out of order');
-    if (lowerKey !== undefined && n.keys.length > 0 && lowerKey > n.keys[0]) fail(`parent key ${lowerKey} above first key ${n.keys[0]}`);
+    checkNode(n, b, isRoot, valueSize, parentKey);
     for (let i = 0; i < n.keys.length; i++) {
       if (isLeaf(n)) {
-        if (n.keys[i] <= lastKey) fail('leaf key ranges overlap');
+        if (n.keys[i] <= lastKey) throw new BtreeCheckError(`node ${b}: leaf key ranges overlap`);
         lastKey = n.keys[i];
         entries++;
         onValue?.(n.keys[i], n.values[i]);
