@@ -183,9 +183,12 @@ test('random operations on several devices match a model across commits and reop
   const dev = metaDev(8);
   let md = ThinMetadata.format(dev, { dataBlockSize: 128, nrDataBlocks: 50000, cacheBlocks: 64 });
   let seed = 12345;
+  // mulberry32: every bit is usable, unlike a plain LCG's low bits.
   const random = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
   };
   const model = new Map<number, Map<number, number>>();
   const deadline = Date.now() + 5000;
