@@ -289,6 +289,11 @@ export class Btree {
   private rebalance2(parent: BtreeNode, li: number): void {
     const [lb, l] = this.shadowChild(parent, li);
     const [rb, r] = this.shadowChild(parent, li + 1);
+    this.rebalancePair(parent, li, lb, l, rb, r);
+  }
+
+  /** __rebalance2: merge two siblings if both are small, else share their entries evenly. */
+  private rebalancePair(parent: BtreeNode, li: number, lb: number, l: BtreeNode, rb: number, r: BtreeNode): void {
     const t = l.keys.length + r.keys.length;
     if (t < 2 * (Math.floor(l.maxEntries / 3) + 1)) {
       this.redistribute([l, r], [t, 0]);
@@ -312,13 +317,15 @@ export class Btree {
     const t = l.keys.length + c.keys.length + r.keys.length;
     const third = Math.floor(l.maxEntries / 3);
     if (t < 4 * third + 1) {
-      this.redistribute([l, c, r], [Math.floor(t / 2), 0, t - Math.floor(t / 2)]);
+      // delete_center_node: the centre fills the left node as far as it can, the rest goes to
+      // the front of the right one; then the remaining pair is rebalanced.
+      const toLeft = Math.min(l.maxEntries - l.keys.length, c.keys.length);
+      this.redistribute([l, c, r], [l.keys.length + toLeft, 0, t - l.keys.length - toLeft]);
       parent.keys.splice(li + 1, 1);
       parent.values.splice(li + 1, 1);
       parent.keys[li + 1] = r.keys[0];
-      this.tm.writeNode(lb, l);
-      this.tm.writeNode(rb, r);
       this.tm.dec(cb);
+      this.rebalancePair(parent, li, lb, l, rb, r);
       return;
     }
     const nr = Math.floor(t / 3);
