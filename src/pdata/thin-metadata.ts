@@ -119,12 +119,27 @@ export class ThinMetadata {
     }
     if (sb.incompatFlags !== 0) throw new ThinMetadataError('EINVAL', `could not access metadata due to unsupported optional features (${sb.incompatFlags.toString(16)}).`);
     if (sb.compatRoFlags !== 0 && !opts.readOnly) throw new ThinMetadataError('EINVAL', `could not access metadata RDWR due to unsupported optional features (${sb.compatRoFlags.toString(16)}).`);
-    md.sb = sb;
-    md.metadataSm = MetadataSpaceMap.open(md.tm, sb.metadataSmRoot);
-    md.dataSm = DataSpaceMap.open(md.tm, sb.dataSmRoot);
-    md.mappingRoot = sb.dataMappingRoot;
-    md.detailsRoot = sb.deviceDetailsRoot;
+    md.load(sb);
     return md;
+  }
+
+  private load(sb: ThinSuperblock): void {
+    this.sb = sb;
+    this.metadataSm = MetadataSpaceMap.open(this.tm, sb.metadataSmRoot);
+    this.dataSm = DataSpaceMap.open(this.tm, sb.dataSmRoot);
+    this.mappingRoot = sb.dataMappingRoot;
+    this.detailsRoot = sb.deviceDetailsRoot;
+    this.changed.clear();
+  }
+
+  /**
+   * Drops the current transaction and goes back to the committed superblock, as the kernel does
+   * after a failed metadata operation. Blocks already written back early are unreachable from it.
+   */
+  abort(): void {
+    this.bm.invalidate();
+    this.tm.endTransaction();
+    this.load(decodeSuperblock(this.bm.read(THIN_SUPERBLOCK_LOCATION, superblockValidator)));
   }
 
   get superblock(): Readonly<ThinSuperblock> {

@@ -235,3 +235,26 @@ test('random operations on several devices match a model across commits and reop
   }
   clean(dev);
 });
+
+test('running out of data blocks is ENOSPC; abort returns to the committed state', () => {
+  const dev = metaDev();
+  const md = ThinMetadata.format(dev, { dataBlockSize: 128, nrDataBlocks: 10 });
+  md.createThin(0);
+  for (let v = 0; v < 10; v++) md.insertMapping(0, v, md.allocDataBlock());
+  md.commit();
+  md.removeMapping(0, 3);
+  assert.throws(() => md.allocDataBlock(), (e: unknown) => e instanceof ThinMetadataError && e.errno === 'ENOSPC', 'a block freed in this transaction is not reused before the commit');
+  md.commit();
+  assert.equal(md.allocDataBlock(), 3);
+  md.insertMapping(0, 3, 3);
+  md.createThin(1);
+  md.createSnap(2, 0);
+  md.abort();
+  assert.deepEqual(md.devices(), [0]);
+  assert.equal(md.deviceDetails(0)?.mappedBlocks, 9);
+  assert.equal(md.lookup(0, 3), undefined);
+  assert.equal(md.usage().data.free, 1);
+  md.createThin(1);
+  md.commit();
+  clean(dev);
+});
