@@ -4,14 +4,15 @@
 // kernel does, so a mapping insert touches only the device's tree.
 import type { BlockDevice } from '../devices/device.ts';
 import { BlockManager } from './block-manager.ts';
-import { Btree, type ValueType, plainValueType } from './btree.ts';
+import { Btree, plainValueType } from './btree.ts';
+import { MappingTree } from './mapping-tree.ts';
 import { BLOCK_SIZE } from './checksum.ts';
 import { DataSpaceMap } from './space-map-data.ts';
 import { METADATA_MAX_BLOCKS, MetadataSpaceMap } from './space-map-metadata.ts';
 import { NoSpaceError } from './space-map.ts';
 import { type ThinSuperblock, THIN_METADATA_NEEDS_CHECK_FLAG, THIN_SUPERBLOCK_MAGIC, THIN_VERSION, decodeSuperblock, encodeSuperblock } from './superblock.ts';
 import { ThinMetadataError } from './thin-metadata-errors.ts';
-import { type BlockTime, DEVICE_DETAILS_SIZE, type DeviceDetails, MAX_DEV_ID, decodeBlockTime, decodeDeviceDetails, decodeU64, encodeBlockTime, encodeDeviceDetails, encodeU64 } from './thin-values.ts';
+import { type BlockTime, DEVICE_DETAILS_SIZE, type DeviceDetails, MAX_DEV_ID, decodeDeviceDetails, encodeDeviceDetails } from './thin-values.ts';
 import { TransactionManager } from './transaction-manager.ts';
 import { BlockValidationError, checkBlock, superblockValidator } from './validator.ts';
 
@@ -46,9 +47,7 @@ export class ThinMetadata {
   private readonly tm: TransactionManager;
   private metadataSm!: MetadataSpaceMap;
   private dataSm!: DataSpaceMap;
-  private readonly top: Btree;
-  private readonly topDelete: Btree;
-  private readonly bottom: Btree;
+  private readonly mapping: MappingTree;
   private readonly detailsTree: Btree;
   private sb!: ThinSuperblock;
   private mappingRoot = 0;
@@ -58,19 +57,7 @@ export class ThinMetadata {
 
   private constructor(readonly bm: BlockManager) {
     this.tm = new TransactionManager(bm);
-    const dataVt: ValueType = {
-      size: 8,
-      inc: (v) => this.dataSm.inc(decodeBlockTime(v).block),
-      dec: (v) => this.dataSm.dec(decodeBlockTime(v).block),
-      equal: (a, b) => decodeBlockTime(a).block === decodeBlockTime(b).block,
-    };
-    const sameRoot = (a: Uint8Array, b: Uint8Array) => decodeU64(a) === decodeU64(b);
-    this.bottom = new Btree(this.tm, dataVt);
-    // During a two-level update the subtree root in the top-level leaf is replaced by its shadow,
-    // which already released the old root: overwriting must not release it again.
-    this.top = new Btree(this.tm, { size: 8, inc: (v) => this.tm.inc(decodeU64(v)), dec: () => {}, equal: sameRoot });
-    // Removing a top-level entry on its own releases the device's whole tree.
-    this.topDelete = new Btree(this.tm, { size: 8, inc: (v) => this.tm.inc(decodeU64(v)), dec: (v) => this.bottom.del(decodeU64(v)), equal: sameRoot });
+    this.mapping = new MappingTree(this.tm, { inc: (b) => this.dataSm.inc(b), dec: (b) => this.dataSm.dec(b) });
     this.detailsTree = new Btree(this.tm, plainValueType(DEVICE_DETAILS_SIZE));
   }
 
@@ -86,7 +73,7 @@ export class ThinMetadata {
     if (md.metadataSm.alloc() !== THIN_SUPERBLOCK_LOCATION) throw new Error('superblock not at block 0');
     md.metadataSm.initRefTree();
     md.dataSm = DataSpaceMap.create(md.tm);
-    md.mappingRoot = md.top.empty();
+    md.mappingRoot = md.mapping.empty();
     md.detailsRoot = md.detailsTree.empty();
     md.sb = {
       flags: 0, blocknr: THIN_SUPERBLOCK_LOCATION, uuid: new Uint8Array(16), magic: THIN_SUPERBLOCK_MAGIC, version: THIN_VERSION,
@@ -214,8 +201,7 @@ export class ThinMetadata {
   }
 
   private deviceRoot(id: number): number | undefined {
-    const v = this.top.lookup(this.mappingRoot, id);
-    return v && decodeU64(v);
+    return this.mapping.deviceRoot(this.mappingRoot, id);
   }
 
   private checkId(id: number): void {
@@ -225,8 +211,7 @@ export class ThinMetadata {
   createThin(id: number): void {
     this.checkId(id);
     if (this.deviceDetails(id)) throw new ThinMetadataError('EEXIST', `thin device ${id} already exists`);
-    const root = this.bottom.empty();
-    this.mappingRoot = this.top.insert(this.mappingRoot, id, encodeU64(root)).root;
+    this.mappingRoot = this.mapping.addDevice(this.mappingRoot, id, this.mapping.bottom.empty());
     this.changed.set(id, { mappedBlocks: 0, transactionId: this.sb.transId, creationTime: this.sb.time, snapshottedTime: this.sb.time });
   }
 
@@ -237,7 +222,7 @@ export class ThinMetadata {
     const o = this.requireDetails(origin);
     const root = this.deviceRoot(origin)!;
     this.tm.inc(root);
-    this.mappingRoot = this.top.insert(this.mappingRoot, id, encodeU64(root)).root;
+    this.mappingRoot = this.mapping.addDevice(this.mappingRoot, id, root);
     this.sb.time++;
     this.changed.set(origin, { ...o, snapshottedTime: this.sb.time });
     this.changed.set(id, { mappedBlocks: o.mappedBlocks, transactionId: this.sb.transId, creationTime: this.sb.time, snapshottedTime: this.sb.time });
@@ -247,21 +232,7 @@ export class ThinMetadata {
     this.requireDetails(id);
     this.changed.delete(id);
     this.detailsRoot = this.detailsTree.remove(this.detailsRoot, id).root;
-    this.mappingRoot = this.topDelete.remove(this.mappingRoot, id).root;
-  }
-
-  /**
-   * Runs `f` on a device's mapping tree. The top-level path is shadowed first, as the kernel's
-   * two-level insert does: if a top-level leaf is shared (a metadata snapshot holds it), shadowing
-   * it takes a reference on the subtree root, so the subtree is then copied rather than changed.
-   */
-  private updateDevice<T>(id: number, f: (root: number) => { root: number; result: T }): T {
-    const before = this.deviceRoot(id);
-    if (before === undefined) throw new ThinMetadataError('ENODATA', `thin device ${id} does not exist`);
-    this.mappingRoot = this.top.insert(this.mappingRoot, id, encodeU64(before)).root;
-    const r = f(before);
-    this.mappingRoot = this.top.insert(this.mappingRoot, id, encodeU64(r.root)).root;
-    return r.result;
+    this.mappingRoot = this.mapping.removeDevice(this.mappingRoot, id).root;
   }
 
   private adjustMapped(id: number, by: number): void {
@@ -282,49 +253,40 @@ export class ThinMetadata {
 
   lookup(id: number, vblock: number): MappingLookup | undefined {
     const d = this.requireDetails(id);
-    const v = this.bottom.lookup(this.deviceRoot(id)!, vblock);
-    if (!v) return undefined;
-    const bt = decodeBlockTime(v);
-    return { ...bt, shared: d.snapshottedTime > bt.time };
+    const bt = this.mapping.lookup(this.mappingRoot, id, vblock);
+    return bt && { ...bt, shared: d.snapshottedTime > bt.time };
   }
 
   /** Maps vblock to a data block at the current time; an overwritten block loses its reference. */
   insertMapping(id: number, vblock: number, dataBlock: number): void {
     this.requireDetails(id);
     if (dataBlock >= this.dataSm.nrBlocks) throw new RangeError(`data block ${dataBlock} beyond the data device (${this.dataSm.nrBlocks} blocks)`);
-    const value = encodeBlockTime({ block: dataBlock, time: this.sb.time });
-    const inserted = this.updateDevice(id, (root) => {
-      const r = this.bottom.insert(root, vblock, value);
-      return { root: r.root, result: r.inserted };
-    });
-    if (inserted) this.adjustMapped(id, 1);
+    const r = this.mapping.insert(this.mappingRoot, id, vblock, { block: dataBlock, time: this.sb.time });
+    this.mappingRoot = r.root;
+    if (r.result) this.adjustMapped(id, 1);
   }
 
   removeMapping(id: number, vblock: number): boolean {
     this.requireDetails(id);
-    const found = this.updateDevice(id, (root) => {
-      const r = this.bottom.remove(root, vblock);
-      return { root: r.root, result: r.found };
-    });
-    if (found) this.adjustMapped(id, -1);
-    return found;
+    const r = this.mapping.remove(this.mappingRoot, id, vblock);
+    this.mappingRoot = r.root;
+    if (r.result) this.adjustMapped(id, -1);
+    return r.result;
   }
 
   /** Unmaps [begin, end) (discards); returns how many mappings went. */
   removeRange(id: number, begin: number, end: number): number {
     this.requireDetails(id);
-    const removed = this.updateDevice(id, (root) => {
-      const r = this.bottom.removeRange(root, begin, end);
-      return { root: r.root, result: r.removed };
-    });
-    this.adjustMapped(id, -removed);
-    return removed;
+    const r = this.mapping.removeRange(this.mappingRoot, id, begin, end);
+    this.mappingRoot = r.root;
+    this.adjustMapped(id, -r.result);
+    return r.result;
   }
 
   /** Mappings of a device in ascending virtual block order; `visit` returning false stops. */
   mappings(id: number, visit: (vblock: number, m: BlockTime) => boolean | void): void {
     this.requireDetails(id);
-    this.bottom.walk(this.deviceRoot(id)!, (k, v) => visit(k, decodeBlockTime(v)));
+    this.mapping.walk(this.mappingRoot, id, visit);
   }
 
   /** The highest mapped virtual block, for the thin status line. */
@@ -366,7 +328,7 @@ export class ThinMetadata {
     if (!held) throw new ThinMetadataError('EINVAL', 'No pool metadata snapshot found: nothing to release.');
     const copy = decodeSuperblock(this.bm.read(held, superblockValidator));
     this.sb.heldRoot = 0;
-    this.topDelete.del(copy.dataMappingRoot);
+    this.mapping.del(copy.dataMappingRoot);
     this.detailsTree.del(copy.deviceDetailsRoot);
     this.tm.dec(held);
   }
