@@ -17,10 +17,19 @@ interface Entry {
 
 export const DEFAULT_CACHE_BLOCKS = 1024;
 
+/** A write through a read-only block manager (the kernel's dm_bm_set_read_only gives EPERM). */
+export class ReadOnlyBlockManagerError extends Error {
+  constructor(readonly block: number) {
+    super(`write of metadata block ${block} while the metadata is read-only`);
+  }
+}
+
 export class BlockManager {
   /** Insertion order of a Map is its LRU order: a hit re-inserts the entry at the end. */
   private cache = new Map<number, Entry>();
   readonly nrBlocks: number;
+  /** Set for read-only metadata: every write is refused before anything changes. */
+  readOnly = false;
   /** Blocks read from or written to the device, for tests that bound the I/O. */
   reads = 0;
   writes = 0;
@@ -96,6 +105,7 @@ export class BlockManager {
 
   /** Replaces the block's contents; written back (stamped as type `v`) on eviction or flush. */
   write(b: number, data: Uint8Array, v: BlockValidator): void {
+    if (this.readOnly) throw new ReadOnlyBlockManagerError(b);
     this.checkRange(b);
     if (data.length !== BLOCK_SIZE) throw new RangeError(`metadata block write of ${data.length} bytes`);
     this.touch(b, { data: data.slice(), dirty: v, validated: v });
@@ -103,6 +113,7 @@ export class BlockManager {
 
   /** Writes one block straight to the device, bypassing the cache: the superblock at commit. */
   writeDirect(b: number, data: Uint8Array, v: BlockValidator): void {
+    if (this.readOnly) throw new ReadOnlyBlockManagerError(b);
     this.checkRange(b);
     const copy = data.slice();
     prepareForWrite(v, b, copy);

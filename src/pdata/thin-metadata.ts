@@ -107,7 +107,18 @@ export class ThinMetadata {
     if (sb.incompatFlags !== 0) throw new ThinMetadataError('EINVAL', `could not access metadata due to unsupported optional features (${sb.incompatFlags.toString(16)}).`);
     if (sb.compatRoFlags !== 0 && !opts.readOnly) throw new ThinMetadataError('EINVAL', `could not access metadata RDWR due to unsupported optional features (${sb.compatRoFlags.toString(16)}).`);
     md.load(sb);
+    md.bm.readOnly = opts.readOnly ?? false;
     return md;
+  }
+
+  /**
+   * __open_or_format_metadata: a device whose first 4 KiB are zero gets new metadata, unless it
+   * is to be opened read-only (then, as for the kernel, that is an error).
+   */
+  static openOrFormat(dev: BlockDevice, opts: FormatOptions & OpenOptions): ThinMetadata {
+    if (!superblockAllZeroes(dev)) return ThinMetadata.open(dev, opts);
+    if (opts.readOnly) throw new ThinMetadataError('EPERM', 'metadata device is blank and read-only');
+    return ThinMetadata.format(dev, opts);
   }
 
   private load(sb: ThinSuperblock): void {
@@ -117,6 +128,10 @@ export class ThinMetadata {
     this.mappingRoot = sb.dataMappingRoot;
     this.detailsRoot = sb.deviceDetailsRoot;
     this.changed.clear();
+  }
+
+  get readOnly(): boolean {
+    return this.bm.readOnly;
   }
 
   /**

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { MemoryDevice } from '../../src/devices/memory.ts';
 import { BLOCK_SIZE } from '../../src/pdata/checksum.ts';
 import { ThinMetadata, superblockAllZeroes } from '../../src/pdata/thin-metadata.ts';
+import { ReadOnlyBlockManagerError } from '../../src/pdata/block-manager.ts';
 import { ThinMetadataError } from '../../src/pdata/thin-metadata-errors.ts';
 import { checkThinMetadata } from '../../src/pdata/thin-check.ts';
 import { decodeSuperblock, encodeSuperblock } from '../../src/pdata/superblock.ts';
@@ -257,4 +258,20 @@ test('running out of data blocks is ENOSPC; abort returns to the committed state
   md.createThin(1);
   md.commit();
   clean(dev);
+});
+
+test('open or format: a zeroed device is formatted, an existing pool opened; read-only never formats nor writes', () => {
+  const dev = metaDev();
+  assert.throws(() => ThinMetadata.openOrFormat(dev, { dataBlockSize: 128, nrDataBlocks: 64, readOnly: true }), (e: unknown) => e instanceof ThinMetadataError && e.errno === 'EPERM');
+  assert.ok(superblockAllZeroes(dev));
+  const md = ThinMetadata.openOrFormat(dev, { dataBlockSize: 128, nrDataBlocks: 64 });
+  md.createThin(4);
+  md.commit();
+  const ro = ThinMetadata.openOrFormat(dev, { dataBlockSize: 128, nrDataBlocks: 64, readOnly: true });
+  assert.deepEqual(ro.devices(), [4]);
+  const writes = dev.writes;
+  assert.throws(() => ro.createThin(5), ReadOnlyBlockManagerError);
+  assert.throws(() => ro.commit(), ReadOnlyBlockManagerError);
+  assert.equal(dev.writes, writes);
+  assert.deepEqual(ThinMetadata.open(dev).devices(), [4]);
 });
