@@ -8,11 +8,15 @@ import { BLOCK_SIZE } from './checksum.ts';
 import { type BlockValidator, checkBlock, prepareForWrite } from './validator.ts';
 
 interface Entry {
-  data: Uint8Array;
+  /** Undefined while only `pending` can produce the bytes (a node written but not yet encoded). */
+  data?: Uint8Array;
+  pending?: () => Uint8Array;
   /** Set while the cached bytes differ from the device's. */
   dirty?: BlockValidator;
   /** The type the bytes were last validated as: re-reads as that type skip the checksum. */
   validated?: BlockValidator;
+  /** A decoded form of exactly these bytes, and the decoder that made it. */
+  decoded?: { by: unknown; value: unknown };
 }
 
 export const DEFAULT_CACHE_BLOCKS = 1024;
@@ -55,10 +59,19 @@ export class BlockManager {
     }
   }
 
+  private bytes(e: Entry): Uint8Array {
+    if (!e.data) {
+      e.data = e.pending!();
+      e.pending = undefined;
+    }
+    return e.data;
+  }
+
   private writeOut(b: number, e: Entry): void {
     if (!e.dirty) return;
-    prepareForWrite(e.dirty, b, e.data);
-    this.dev.write(b * BLOCK_SIZE, e.data);
+    const data = this.bytes(e);
+    prepareForWrite(e.dirty, b, data);
+    this.dev.write(b * BLOCK_SIZE, data);
     this.writes++;
     e.dirty = undefined;
   }
@@ -80,15 +93,43 @@ export class BlockManager {
     } else if (e.dirty) {
       // Stamp now so a validation as another type sees the same bytes the device would.
       if (e.dirty !== v) {
-        prepareForWrite(e.dirty, b, e.data);
-        checkBlock(v, b, e.data);
+        prepareForWrite(e.dirty, b, this.bytes(e));
+        checkBlock(v, b, this.bytes(e));
       }
     } else if (e.validated !== v) {
-      checkBlock(v, b, e.data);
+      checkBlock(v, b, this.bytes(e));
       e.validated = v;
     }
     this.touch(b, e);
-    return e.data;
+    return this.bytes(e);
+  }
+
+  /**
+   * The block decoded by `decode`, reusing the previous decoding of the same bytes: decoding a
+   * node costs more than everything else on a btree path.
+   */
+  readDecoded<T>(b: number, v: BlockValidator, decode: (data: Uint8Array, b: number) => T): T {
+    const hit = this.cache.get(b);
+    if (hit?.decoded?.by === decode && hit.validated === v) {
+      this.touch(b, hit);
+      return hit.decoded.value as T;
+    }
+    const data = this.readShared(b, v);
+    const e = this.cache.get(b)!;
+    if (e.decoded?.by === decode) return e.decoded.value as T;
+    const value = decode(data, b);
+    e.decoded = { by: decode, value };
+    return value;
+  }
+
+  /**
+   * Writes a block given in decoded form; `encode` runs only when the bytes are needed (write-back,
+   * or a raw read), so a node changed many times in a transaction is encoded once.
+   */
+  writeDecoded<T>(b: number, encode: () => Uint8Array, v: BlockValidator, decode: (data: Uint8Array, b: number) => T, value: T): void {
+    if (this.readOnly) throw new ReadOnlyBlockManagerError(b);
+    this.checkRange(b);
+    this.touch(b, { pending: encode, dirty: v, validated: v, decoded: { by: decode, value } });
   }
 
   /** Raw bytes without validation: only for deciding whether a device holds metadata at all. */
@@ -96,8 +137,8 @@ export class BlockManager {
     this.checkRange(b);
     const e = this.cache.get(b);
     if (e) {
-      if (e.dirty) prepareForWrite(e.dirty, b, e.data);
-      return e.data.slice();
+      if (e.dirty) prepareForWrite(e.dirty, b, this.bytes(e));
+      return this.bytes(e).slice();
     }
     this.reads++;
     return this.dev.read(b * BLOCK_SIZE, BLOCK_SIZE);

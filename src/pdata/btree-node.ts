@@ -48,9 +48,10 @@ export function decodeNode(b: Uint8Array, location: number): BtreeNode {
   const values: Uint8Array[] = [];
   const vbase = NODE_HEADER_SIZE + 8 * maxEntries;
   for (let i = 0; i < nr; i++) {
-    const k = v.getBigUint64(NODE_HEADER_SIZE + 8 * i, true);
-    if (k > BigInt(Number.MAX_SAFE_INTEGER)) throw new BtreeNodeError(`node ${location}: key ${k} too large`);
-    keys.push(Number(k));
+    // Two 32-bit halves: much cheaper than BigInt, exact below 2^53.
+    const hi = v.getUint32(NODE_HEADER_SIZE + 8 * i + 4, true);
+    if (hi > 0x1fffff) throw new BtreeNodeError(`node ${location}: key ${v.getBigUint64(NODE_HEADER_SIZE + 8 * i, true)} too large`);
+    keys.push(hi * 2 ** 32 + v.getUint32(NODE_HEADER_SIZE + 8 * i, true));
     values.push(b.slice(vbase + i * valueSize, vbase + (i + 1) * valueSize));
   }
   return { flags, blocknr: Number(v.getBigUint64(8, true)), maxEntries, valueSize, keys, values };
@@ -68,7 +69,9 @@ export function encodeNode(n: BtreeNode): Uint8Array {
   v.setUint32(24, n.valueSize, true);
   const vbase = NODE_HEADER_SIZE + 8 * n.maxEntries;
   for (let i = 0; i < n.keys.length; i++) {
-    v.setBigUint64(NODE_HEADER_SIZE + 8 * i, BigInt(n.keys[i]), true);
+    const k = n.keys[i];
+    v.setUint32(NODE_HEADER_SIZE + 8 * i, k % 2 ** 32, true);
+    v.setUint32(NODE_HEADER_SIZE + 8 * i + 4, Math.floor(k / 2 ** 32), true);
     if (n.values[i].length !== n.valueSize) throw new BtreeNodeError(`value of ${n.values[i].length} bytes in a node of ${n.valueSize}-byte values`);
     out.set(n.values[i], vbase + i * n.valueSize);
   }

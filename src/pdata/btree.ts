@@ -47,19 +47,20 @@ export class Btree {
     return b;
   }
 
+  /** The value's bytes are shared with the node cache: read them, never modify them. */
   lookup(root: number, key: number): Uint8Array | undefined {
-    let n = this.tm.readNode(root);
+    let n = this.tm.peekNode(root);
     for (;;) {
       const i = lowerBound(n.keys, key);
       if (i < 0) return undefined;
       if (isLeaf(n)) return n.keys[i] === key ? n.values[i] : undefined;
-      n = this.tm.readNode(decodeU64(n.values[i]));
+      n = this.tm.peekNode(decodeU64(n.values[i]));
     }
   }
 
   /** The entry with the smallest key >= `key`. */
   lookupNext(root: number, key: number): [number, Uint8Array] | undefined {
-    const n = this.tm.readNode(root);
+    const n = this.tm.peekNode(root);
     if (isLeaf(n)) {
       const i = lowerBound(n.keys, key);
       const j = i >= 0 && n.keys[i] === key ? i : i + 1;
@@ -74,7 +75,7 @@ export class Btree {
 
   /** Visits every entry in key order; `visit` returning false stops the walk. */
   walk(root: number, visit: (key: number, value: Uint8Array) => boolean | void): boolean {
-    const n = this.tm.readNode(root);
+    const n = this.tm.peekNode(root);
     for (let i = 0; i < n.keys.length; i++) {
       if (isLeaf(n)) {
         if (visit(n.keys[i], n.values[i]) === false) return false;
@@ -182,7 +183,7 @@ export class Btree {
     const leftShared = leftB !== undefined && this.tm.count(leftB) > 1;
     const rightShared = rightB !== undefined && this.tm.count(rightB) > 1;
     const free = (b: number) => {
-      const s = this.tm.readNode(b);
+      const s = this.tm.peekNode(b);
       return s.maxEntries - s.keys.length;
     };
     if (leftB !== undefined && !leftShared && free(leftB) >= SPACE_THRESHOLD) {
@@ -358,7 +359,7 @@ export class Btree {
       this.tm.dec(root);
       return;
     }
-    const n = this.tm.readNode(root);
+    const n = this.tm.peekNode(root);
     if (isLeaf(n)) for (const v of n.values) this.vt.dec(v);
     else for (const v of n.values) this.del(decodeU64(v));
     this.tm.dec(root);

@@ -53,14 +53,28 @@ export function decodeDeviceDetails(b: Uint8Array): DeviceDetails {
   return { mappedBlocks: Number(v.getBigUint64(0, true)), transactionId: v.getBigUint64(8, true), creationTime: v.getUint32(16, true), snapshottedTime: v.getUint32(20, true) };
 }
 
+// Block numbers and subtree roots are read and written on every btree step: plain byte arithmetic
+// avoids BigInt (values stay below 2^53).
 export function encodeU64(x: number): Uint8Array {
   const out = new Uint8Array(8);
-  dv(out).setBigUint64(0, BigInt(x), true);
+  const lo = x % 2 ** 32;
+  const hi = Math.floor(x / 2 ** 32);
+  out[0] = lo & 0xff;
+  out[1] = (lo >>> 8) & 0xff;
+  out[2] = (lo >>> 16) & 0xff;
+  out[3] = lo >>> 24;
+  out[4] = hi & 0xff;
+  out[5] = (hi >>> 8) & 0xff;
+  out[6] = (hi >>> 16) & 0xff;
+  out[7] = hi >>> 24;
   return out;
 }
 
 export function decodeU64(b: Uint8Array): number {
-  return Number(dv(b).getBigUint64(0, true));
+  const lo = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+  const hi = (b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0;
+  if (hi > 0x1fffff) throw new RangeError('64-bit value beyond 2^53');
+  return hi * 2 ** 32 + lo;
 }
 
 export function encodeU32(x: number): Uint8Array {

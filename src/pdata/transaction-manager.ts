@@ -14,6 +14,10 @@ export interface MetadataRefCounts {
   dec(b: number): void;
 }
 
+function copyNode(n: BtreeNode): BtreeNode {
+  return { ...n, keys: n.keys.slice(), values: n.values.slice() };
+}
+
 export interface Shadow {
   block: number;
   /** The original had other references: the caller must take a reference on every child of the copy. */
@@ -58,13 +62,20 @@ export class TransactionManager {
     return this.sm.count(b);
   }
 
+  /** A node the caller may change: the arrays are copies (the values themselves are never modified in place). */
   readNode(b: number): BtreeNode {
-    return decodeNode(this.bm.readShared(b, btreeNodeValidator), b);
+    return copyNode(this.bm.readDecoded(b, btreeNodeValidator, decodeNode));
+  }
+
+  /** The cached decoded node itself: for walks and lookups, which must not change it. */
+  peekNode(b: number): Readonly<BtreeNode> {
+    return this.bm.readDecoded(b, btreeNodeValidator, decodeNode);
   }
 
   writeNode(b: number, n: BtreeNode): void {
     n.blocknr = b;
-    this.bm.write(b, encodeNode(n), btreeNodeValidator);
+    const copy = copyNode(n);
+    this.bm.writeDecoded(b, () => encodeNode(copy), btreeNodeValidator, decodeNode, copy);
   }
 
   /** Blocks shadowed in the finished transaction are reachable from the new superblock now. */
