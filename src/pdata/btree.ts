@@ -73,6 +73,13 @@ export class Btree {
     return undefined;
   }
 
+  /** The entry with the largest key, following the rightmost child down. */
+  last(root: number): [number, Uint8Array] | undefined {
+    let n = this.tm.peekNode(root);
+    while (!isLeaf(n)) n = this.tm.peekNode(decodeU64(n.values[n.values.length - 1]));
+    return n.keys.length ? [n.keys[n.keys.length - 1], n.values[n.values.length - 1]] : undefined;
+  }
+
   /** Visits every entry in key order; `visit` returning false stops the walk. */
   walk(root: number, visit: (key: number, value: Uint8Array) => boolean | void): boolean {
     const n = this.tm.peekNode(root);

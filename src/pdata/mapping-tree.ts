@@ -97,6 +97,11 @@ export class MappingTree {
     return v && decodeBlockTime(v);
   }
 
+  lastMapped(root: number, id: number): number | undefined {
+    const sub = this.deviceRoot(root, id);
+    return sub === undefined ? undefined : this.bottom.last(sub)?.[0];
+  }
+
   walk(root: number, id: number, visit: (vblock: number, bt: BlockTime) => boolean | void): void {
     const sub = this.deviceRoot(root, id);
     if (sub !== undefined) this.bottom.walk(sub, (k, v) => visit(k, decodeBlockTime(v)));

@@ -306,9 +306,8 @@ export class ThinMetadata {
 
   /** The highest mapped virtual block, for the thin status line. */
   highestMapped(id: number): number | undefined {
-    let last: number | undefined;
-    this.mappings(id, (k) => void (last = k));
-    return last;
+    this.requireDetails(id);
+    return this.mapping.lastMapped(this.mappingRoot, id);
   }
 
   resizeData(nrBlocks: number): void {

@@ -109,6 +109,10 @@ test('snapshots of snapshots overflow the 2-bit counts into the ref-count tree, 
   assert.equal(md.deviceDetails(11)?.mappedBlocks, 680);
   assert.equal(md.deviceDetails(9)?.mappedBlocks, 699);
   assert.equal(md.deviceDetails(10)?.mappedBlocks, 701);
+  assert.equal(md.highestMapped(9), 699 * 3);
+  md.createThin(99);
+  assert.equal(md.highestMapped(99), undefined);
+  md.deleteDevice(99);
   for (let s = 8; s < 14; s++) md.deleteDevice(s);
   md.commit();
   assert.equal(clean(dev).metadataAllocated, base);
@@ -122,6 +126,10 @@ test('metadata snapshot: reserve keeps the old trees readable and counted; a sec
   for (let v = 0; v < 400; v++) md.insertMapping(1, v, md.allocDataBlock());
   md.commit();
   const before = clean(dev);
+  md.reserveMetadataSnap();
+  md.releaseMetadataSnap();
+  md.commit();
+  assert.deepEqual(clean(dev), before, 'a snapshot released at once leaves nothing behind');
   const held = md.reserveMetadataSnap();
   assert.equal(md.heldRoot, held);
   assert.throws(() => md.reserveMetadataSnap(), (e: unknown) => e instanceof ThinMetadataError && e.errno === 'EBUSY');
