@@ -178,7 +178,7 @@ export class ThinMetadata {
     return this.sb.dataBlockSize;
   }
 
-  /** The two space maps' figures for the pool status. */
+  /** Both space maps' sizes and free counts (the pool status adds the kernel's metadata reserve on top). */
   usage(): { metadata: { total: number; free: number }; data: { total: number; free: number } } {
     return {
       metadata: { total: this.metadataSm.nrBlocks, free: this.metadataSm.nrFree },
