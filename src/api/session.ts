@@ -18,6 +18,8 @@ import { resizeLv, type ResizeLvOptions } from '../ops/resize-lv.ts';
 import { removeLv, type RemoveLvOptions } from '../ops/lv-remove.ts';
 import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
 import { extendVg } from '../ops/vg-extend.ts';
+import { renameVg } from '../ops/vg-rename.ts';
+import { removeVg } from '../ops/vg-remove.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
 import { pollSnapshotMerge, startSnapshotMerge } from '../ops/snapshot-merge.ts';
@@ -209,6 +211,21 @@ export class Session {
     return this.run('vgextend', `${vg} ${devices.join(' ')}`, async (ctx) => {
       await extendVg(ctx, vg, devices);
       return vgView(vgObject(findVgOrFail(ctx, vg)));
+    });
+  }
+
+  /** Renames a VG, given by name or by uuid (the way to tell two VGs of one name apart). */
+  renameVg(vg: string, newName: string): Promise<VgView> {
+    return this.run('vgrename', `${vg} ${newName}`, async (ctx) => {
+      await renameVg(ctx, vg, newName);
+      return vgView(vgObject(findVgOrFail(ctx, newName)));
+    });
+  }
+
+  /** Removes a VG; one holding LVs needs `force` (or assumeYes), and then its LVs go first. */
+  removeVg(vg: string, o: { force?: boolean } = {}): Promise<void> {
+    return this.run('vgremove', vg, async (ctx) => {
+      if ((await removeVg(ctx, vg, o.force ?? false)) !== 0) throw new UlvmError('FAILED', [], 5, { vg, detail: `Volume group ${vg} was not removed.` });
     });
   }
 

@@ -5,7 +5,6 @@ import { sizeArg } from '../ops/lv-size.ts';
 import { optAll } from '../ops/args.ts';
 import { vgcreate } from '../ops/vg-create.ts';
 
-export { checkNewVgName } from '../ops/vg-create.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;

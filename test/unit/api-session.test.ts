@@ -99,6 +99,11 @@ test('failures are UlvmErrors with codes and data, and leave the VG as it was', 
   assert.equal(grown.extents, 15);
   const renamed = await s.renameLv({ vg: 'vg', lv: 'lvol0', newName: 'all' });
   assert.equal(renamed.name, 'all');
+  const vg2 = await s.renameVg('vg', 'vg2');
+  assert.equal(vg2.name, 'vg2');
+  await assert.rejects(s.removeVg('vg2'), (e: unknown) => e instanceof UlvmError && /not removed/.test(e.message), 'a VG with LVs goes only when forced');
+  await s.removeVg('vg2', { force: true });
+  assert.deepEqual(await s.listVgs(), []);
   await s.close();
 });
 
