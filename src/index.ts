@@ -6,6 +6,7 @@ export { BlockHandle } from './api/block-handle.ts';
 export type { PvView, VgView, LvView, SegmentView, AreaView } from './api/views.ts';
 export type { PvCreateOptions, PvCreateResult } from './ops/pv-create.ts';
 export type { VgCreateOptions } from './ops/vg-create.ts';
+export type { VgChangeOptions } from './ops/vg-change.ts';
 export type { CreateLvOptions } from './ops/create-lv.ts';
 export type { CreateSnapshotOptions } from './ops/create-snapshot.ts';
 export type { ResizeLvOptions } from './ops/resize-lv.ts';

@@ -19,6 +19,7 @@ import { removeLv, type RemoveLvOptions } from '../ops/lv-remove.ts';
 import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
 import { extendVg } from '../ops/vg-extend.ts';
 import { renameVg } from '../ops/vg-rename.ts';
+import { changeVg, type VgChangeOptions } from '../ops/vg-change.ts';
 import { removeVg } from '../ops/vg-remove.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
@@ -210,6 +211,14 @@ export class Session {
   vgextend(vg: string, devices: string[]): Promise<VgView> {
     return this.run('vgextend', `${vg} ${devices.join(' ')}`, async (ctx) => {
       await extendVg(ctx, vg, devices);
+      return vgView(vgObject(findVgOrFail(ctx, vg)));
+    });
+  }
+
+  /** Changes a VG's attributes (resizeable, limits, allocation policy, tags …) in one commit. */
+  changeVg(vg: string, o: VgChangeOptions): Promise<VgView> {
+    return this.run('vgchange', vg, async (ctx) => {
+      if ((await changeVg(ctx, findVgOrFail(ctx, vg), o)) !== 0) throw new UlvmError('FAILED', [], 5, { vg, detail: `Volume group ${vg} was not changed.` });
       return vgView(vgObject(findVgOrFail(ctx, vg)));
     });
   }

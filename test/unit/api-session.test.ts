@@ -101,6 +101,8 @@ test('failures are UlvmErrors with codes and data, and leave the VG as it was', 
   assert.equal(renamed.name, 'all');
   const vg2 = await s.renameVg('vg', 'vg2');
   assert.equal(vg2.name, 'vg2');
+  assert.deepEqual((await s.changeVg('vg2', { addTags: ['prod'], maxLv: 4 })).tags, ['prod']);
+  await assert.rejects(s.changeVg('vg2', { maxLv: 0, resizeable: true }), (e: unknown) => e instanceof UlvmError && e.message === 'Volume group "vg2" is already resizeable');
   await assert.rejects(s.removeVg('vg2'), (e: unknown) => e instanceof UlvmError && /not removed/.test(e.message), 'a VG with LVs goes only when forced');
   await s.removeVg('vg2', { force: true });
   assert.deepEqual(await s.listVgs(), []);
