@@ -20,6 +20,7 @@ import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
 import { extendVg } from '../ops/vg-extend.ts';
 import { renameVg } from '../ops/vg-rename.ts';
 import { changeVg, type VgChangeOptions } from '../ops/vg-change.ts';
+import { changeLv, type LvChangeOptions } from '../ops/lv-change.ts';
 import { removeVg } from '../ops/vg-remove.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
 import { findVgOrFail, splitLvName } from '../ops/select.ts';
@@ -281,6 +282,17 @@ export class Session {
     return this.run('lvrename', `${o.vg} ${o.lv} ${o.newName}`, async (ctx) => {
       await renameLv(ctx, o);
       return this.lvViewIn(ctx, o.vg, o.newName);
+    });
+  }
+
+  /** Changes an LV's permission, activation skip flag or tags. */
+  changeLv(vg: string, lv: string, o: LvChangeOptions): Promise<LvView> {
+    return this.run('lvchange', `${vg}/${lv}`, async (ctx) => {
+      await ctx.locks.vg(vg);
+      const f = findVgOrFail(ctx, vg);
+      if (!f.vg.lvs.some((l) => l.name === lv)) fail(`Failed to find logical volume "${vg}/${lv}"`, 5, 'LV_NOT_FOUND', { vg, lv });
+      if ((await changeLv(ctx, f, lv, o)) !== 0) throw new UlvmError('FAILED', [], 5, { vg, lv, detail: `Logical volume ${vg}/${lv} was not changed.` });
+      return this.lvViewIn(ctx, vg, lv);
     });
   }
 

@@ -1,10 +1,10 @@
 // lvchange -a y|n (activation), -p r|rw (permission), --refresh.
 import type { Ctx } from '../ops/context.ts';
-import { findVgOrFail, lvTargets, rescanVg } from '../ops/select.ts';
+import { findVgOrFail, lvTargets } from '../ops/select.ts';
+import { changeLv } from '../ops/lv-change.ts';
 import { optAll } from '../ops/args.ts';
 import { lvSelectable } from '../ops/lv-remove.ts';
 import { activateLvs, hasActivationSkip, refuseDuplicateActivation, reloadVg } from '../ops/activate.ts';
-import { cloneVg } from '../model/clone.ts';
 import { snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
 import type { VolumeGroup } from '../model/types.ts';
 
@@ -35,37 +35,8 @@ export async function run(ctx: Ctx): Promise<number> {
       rc = 5;
       continue;
     }
-    if (perm !== undefined) {
-      const want = perm === 'r' ? ['READ', 'VISIBLE'] : ['READ', 'WRITE', 'VISIBLE'];
-      const has = lv.status.includes('WRITE');
-      if ((perm === 'r' && !has) || (perm === 'rw' && has)) {
-        ctx.error(`Logical volume ${s.vg}/${s.lv} is already ${perm === 'r' ? 'read only' : 'writable'}.`);
-        rc = 5;
-      } else {
-        const vg = cloneVg(found.vg);
-        const l = vg.lvs.find((x) => x.name === s.lv)!;
-        l.status = l.status.filter((w) => w !== 'READ' && w !== 'WRITE' && w !== 'VISIBLE');
-        l.status = [...want.filter((w) => w !== 'VISIBLE' || lv.status.includes('VISIBLE')), ...l.status];
-        ctx.commit(vg, ctx.pvPaths(found), found.vg);
-        await reloadVg(ctx, s.vg, ctx.pvPaths(found));
-        ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
-      }
-    }
-    // Flags and tags change in one commit (on top of a permission change just written).
     const skip = ctx.opt('setactivationskip');
-    if (skip !== undefined || addTags.length || delTags.length) {
-      const cur = rescanVg(ctx, found);
-      const vg = cloneVg(cur.vg);
-      const l = vg.lvs.find((x) => x.name === s.lv)!;
-      if (skip !== undefined) {
-        l.flags = l.flags.filter((f) => f !== 'ACTIVATION_SKIP');
-        if (skip === 'y') l.flags.push('ACTIVATION_SKIP');
-      }
-      for (const t of addTags) if (!l.tags.includes(t)) l.tags.push(t);
-      l.tags = l.tags.filter((t) => !delTags.includes(t));
-      ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
-      ctx.print(`Logical volume ${s.vg}/${s.lv} changed.`);
-    }
+    if ((await changeLv(ctx, found, s.lv, { ...(perm === 'r' || perm === 'rw' ? { permission: perm } : {}), ...(skip !== undefined ? { activationSkip: skip === 'y' } : {}), addTags, delTags })) !== 0) rc = 5;
     if (act !== undefined && !confirmSnapshotChange(ctx, found.vg, s.lv)) {
       ctx.error(`Logical volume ${s.vg}/${s.lv} not changed.`);
       rc = 5;

@@ -99,6 +99,9 @@ test('failures are UlvmErrors with codes and data, and leave the VG as it was', 
   assert.equal(grown.extents, 15);
   const renamed = await s.renameLv({ vg: 'vg', lv: 'lvol0', newName: 'all' });
   assert.equal(renamed.name, 'all');
+  const ro = await s.changeLv('vg', 'all', { permission: 'r', addTags: ['db'] });
+  assert.deepEqual([ro.attr.slice(0, 2), ro.tags], ['-r', ['db']]);
+  await assert.rejects(s.changeLv('vg', 'all', { permission: 'r' }), (e: unknown) => e instanceof UlvmError && e.message === 'Logical volume vg/all is already read only.');
   const vg2 = await s.renameVg('vg', 'vg2');
   assert.equal(vg2.name, 'vg2');
   assert.deepEqual((await s.changeVg('vg2', { addTags: ['prod'], maxLv: 4 })).tags, ['prod']);
