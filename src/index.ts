@@ -7,6 +7,7 @@ export type { PvView, VgView, LvView, SegmentView, AreaView } from './api/views.
 export type { PvCreateOptions, PvCreateResult } from './ops/pv-create.ts';
 export type { VgCreateOptions } from './ops/vg-create.ts';
 export type { VgChangeOptions } from './ops/vg-change.ts';
+export type { VgReduceOptions } from './ops/vg-reduce.ts';
 export type { LvChangeOptions } from './ops/lv-change.ts';
 export type { CreateLvOptions } from './ops/create-lv.ts';
 export type { CreateSnapshotOptions } from './ops/create-snapshot.ts';

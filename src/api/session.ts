@@ -20,6 +20,7 @@ import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
 import { extendVg } from '../ops/vg-extend.ts';
 import { renameVg } from '../ops/vg-rename.ts';
 import { changeVg, type VgChangeOptions } from '../ops/vg-change.ts';
+import { reduceVg, type VgReduceOptions } from '../ops/vg-reduce.ts';
 import { changeLv, type LvChangeOptions } from '../ops/lv-change.ts';
 import { removeVg } from '../ops/vg-remove.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
@@ -220,6 +221,14 @@ export class Session {
   changeVg(vg: string, o: VgChangeOptions): Promise<VgView> {
     return this.run('vgchange', vg, async (ctx) => {
       if ((await changeVg(ctx, findVgOrFail(ctx, vg), o)) !== 0) throw new UlvmError('FAILED', [], 5, { vg, detail: `Volume group ${vg} was not changed.` });
+      return vgView(vgObject(findVgOrFail(ctx, vg)));
+    });
+  }
+
+  /** Takes PVs out of a VG (named, all unused, or the missing ones); fails when any stays. */
+  vgreduce(vg: string, o: VgReduceOptions): Promise<VgView> {
+    return this.run('vgreduce', vg, async (ctx) => {
+      if ((await reduceVg(ctx, vg, o)) !== 0) throw new UlvmError('FAILED', [], 5, { vg, detail: `Not every physical volume was removed from ${vg}.` });
       return vgView(vgObject(findVgOrFail(ctx, vg)));
     });
   }

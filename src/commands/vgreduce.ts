@@ -1,66 +1,8 @@
 // vgreduce: remove unused physical volumes from a volume group.
-import { segAreas } from '../model/types.ts';
-import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from '../ops/context.ts';
-import { fail } from '../ops/context.ts';
-import { findVgOrFail, vgNotFound } from '../ops/select.ts';
-import { orphanPvs } from '../metadata/commit.ts';
-import { isResizeable, notResizeable } from '../model/limits.ts';
+import { reduceVg } from '../ops/vg-reduce.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [name, ...pvArgs] = ctx.args.positionals;
-  await ctx.locks.global();
-  await ctx.locks.vg(name!);
-  // lvm2's vgreduce reads the VG by name alone: a name two VGs share is "not found", and so are the PVs.
-  if (ctx.scan().isDuplicate(name!)) fail([...vgNotFound(name!), ...pvArgs.map((a) => `Failed to find physical volume "${ctx.deviceName(a)}".`)]);
-  const found = findVgOrFail(ctx, name!);
-  const vg = cloneVg(found.vg);
-  const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && a.pvId === pvId)));
-  let targets: string[];
-  if (ctx.has('removemissing')) {
-    const missing = [...found.missing];
-    if (!missing.length) {
-      ctx.print(`Volume group "${name}" is already consistent.`);
-      return 0;
-    }
-    for (const id of missing) if (inUse(id) && !ctx.has('force')) fail([`WARNING: Partial LV(s) use the missing PV.`, `Use --force to remove LVs using missing PVs.`]);
-    vg.lvs = vg.lvs.filter((lv) => !lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && missing.includes(a.pvId))));
-    vg.pvs = vg.pvs.filter((p) => !missing.includes(p.id));
-    ctx.commit(vg, ctx.pvPaths(found, true), found.vg);
-    ctx.print(`Wrote out consistent volume group ${name}.`);
-    return 0;
-  }
-  if (ctx.has('all')) targets = vg.pvs.filter((p) => !inUse(p.id) && found.pvDevices.has(p.id)).map((p) => found.pvDevices.get(p.id)!.path);
-  else targets = pvArgs.map((a) => ctx.deviceName(a));
-  let rc = 0;
-  for (const path of targets) {
-    const pv = vg.pvs.find((p) => found.pvDevices.get(p.id)?.path === path);
-    if (!pv) {
-      ctx.error(`Physical Volume "${path}" not found in Volume Group "${name}".`);
-      rc = 5;
-      continue;
-    }
-    // lvm2 checks the flag for each PV it is asked to remove.
-    if (!isResizeable(vg)) {
-      ctx.error(notResizeable(vg));
-      rc = 5;
-      continue;
-    }
-    if (inUse(pv.id)) {
-      ctx.error(`Physical volume "${path}" still in use`);
-      rc = 5;
-      continue;
-    }
-    if (vg.pvs.length === 1) {
-      ctx.error(`Can't remove final physical volume "${path}" from volume group "${name}"`);
-      rc = 5;
-      continue;
-    }
-    const before = cloneVg(vg);
-    vg.pvs = vg.pvs.filter((p) => p !== pv);
-    ctx.commit(vg, ctx.pvPaths({ ...found, vg }), before);
-    orphanPvs(ctx.opener, [path]);
-    ctx.print(`Removed "${path}" from volume group "${name}"`);
-  }
-  return rc;
+  return reduceVg(ctx, name!, { devices: pvArgs, all: ctx.has('all'), removeMissing: ctx.has('removemissing'), force: ctx.has('force') });
 }

@@ -34,8 +34,11 @@ const code = (c: string) => (e: unknown) => e instanceof UlvmError && e.code ===
 
 test('VG, striped LV, snapshot through the Session: views agree with what lvs prints, messages are events', async (t) => {
   const { s, events, cli } = setup(t);
-  const vg = await s.vgcreate({ name: 'vg', pvs: ['/dev/mema', '/dev/memb'] });
-  assert.deepEqual([vg.name, vg.pvCount, vg.extentSize, vg.extentCount, vg.attr], ['vg', 2, 4 * MiB, 30, 'wz--n-']);
+  const vg = await s.vgcreate({ name: 'vg', pvs: ['/dev/mema'] });
+  assert.deepEqual([vg.name, vg.pvCount, vg.extentSize, vg.extentCount, vg.attr], ['vg', 1, 4 * MiB, 15, 'wz--n-']);
+  assert.equal((await s.vgextend('vg', ['/dev/memb'])).pvCount, 2);
+  assert.equal((await s.vgreduce('vg', { devices: ['/dev/memb'] })).pvCount, 1);
+  assert.equal((await s.vgextend('vg', ['/dev/memb'])).extentCount, 30);
   assert.ok(events.includes('print: Volume group "vg" successfully created'), events.join('\n'));
   const lv = await s.createLv({ vg: 'vg', name: 'data', size: '16m', stripes: 2 });
   assert.equal(lv.size, 16 * MiB);
