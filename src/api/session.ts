@@ -11,6 +11,7 @@ import { Ctx } from '../ops/context.ts';
 import { fail, UlvmError } from '../errors.ts';
 import type { Io } from '../ops/io.ts';
 import { pvcreate, type PvCreateOptions, type PvCreateResult } from '../ops/pv-create.ts';
+import { removePvs } from '../ops/pv-remove.ts';
 import { vgcreate, type VgCreateOptions } from '../ops/vg-create.ts';
 import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
 import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
@@ -198,6 +199,13 @@ export class Session {
       const r = await pvcreate(ctx, devices, o);
       if (r.failed.length) fail(`Failed to initialise ${r.failed.join(', ')} as physical volume(s).`, 5, 'FAILED', { device: r.failed[0]! });
       return r;
+    });
+  }
+
+  /** Wipes PV labels (lvm2's pvremove); a PV in a VG needs `force: 2`, a device with no PV `force: 1`. */
+  pvremove(devices: string[], o: { force?: 0 | 1 | 2 } = {}): Promise<void> {
+    return this.run('pvremove', devices.join(' '), async (ctx) => {
+      if ((await removePvs(ctx, devices, o.force ?? 0)) !== 0) throw new UlvmError('FAILED', [], 5, { device: devices[0]!, detail: `Not every PV label was wiped.` });
     });
   }
 
