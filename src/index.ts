@@ -5,6 +5,7 @@ export { Session, type SessionOptions, type SessionEvent, type SessionListener, 
 export { BlockHandle } from './api/block-handle.ts';
 export type { PvView, VgView, LvView, SegmentView, AreaView } from './api/views.ts';
 export type { PvCreateOptions, PvCreateResult } from './ops/pv-create.ts';
+export type { PvChangeOptions } from './ops/pv-change.ts';
 export type { VgCreateOptions } from './ops/vg-create.ts';
 export type { VgChangeOptions } from './ops/vg-change.ts';
 export type { VgReduceOptions } from './ops/vg-reduce.ts';

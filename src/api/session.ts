@@ -12,6 +12,7 @@ import { fail, UlvmError } from '../errors.ts';
 import type { Io } from '../ops/io.ts';
 import { pvcreate, type PvCreateOptions, type PvCreateResult } from '../ops/pv-create.ts';
 import { removePvs } from '../ops/pv-remove.ts';
+import { changePvs, type PvChangeOptions } from '../ops/pv-change.ts';
 import { vgcreate, type VgCreateOptions } from '../ops/vg-create.ts';
 import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
 import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
@@ -206,6 +207,13 @@ export class Session {
   pvremove(devices: string[], o: { force?: 0 | 1 | 2 } = {}): Promise<void> {
     return this.run('pvremove', devices.join(' '), async (ctx) => {
       if ((await removePvs(ctx, devices, o.force ?? 0)) !== 0) throw new UlvmError('FAILED', [], 5, { device: devices[0]!, detail: `Not every PV label was wiped.` });
+    });
+  }
+
+  /** Changes PVs: whether they take new extents, their tags. */
+  pvchange(o: PvChangeOptions): Promise<void> {
+    return this.run('pvchange', (o.devices ?? []).join(' '), async (ctx) => {
+      if ((await changePvs(ctx, o)) !== 0) throw new UlvmError('FAILED', [], 5, { detail: 'Not every physical volume was changed.' });
     });
   }
 

@@ -39,6 +39,9 @@ test('VG, striped LV, snapshot through the Session: views agree with what lvs pr
   assert.equal((await s.vgextend('vg', ['/dev/memb'])).pvCount, 2);
   assert.equal((await s.vgreduce('vg', { devices: ['/dev/memb'] })).pvCount, 1);
   assert.equal((await s.vgextend('vg', ['/dev/memb'])).extentCount, 30);
+  await s.pvchange({ devices: ['/dev/memb'], allocatable: false });
+  assert.equal((await s.listPvs()).find((p) => p.name === '/dev/memb')!.attr, 'u--', 'not allocatable');
+  await s.pvchange({ devices: ['/dev/memb'], allocatable: true });
   assert.ok(events.includes('print: Volume group "vg" successfully created'), events.join('\n'));
   const lv = await s.createLv({ vg: 'vg', name: 'data', size: '16m', stripes: 2 });
   assert.equal(lv.size, 16 * MiB);
