@@ -275,6 +275,8 @@ export class Ctx {
 
   private warned = false;
   private readonly noticed = new Set<string>();
+  /** VGs seen with a PV on two devices in this command's scans. */
+  private readonly duplicateVgIds = new Set<string>();
   /** The device list a settled scan was made for; a command that changed it since scans afresh. */
   private settledKey?: string;
 
@@ -337,6 +339,7 @@ export class Ctx {
       // gets one more scan, which tells a finished commit from real damage.
       if (this.scanned.all().some((f) => f.inconsistent)) this.scanned = this.scanNow();
     }
+    for (const f of this.scanned.all()) if (f.duplicatePvs) this.duplicateVgIds.add(f.vg.id);
     // A VG name shared by two VGs is news whenever it shows up: lvm2's cache warns as it learns
     // of it, which may be after this command wrote one of them (vgcreate of a duplicate name).
     for (const n of this.scanned.notices) {
@@ -372,8 +375,9 @@ export class Ctx {
    * The previous metadata goes to the archive first and the result to the backup, as in lvm2.
    */
   commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup, opts: { repair?: boolean } = {}): void {
-    // A PV on two devices: which copy would be written? lvm2's vg_write refuses.
-    if (old && this.scan().byId(vg.id)?.duplicatePvs && this.config.int('devices/allow_changes_with_duplicate_pvs', 0) === 0)
+    // A PV on two devices: which copy would be written? lvm2's vg_write refuses. (Known from the
+    // scans made so far: a commit does not rescan for it.)
+    if (old && this.duplicateVgIds.has(vg.id) && this.config.int('devices/allow_changes_with_duplicate_pvs', 0) === 0)
       fail(`Cannot update volume group ${vg.name} with duplicate PV devices.`, 5, 'PV_DUPLICATE', { vg: vg.name });
     vg.seqno = old ? old.seqno + 1 : 1;
     const t = this.now();

@@ -59,7 +59,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     // smaller size is refused once the command line has been read, below.
   }
   const last = lv.segments[lv.segments.length - 1];
-  // zero and error LVs are virtual: their one segment just gets longer or shorter.
+  // zero and error LVs are virtual: their one segment just gets longer (or, as any LV, shorter).
   const virtual = last !== undefined && (last.kind === 'zero' || last.kind === 'error') && lv.segments.length === 1;
   if (!last || (last.kind !== 'striped' && !virtual)) fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
   const stripes = last.kind === 'striped' ? last.areas.length : 1;
@@ -147,8 +147,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     if (fs) result.fsResized = await growFs(ctx, fs, vg, target_);
     return result;
   }
-  if (virtual) {
-    if (target_ < cur && activationOf(ctx, vg, lv).state === 'active' && !o.force && !ctx.prompt(`Do you really want to reduce ${full}? [y/n]: `)) fail(`Logical volume ${full} NOT reduced.`);
+  if (target_ > cur && virtual) {
     lv.segments = [{ ...last, extentCount: target_ }];
   } else if (target_ > cur && last.kind === 'striped') {
     let need = target_ - cur;
