@@ -1,5 +1,5 @@
 // vgcfgbackup: write VG metadata to the backup directory, or to a file with -f.
-import { eachVg } from '../ops/select.ts';
+import { forEachVg } from '../ops/select.ts';
 import type { Ctx } from '../ops/context.ts';
 import { writeFileSync } from 'node:fs';
 import { exportVgFile } from '../formats/vg-text.ts';
@@ -13,7 +13,7 @@ export async function run(ctx: Ctx): Promise<number> {
     ctx.error('VGs must be backed up into different files. Use %s in filename for VG name.');
     return 5;
   }
-  return eachVg(ctx, ctx.args.positionals, (f) => {
+  return forEachVg(ctx, ctx.args.positionals, (f) => {
     const name = f.vg.name;
     if (f.missing.size && !file) {
       ctx.error('No backup taken: specify filename with -f to backup with missing PVs.');

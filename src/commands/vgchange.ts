@@ -1,5 +1,5 @@
 // vgchange: activation (-a) and attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid).
-import { eachVg } from '../ops/select.ts';
+import { forEachVg } from '../ops/select.ts';
 import type { Ctx } from '../ops/context.ts';
 import { optAll } from '../ops/args.ts';
 import { activatableLvs, activateLvs, canActivate, refuseDuplicateActivation } from '../ops/activate.ts';
@@ -8,7 +8,7 @@ import { changeVg } from '../ops/vg-change.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
-  return eachVg(ctx, ctx.args.positionals, async (f) => {
+  return forEachVg(ctx, ctx.args.positionals, async (f) => {
     const name = f.vg.name;
     if (act !== undefined) {
       // Given no names, lvm2 goes through every VG, two of one name too (its vg_read warns then).

@@ -54,7 +54,7 @@ export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
  * Runs `fn` for the named VGs, or for every VG when none is named (all of them, two VGs of one
  * name included, as lvm2's process_each_vg with no arguments).
  */
-export async function eachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
+export async function forEachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
   const tags = names.filter((n) => n.startsWith('@')).map((n) => n.slice(1));
   if (tags.length) {
     // With tags lvm2 goes through every VG, taking the named and the tagged ones.
