@@ -27,6 +27,13 @@ export interface ActiveLv {
   /** Tables of those hidden devices. */
   realTable?: string[];
   cowTable?: string[];
+  /** Thin pool: what its thin-pool target's status says (the kernel's line), and its `-tpool` layer when it has one. */
+  thinPoolStatus?: string;
+  tpoolMinor?: number;
+  tpoolOpenCount?: number;
+  tpoolTable?: string[];
+  /** Thin LV: its thin target's status line. */
+  thinStatus?: string;
   /** NBD export name, when served. */
   exportName?: string;
   /** The LV's files in the daemon's FUSE device tree (`<tree>/VG/LV`, `<tree>/mapper/VG-LV`), when mounted. */

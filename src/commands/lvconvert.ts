@@ -1,5 +1,5 @@
-// lvconvert: of lvm2's conversions ulvm does the snapshot merge (--merge / --mergesnapshot); the
-// others (raid, mirror, cache, thin pools) need segment types ulvm does not map yet.
+// lvconvert: of lvm2's conversions ulvm does the snapshot merge (--merge / --mergesnapshot) and
+// the conversion to a thin pool; the others (raid, mirror, cache) need segment types ulvm does not map yet.
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { findVgOrSay, splitLvName, rescanVg } from '../ops/select.ts';
@@ -7,11 +7,40 @@ import type { LogicalVolume } from '../model/types.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { isLvVisibleForReport } from '../report/lv-info.ts';
+import { convertToThinPool } from '../ops/convert-thin-pool.ts';
+import { sizeArg } from '../ops/lv-size.ts';
 import { pollInterval, pollSnapshotMerge, startSnapshotMerge, type MergePoll } from '../ops/snapshot-merge.ts';
 
 const MERGES = new Set(['lvconvert_merge', 'lvconvert_merge_snapshot']);
 
+const TO_THIN_POOL = new Set(['lvconvert_to_thinpool', 'lvconvert_to_thinpool_or_swap_metadata']);
+
+/** lvconvert --type thin-pool [--poolmetadata VG/M] VG/D. */
+async function toThinPool(ctx: Ctx): Promise<number> {
+  const arg = ctx.args.positionals[0] ?? ctx.opt('thinpool') ?? fail('Please specify a logical volume path.', 3);
+  const s = splitLvName(arg) ?? fail(`"${arg}": Invalid path for Logical Volume.`, 3);
+  const c = ctx.opt('chunksize');
+  const md = ctx.opt('poolmetadatasize');
+  const meta = ctx.opt('poolmetadata');
+  const zero = ctx.opt('zero');
+  const discards = ctx.opt('discards') as 'ignore' | 'nopassdown' | 'passdown' | undefined;
+  await convertToThinPool(ctx, {
+    vg: s.vg,
+    lv: s.lv,
+    ...(meta !== undefined ? { metadataLv: meta } : {}),
+    ...(md !== undefined ? { metadataSize: sizeArg(md, 'm', 'poolmetadatasize').sectors } : {}),
+    ...(c !== undefined ? { chunkSize: sizeArg(c, 'k', 'chunksize').sectors } : {}),
+    ...(ctx.opt('poolmetadataspare') !== undefined ? { metadataSpare: ctx.opt('poolmetadataspare') === 'y' } : {}),
+    ...(zero !== undefined ? { zero: zero === 'y' } : {}),
+    ...(discards !== undefined ? { discards } : {}),
+    ...(ctx.opt('errorwhenfull') !== undefined ? { errorWhenFull: ctx.opt('errorwhenfull') === 'y' } : {}),
+    yes: ctx.has('yes'),
+  });
+  return 0;
+}
+
 export async function run(ctx: Ctx): Promise<number> {
+  if (TO_THIN_POOL.has(ctx.args.defId)) return toThinPool(ctx);
   if (!MERGES.has(ctx.args.defId)) fail(`ulvm: this lvconvert operation (${ctx.args.defId}) is not supported yet; only --merge of snapshots is.`, 5);
   const background = ctx.has('background');
   const polls: MergePoll[] = [];

@@ -6,6 +6,10 @@ import { checkSizeNotZero, newLvSizeArgs, sizeArg } from '../ops/lv-size.ts';
 import { checkNewLvName, createLv } from '../ops/create-lv.ts';
 import { createSnapshot, snapshotChunkArg } from '../ops/create-snapshot.ts';
 import { optAll } from '../ops/args.ts';
+import { createThinPool } from '../ops/create-thin-pool.ts';
+import { createThin } from '../ops/create-thin.ts';
+import { MIN_CHUNK } from '../ops/thin-pool-params.ts';
+import { displaySize } from '../report/units.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const [target, ...pvArgs] = ctx.args.positionals;
@@ -17,6 +21,10 @@ export async function run(ctx: Ctx): Promise<number> {
   let lvName = ctx.opt('name');
   const split = splitLvName(target);
   const tags = optAll(ctx.args, 'addtag');
+  if (THIN_FORMS.has(ctx.args.defId)) {
+    const positionalLv = split?.lv;
+    return runThin(ctx, split ? split.vg : target, positionalLv, lvName, pvArgs, tags);
+  }
   if (ctx.has('snapshot') || ctx.opt('type') === 'snapshot') {
     if (!split) fail(['Please specify a logical volume to act as the snapshot origin.', `Run \`lvcreate --help' for more information.`], 3);
     const chunkSize = snapshotChunkArg(ctx);
@@ -53,11 +61,7 @@ export async function run(ctx: Ctx): Promise<number> {
     if (lvName && lvName !== split.lv) fail(`Inconsistent logical volume names given: "${split.lv}" and "${lvName}"`, 3);
     lvName = split.lv;
   }
-  if (thin) {
-    const f = findVgOrFail(ctx, vgName);
-    if (pool !== undefined && !f.vg.lvs.some((l) => l.name === pool.replace(/^.*\//, ''))) fail(`Pool ${pool.replace(/^.*\//, '')} not found in Volume group ${vgName}.`);
-    fail('Thin provisioning is not supported by this version of ulvm yet.');
-  }
+  if (thin) fail(`ulvm: this lvcreate form (${ctx.args.defId}) is not supported yet.`);
   if (type && !['linear', 'striped', 'zero', 'error'].includes(type)) fail(`Segment type ${type} is not supported by ulvm yet.`, 5);
   const I = ctx.opt('stripesize');
   const alloc = ctx.opt('alloc');
@@ -79,4 +83,76 @@ export async function run(ctx: Ctx): Promise<number> {
     wipeSignatures: ctx.opt('wipesignatures') !== 'n',
   });
   return 0;
+}
+
+/** -c of a thin pool: 64 KiB to 1 GiB, a multiple of 64 KiB (lvm2's validate_thin_pool_chunk_size). */
+function poolChunkArg(ctx: Ctx): number | undefined {
+  const c = ctx.opt('chunksize');
+  if (c === undefined) return undefined;
+  const n = sizeArg(c, 'k', 'chunksize').sectors;
+  if (n < MIN_CHUNK || n > 2097152) fail(`Thin pool chunk size ${displaySize(n)} is not in the range ${displaySize(MIN_CHUNK)} to ${displaySize(2097152)}.`);
+  if (n % MIN_CHUNK) fail(`Thin pool chunk size ${displaySize(n)} must be a multiple of ${displaySize(MIN_CHUNK)}.`);
+  return n;
+}
+
+type Discards = 'ignore' | 'nopassdown' | 'passdown';
+
+function poolOptions(ctx: Ctx) {
+  const chunkSize = poolChunkArg(ctx);
+  const md = ctx.opt('poolmetadatasize');
+  const zero = ctx.opt('zero');
+  const discards = ctx.opt('discards') as Discards | undefined;
+  const ewf = ctx.opt('errorwhenfull');
+  return {
+    ...(chunkSize !== undefined ? { chunkSize } : {}),
+    ...(md !== undefined ? { metadataSize: sizeArg(md, 'm', 'poolmetadatasize').sectors } : {}),
+    ...(ctx.opt('poolmetadataspare') !== undefined ? { metadataSpare: ctx.opt('poolmetadataspare') === 'y' } : {}),
+    ...(zero !== undefined ? { zero: zero === 'y' } : {}),
+    ...(discards !== undefined ? { discards } : {}),
+    ...(ewf !== undefined ? { errorWhenFull: ewf === 'y' } : {}),
+  };
+}
+
+/** The thin forms of lvcreate (pool, thin LV, both, thin snapshot), by the command definition matched. */
+const THIN_FORMS = new Set(['lvcreate_thinpool', 'lvcreate_thin_vol', 'lvcreate_thin_snapshot', 'lvcreate_thin_vol_and_thinpool', 'lvcreate_thin_vol_with_thinpool_or_sparse_snapshot', 'lvcreate_thin_snapshot_of_external']);
+
+async function runThin(ctx: Ctx, vgArg: string, positionalLv: string | undefined, nameOpt: string | undefined, pvArgs: string[], tags: string[]): Promise<number> {
+  const id = ctx.args.defId;
+  const poolOpt = ctx.opt('thinpool');
+  const poolSplit = poolOpt !== undefined ? splitLvName(poolOpt) : undefined;
+  const vg = poolSplit?.vg ?? vgArg;
+  const activate = ctx.opt('activate') !== 'n';
+  const skip = ctx.opt('setactivationskip');
+  const thinCommon = {
+    vg, tags, activate, readOnly: ctx.opt('permission') === 'r', ignoreActivationSkip: ctx.has('ignoreactivationskip'),
+    ...(skip !== undefined ? { activationSkip: skip === 'y' } : {}),
+  };
+  const virtualSize = () => sizeArg(ctx.opt('virtualsize')!, 'm', 'virtualsize').sectors;
+  if (id === 'lvcreate_thin_snapshot') {
+    const origin = positionalLv ?? fail('Please specify a logical volume to act as the snapshot origin.', 3);
+    await createThin(ctx, { ...thinCommon, origin, ...(nameOpt !== undefined ? { name: nameOpt } : {}) });
+    return 0;
+  }
+  if (id === 'lvcreate_thinpool') {
+    const name = poolSplit?.lv ?? poolOpt ?? positionalLv ?? nameOpt;
+    await createThinPool(ctx, { vg, ...(name !== undefined ? { name } : {}), ...newLvSizeArgs(ctx), ...poolOptions(ctx), pvs: pvArgs, tags, activate });
+    return 0;
+  }
+  if (id === 'lvcreate_thin_vol') {
+    // The pool is named by --thinpool, or by the first argument (VG/POOL).
+    const pool = poolSplit?.lv ?? poolOpt ?? positionalLv ?? fail('Please specify name of existing thin pool.', 3);
+    const f = findVgOrFail(ctx, vg);
+    if (!f.vg.lvs.some((l) => l.name === pool)) fail(`Pool ${pool} not found in Volume group ${vg}.`);
+    await createThin(ctx, { ...thinCommon, pool, virtualSize: virtualSize(), ...(nameOpt !== undefined ? { name: nameOpt } : {}) });
+    return 0;
+  }
+  if (id === 'lvcreate_thin_vol_and_thinpool' || id === 'lvcreate_thin_vol_with_thinpool_or_sparse_snapshot') {
+    const poolName = poolSplit?.lv ?? poolOpt ?? positionalLv;
+    const thinName = nameOpt;
+    const made = await createThinPool(ctx, { vg, ...(poolName !== undefined ? { name: poolName } : {}), ...newLvSizeArgs(ctx), ...poolOptions(ctx), pvs: pvArgs, tags: [], activate, quiet: true });
+    await createThin(ctx, { ...thinCommon, pool: made.name, virtualSize: virtualSize(), ...(thinName !== undefined ? { name: thinName } : {}) });
+    return 0;
+  }
+  if (id === 'lvcreate_thin_snapshot_of_external') fail('Thin snapshots of external origins are not supported by ulvm yet.');
+  fail(`ulvm: this lvcreate form (${id}) is not supported yet.`);
 }
