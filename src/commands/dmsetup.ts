@@ -51,6 +51,13 @@ const STRERROR: Record<DmError['code'], string> = {
   EEXIST: 'File exists',
   EBUSY: 'Device or resource busy',
   EINVAL: 'Invalid argument',
+  ENODATA: 'No data available',
+  EOPNOTSUPP: 'Operation not supported',
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EPERM: 'Operation not permitted',
+  EILSEQ: 'Invalid or incomplete multibyte or wide character',
+  ENOTBLK: 'Block device required',
 };
 
 /** `dmsetup message NAME SECTOR MESSAGE...`: the target's reply on stdout, libdm's ioctl failure on stderr. */

@@ -10,7 +10,8 @@ import { type DmTable, lineText, tableDeps } from './dm-table.ts';
 /** The errno the kernel's ioctl would fail with, and its message. */
 export class DmError extends Error {
   constructor(
-    readonly code: 'ENXIO' | 'EEXIST' | 'EBUSY' | 'EINVAL',
+    // The rest are what a target's message handler returns (thin-pool's).
+    readonly code: 'ENXIO' | 'EEXIST' | 'EBUSY' | 'EINVAL' | 'ENODATA' | 'EOPNOTSUPP' | 'ENOSPC' | 'EIO' | 'EPERM' | 'EILSEQ' | 'ENOTBLK',
     message: string,
   ) {
     super(message);

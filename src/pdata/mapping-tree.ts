@@ -97,6 +97,13 @@ export class MappingTree {
     return v && decodeBlockTime(v);
   }
 
+  /** The first mapping at or after `vblock`. */
+  lookupNext(root: number, id: number, vblock: number): [number, BlockTime] | undefined {
+    const sub = this.deviceRoot(root, id);
+    const r = sub === undefined ? undefined : this.bottom.lookupNext(sub, vblock);
+    return r && [r[0], decodeBlockTime(r[1])];
+  }
+
   lastMapped(root: number, id: number): number | undefined {
     const sub = this.deviceRoot(root, id);
     return sub === undefined ? undefined : this.bottom.last(sub)?.[0];

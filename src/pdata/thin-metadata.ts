@@ -272,6 +272,25 @@ export class ThinMetadata {
     return bt && { ...bt, shared: d.snapshottedTime > bt.time };
   }
 
+  /** The first mapping at or after `vblock` (extents and discards walk a range with it, not the whole tree). */
+  nextMapped(id: number, vblock: number): [number, MappingLookup] | undefined {
+    const d = this.requireDetails(id);
+    const r = this.mapping.lookupNext(this.mappingRoot, id, vblock);
+    return r && [r[0], { ...r[1], shared: d.snapshottedTime > r[1].time }];
+  }
+
+  /**
+   * dm_pool_inc_data_range / dm_pool_dec_data_range: the pool pins data blocks it has just
+   * unmapped while their discard goes down, so that they are not handed out again meanwhile.
+   */
+  incDataRange(begin: number, end: number): void {
+    for (let b = begin; b < end; b++) this.dataSm.inc(b);
+  }
+
+  decDataRange(begin: number, end: number): void {
+    for (let b = begin; b < end; b++) this.dataSm.dec(b);
+  }
+
   /** Maps vblock to a data block at the current time; an overwritten block loses its reference. */
   insertMapping(id: number, vblock: number, dataBlock: number): void {
     this.requireDetails(id);
