@@ -20,7 +20,14 @@ import { dmMajor } from './major.ts';
 import { type ActivationObserver, observeRegistry } from './observer.ts';
 import type { DmView } from './dm-view.ts';
 import { stackBuilder, stackTypeOf } from './stack/index.ts';
-import type { StackContext } from './stack/types.ts';
+import type { ActivePool, LayerKind, StackContext } from './stack/types.ts';
+import type { ThinTarget } from '../mapper/thin-target.ts';
+import { SegmentDevice } from '../mapper/segment-device.ts';
+import { mapLvRange } from '../mapper/extent-map.ts';
+import type { BlockDevice } from '../devices/device.ts';
+import { lvExtents } from '../model/types.ts';
+import { isNewPool, poolSegOf } from '../model/thin.ts';
+import { thinDependencies } from './thin-order.ts';
 import { type ActivateRequest, ActivationError, type ActiveLv, type Activator, type MergeResult } from './activator.ts';
 
 export type { ActivationObserver } from './observer.ts';
@@ -47,6 +54,16 @@ interface Entry {
   merged?: string;
   /** Origin: its merge in progress (or done, until the metadata drops the snapshot). */
   merge?: MergeJob;
+  /** The table its own segments map (what a pool reads its `_tdata` through). */
+  plain?: Table;
+  /** Pool: its `-tpool` layer once used, its runtime, and the sync devices its metadata is read through. */
+  tpool?: DmDevice;
+  thinPool?: ActivePool;
+  syncDevices?: BlockDevice[];
+  /** Thin LV: its thin target. */
+  thinTarget?: ThinTarget;
+  /** Pool: its metadata and data LVs, which go down with it. */
+  poolParts?: string[];
 }
 
 /** A snapshot merging into an active origin, as the kernel's snapshot-merge target runs it. */
@@ -62,12 +79,14 @@ interface MergeJob {
   failed: boolean;
 }
 
-function ownerOf(e: Entry, layer?: 'real' | 'cow'): DmOwner {
+function ownerOf(e: Entry, layer?: LayerKind): DmOwner {
   return { vgId: e.vgId, vgName: e.vgName, lvId: e.lvId, lvName: e.lvName, ...(layer ? { layer } : {}) };
 }
 
 export class ActivationEngine implements Activator, DmView {
   private readonly entries = new Map<string, Entry>();
+  /** activation/thin_pool_autoextend_threshold (the pools' low water mark) and dm_thin_pool's no_space_timeout. */
+  thinSettings = { autoextendThreshold: 100, noSpaceTimeout: 60 };
   /** A pause after each merge step; set only by tests (the daemon's ULVM_TEST_MERGE_STEP_MS). */
   mergeStepDelayMs = 0;
   /**
@@ -109,21 +128,53 @@ export class ActivationEngine implements Activator, DmView {
   }
 
   /** An LV's hidden layer device, created (with the lowest free minor) the first time it is needed. */
-  private layer(e: Entry, kind: 'real' | 'cow'): DmDevice {
-    const have = kind === 'real' ? e.real : e.cow;
+  private layer(e: Entry, kind: LayerKind): DmDevice {
+    const have = kind === 'real' ? e.real : kind === 'cow' ? e.cow : e.tpool;
     if (have) return have;
-    const d = this.registry.create(`${e.dev.name}-${kind}`, `${e.dev.uuid}-${kind}`, ownerOf(e, kind));
+    const d = this.registry.create(`${e.dev.name}-${kind}`, `${e.dev.uuid.replace(/-tpool$/, '')}-${kind}`, ownerOf(e, kind));
     if (kind === 'real') e.real = d;
-    else e.cow = d;
+    else if (kind === 'cow') e.cow = d;
+    else e.tpool = d;
     return d;
   }
 
-  private stackContext(e: Entry, plain: Table, readOnly: boolean): StackContext {
+  /** A synchronous device over an LV's extents (pool metadata), its PV handles kept with the entry. */
+  private syncLv(e: Entry, f: FoundVg, name: string): BlockDevice {
+    const lv = f.vg.lvs.find((l) => l.name === name);
+    if (!lv) throw new ActivationError(`Failed to find logical volume "${f.vg.name}/${name}"`);
+    const opened = new Map<string, BlockDevice>();
+    const pieces = mapLvRange(f.vg, lv, 0, lvExtents(lv) * f.vg.extentSize * 512).map((p) => {
+      let dev = opened.get(p.pv.id);
+      if (!dev) {
+        const sd = f.pvDevices.get(p.pv.id);
+        if (!sd) throw new ActivationError(`Device for PV of ${name} is not available.`);
+        dev = this.opener.open(sd.path, !e.readOnly);
+        opened.set(p.pv.id, dev);
+        (e.syncDevices ??= []).push(dev);
+      }
+      return { dev, offset: p.offset, length: p.length };
+    });
+    return new SegmentDevice(dmName(f.vg.name, name), pieces);
+  }
+
+  private stackContext(e: Entry, plain: Table, readOnly: boolean, f?: FoundVg): StackContext {
+    let meta: BlockDevice | undefined;
     return {
       plain,
       readOnly,
       top: e.dev,
       layer: (k) => this.layer(e, k),
+      subLv: (name) => {
+        const s = this.entryOf(e.vgId, name);
+        return s?.plain ? { dev: s.dev, table: s.plain } : undefined;
+      },
+      syncLv: (name) => {
+        if (!f) throw new ActivationError(`No metadata for ${e.vgName}/${e.lvName}.`);
+        return (meta ??= this.syncLv(e, f, name));
+      },
+      ...(e.thinPool ? { thinPool: e.thinPool } : {}),
+      pool: (name) => this.entryOf(e.vgId, name)?.thinPool,
+      thinSettings: this.thinSettings,
       origin: (name) => {
         const o = this.entryOf(e.vgId, name);
         return o?.real && o.realTable ? { real: o.real, table: o.realTable } : undefined;
@@ -172,7 +223,16 @@ export class ActivationEngine implements Activator, DmView {
         e.realTable = undefined;
         e.store = undefined;
         e.originName = undefined;
-        const built = await stackBuilder(stackTypeOf(f.vg, lv, !!e.merge)).buildStack(f.vg, lv, this.stackContext(e, reopened.device.table as Table, readOnly));
+        e.plain = reopened.device.table as Table;
+        const oldThin = e.thinTarget;
+        const built = await stackBuilder(stackTypeOf(f.vg, lv, !!e.merge)).buildStack(f.vg, lv, this.stackContext(e, reopened.device.table as Table, readOnly, f));
+        if (built.thinPool) {
+          e.thinPool = built.thinPool;
+          const ps = poolSegOf(lv)!;
+          e.poolParts = [ps.metadata, ps.pool];
+        }
+        if (built.thinTarget) e.thinTarget = built.thinTarget;
+        if (oldThin && oldThin !== e.thinTarget) olds.push(async () => oldThin.release());
         e.realTable = built.realTable;
         e.store = built.store;
         e.originName = built.originName;
@@ -187,10 +247,14 @@ export class ActivationEngine implements Activator, DmView {
           stale.push(e.cow);
           e.cow = undefined;
         }
+        if (e.tpool && !used.has(e.tpool)) {
+          stale.push(e.tpool);
+          e.tpool = undefined;
+        }
       }
     } finally {
       // Lower layers first, as lvm2 resumes a stack.
-      for (const e of family) for (const d of [e.real, e.cow, e.dev]) if (d && d !== held && (d.suspended || d.inactive)) this.registry.resume(d);
+      for (const e of family) for (const d of [e.real, e.cow, e.tpool, e.dev]) if (d && d !== held && (d.suspended || d.inactive)) this.registry.resume(d);
       for (const g of goOn) g();
     }
     this.retire(stale);
@@ -249,13 +313,20 @@ export class ActivationEngine implements Activator, DmView {
       ...(e.cow ? { cowMinor: e.cow.minor, cowTable: tableOf(e.cow) } : {}),
       ...(e.merged ? { mergedCowId: e.merged } : {}),
       ...(e.merge ? { mergeUsage: e.merge.merge.store.usage(), ...(e.merge.failed ? { mergeFailed: true } : {}) } : {}),
+      ...(e.thinPool ? { thinPoolStatus: e.thinPool.pool.status() } : {}),
+      ...(e.tpool ? { tpoolMinor: e.tpool.minor, tpoolOpenCount: e.tpool.openCount, tpoolTable: tableOf(e.tpool) } : {}),
+      ...(e.thinPool && !e.tpool ? { tpoolOpenCount: e.dev.openCount } : {}),
+      ...(e.thinTarget ? { thinStatus: e.thinTarget.status() } : {}),
     }));
   }
 
   async activate(req: ActivateRequest): Promise<void> {
     const f = this.found(req.vgName, req.devices);
-    for (const name of req.lvNames) {
-      if (!f.vg.lvs.some((l) => l.name === name)) throw new ActivationError(`Failed to find logical volume "${req.vgName}/${name}"`);
+    for (const n of req.lvNames) if (!f.vg.lvs.some((l) => l.name === n)) throw new ActivationError(`Failed to find logical volume "${req.vgName}/${n}"`);
+    // A thin LV needs its pool, a pool its data and metadata LVs: those come up first.
+    const names: string[] = [];
+    for (const n of req.lvNames) for (const d of [...thinDependencies(f.vg, n), n]) if (!names.includes(d)) names.push(d);
+    for (const name of names) {
       // An origin and its snapshots come up together, as lvm2 activates them.
       const family: Entry[] = [];
       const fresh = new Set<Entry>();
@@ -277,8 +348,12 @@ export class ActivationEngine implements Activator, DmView {
           const uuid = `LVM-${f.vg.id}${lv.id}`;
           const owner: DmOwner = { vgId: f.vg.id, vgName: f.vg.name, lvId: lv.id, lvName: lv.name };
           const cow = link ? this.registry.create(`${top}-cow`, `${uuid}-cow`, { ...owner, layer: 'cow' }) : undefined;
-          const dev = this.registry.create(top, uuid, owner);
-          e = { ...owner, devices: req.devices, readOnly, dev, close: opened.close, ...(cow ? { cow } : {}) };
+          // A used pool's target lives in `-tpool`, made before the pool's own device; a new pool's
+          // own device carries it, with the -tpool uuid (lvm2's _add_new_lv_to_dtree).
+          const pool = poolSegOf(lv) !== undefined;
+          const tpool = pool && !isNewPool(lv) ? this.registry.create(`${top}-tpool`, `${uuid}-tpool`, { ...owner, layer: 'tpool' }) : undefined;
+          const dev = this.registry.create(top, pool && !tpool ? `${uuid}-tpool` : pool ? `${uuid}-pool` : uuid, owner);
+          e = { ...owner, devices: req.devices, readOnly, dev, close: opened.close, ...(cow ? { cow } : {}), ...(tpool ? { tpool } : {}) };
           this.entries.set(key, e);
           fresh.add(e);
         }
@@ -305,7 +380,8 @@ export class ActivationEngine implements Activator, DmView {
           this.entries.delete(`${e.vgId}/${e.lvId}`);
           await e.close();
         }
-        this.retire([...fresh].flatMap((e) => [e.dev, e.cow, e.real]));
+        for (const e of fresh) await this.dropThin(e);
+        this.retire([...fresh].flatMap((e) => [e.dev, e.cow, e.real, e.tpool]));
         throw err;
       }
     }
@@ -320,9 +396,15 @@ export class ActivationEngine implements Activator, DmView {
       for (const s of this.entries.values()) if (s.vgId === e.vgId && s.originName === e.lvName) names.add(s.lvName);
       names.add(e.lvName);
     }
+    // A pool takes its data and metadata LVs down with it.
+    for (const e of this.entries.values()) if (e.vgName === vgName && names.has(e.lvName)) for (const p of e.poolParts ?? []) names.add(p);
     const going = [...this.entries].filter(([, e]) => e.vgName === vgName && names.has(e.lvName));
-    going.sort(([, a], [, b]) => Number(!!b.store) - Number(!!a.store));
-    for (const [, e] of going) if (this.opens(e) > 0) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+    // Snapshots and thin LVs before their origins and pools, pools before their parts.
+    const rank = (e: Entry) => (e.store || e.thinTarget ? 0 : [...this.entries.values()].some((p) => p.vgId === e.vgId && p.poolParts?.includes(e.lvName)) ? 2 : 1);
+    going.sort(([, a], [, b]) => rank(a) - rank(b));
+    for (const [, e] of going) if (this.opens(e) > 0 && rank(e) < 2) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
+    for (const [, e] of going)
+      if (e.tpool && this.registry.holders(e.tpool).some((h) => !going.some(([, g]) => g.dev === h))) throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
     const layers: (DmDevice | undefined)[] = [];
     // A merge stops between two steps; the next activation resumes it from the table left on disk.
     for (const [, e] of going) if (e.merge) layers.push(await this.dropMerge(e));
@@ -338,11 +420,26 @@ export class ActivationEngine implements Activator, DmView {
         throw new ActivationError(`Logical volume ${vgName}/${e.lvName} in use.`);
       }
       layers.push(e.cow, e.real);
+      if (e.tpool) {
+        // The pool's target goes before its parts can: its last commit first.
+        await this.dropThin(e);
+        this.retire([e.tpool]);
+      } else await this.dropThin(e);
       await e.close();
       this.entries.delete(key);
     }
     this.retire(layers);
     this.onChange();
+  }
+
+  /** Lets go of a thin LV's target, or commits and closes a pool's runtime and its metadata handles. */
+  private async dropThin(e: Entry): Promise<void> {
+    e.thinTarget?.release();
+    e.thinTarget = undefined;
+    if (e.thinPool) await e.thinPool.pool.close();
+    e.thinPool = undefined;
+    for (const d of e.syncDevices ?? []) d.close();
+    e.syncDevices = undefined;
   }
 
   async reload(vgName: string, devices: string[]): Promise<void> {
@@ -516,6 +613,9 @@ export class ActivationEngine implements Activator, DmView {
 
   async closeAll(): Promise<void> {
     for (const e of this.entries.values()) await this.dropMerge(e);
+    // Thin LVs let go of their pools before the pools commit and close.
+    for (const e of this.entries.values()) if (e.thinTarget) await this.dropThin(e);
+    for (const e of this.entries.values()) await this.dropThin(e);
     this.registry.removeAll();
     for (const e of this.entries.values()) await e.close();
     this.entries.clear();

@@ -12,7 +12,10 @@ import { MIN_CHUNK } from '../ops/thin-pool-params.ts';
 import { displaySize } from '../report/units.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
-  const [target, ...pvArgs] = ctx.args.positionals;
+  const [first, ...pvArgs] = ctx.args.positionals;
+  // A pool named VG/POOL by --thinpool names the VG too.
+  const poolVg = ctx.opt('thinpool')?.replace(/^\/dev\//, '').match(/^([^/]+)\//)?.[1];
+  const target = first ?? poolVg;
   if (!target) fail('Please specify a volume group', 3);
   const help = `Run \`lvcreate --help' for more information.`;
   if (ctx.opt('size') !== undefined && ctx.opt('extents') !== undefined) fail(['Please specify either size or extents (not both).', help], 3, 'INVALID_ARGUMENT');

@@ -12,6 +12,8 @@ export function lvTable(vg: VolumeGroup, lv: LogicalVolume, devices: Map<string,
     // The segment type names its dm target; ulvm has the linear, striped, zero and error ones.
     const t = segtypeOf(seg).targetName?.(seg);
     if (t === 'error' || t === 'zero') return { start, length, target: { type: t } };
+    // Pools and thin LVs map through their own targets (activation/stack/thin.ts), never through this table.
+    if (seg.kind === 'thin' || seg.kind === 'thin-pool') return { start, length, target: { type: 'error' } };
     if (seg.kind !== 'striped') throw new Error(`Segment type ${seg.type} of ${lv.name} cannot be mapped by ulvm yet.`);
     const areas = seg.areas.map((a) => {
       if (a.kind !== 'pv') throw new Error(`Segment of ${lv.name} maps onto another LV.`);

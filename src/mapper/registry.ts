@@ -24,7 +24,7 @@ export interface DmOwner {
   vgName: string;
   lvId: string;
   lvName: string;
-  layer?: 'real' | 'cow';
+  layer?: 'real' | 'cow' | 'tpool';
 }
 
 export type DmEvent =

@@ -5,7 +5,11 @@ import type { FoundVg, Scan, ScannedDevice } from '../metadata/scan.ts';
 import type { LvActivation, LvObject, MdaInfo, PvObject, VgObject } from '../report/objects.ts';
 import { maxMetadataSize } from '../formats/circular.ts';
 import { RAW_LOCN_IGNORED } from '../formats/mda-header.ts';
-import type { LogicalVolume, VolumeGroup } from '../model/types.ts';
+import { lvExtents, type LogicalVolume, type VolumeGroup } from '../model/types.ts';
+import type { ActiveLv } from '../activation/activator.ts';
+import { makePercent, parseThinPoolStatus, parseThinStatus, poolHealth } from '../segtypes/thin-status.ts';
+import { poolSegOf, thinSegOf } from '../model/thin.ts';
+import { displaySize } from '../report/units.ts';
 
 /** Metadata areas lvm2 counts: those whose header could be read. */
 export function mdaInfos(d: ScannedDevice): MdaInfo[] {
@@ -85,7 +89,38 @@ export function activationOf(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume): LvAc
   const stripes = seg?.kind === 'striped' ? seg.areas.length : 1;
   const readAhead = seg?.kind === 'striped' && stripes > 1 ? Math.max(256, 2 * stripes * (seg.stripeSize ?? 128)) : 256;
   const paths = lvPaths(vg.name, lv.name, a);
-  return { state: a.suspended ? 'suspended' : 'active', path: paths.path, dmPath: paths.dmPath, openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead, ...(a.dataPercent !== undefined ? { dataPercent: a.dataPercent } : {}), ...(a.invalid ? { invalid: true } : {}) };
+  const out: LvActivation = { state: a.suspended ? 'suspended' : 'active', path: paths.path, dmPath: paths.dmPath, openCount: a.openCount, readOnly: a.readOnly && lv.status.includes('WRITE'), major: a.major, minor: a.minor, readAheadSectors: readAhead, ...(a.dataPercent !== undefined ? { dataPercent: a.dataPercent } : {}), ...(a.invalid ? { invalid: true } : {}) };
+  return { ...out, ...thinActivation(ctx, vg, lv, a) };
+}
+
+/** Data%, Meta% and health of a pool or thin LV, from its target's status, as lvm2 computes them. */
+function thinActivation(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume, a: ActiveLv): Partial<LvActivation> {
+  if (a.thinPoolStatus !== undefined) {
+    const s = parseThinPoolStatus(a.thinPoolStatus);
+    if (!s) return {};
+    const h = poolHealth(s);
+    // The pool is open while its target's device is (the thin LVs hold `-tpool`).
+    return {
+      ...(s.fail ? {} : { dataPercent: makePercent(s.usedData, s.totalData), metadataPercent: makePercent(s.usedMetadata, s.totalMetadata) }),
+      ...(h ? { health: h } : {}),
+      ...(a.tpoolOpenCount !== undefined ? { poolOpenCount: a.tpoolOpenCount } : {}),
+      ...(a.tpoolMinor === undefined ? {} : { poolReadOnlyLayer: true }),
+    };
+  }
+  if (a.thinStatus !== undefined) {
+    const t = parseThinStatus(a.thinStatus);
+    if (t.fail) return { health: 'failed' };
+    const pool = thinSegOf(lv) ? vg.lvs.find((l) => l.name === thinSegOf(lv)!.thinPool) : undefined;
+    const chunk = poolSegOf(pool)?.chunkSize ?? 128;
+    const size = lvExtents(lv) * vg.extentSize;
+    const csize = Math.ceil(size / chunk) * chunk;
+    if (t.mappedSectors > csize) {
+      ctx.warn(`WARNING: Thin volume ${vg.name}/${lv.name} maps ${displaySize(t.mappedSectors)} while the size is only ${displaySize(size)}.`);
+      return { dataPercent: 100 };
+    }
+    return { dataPercent: makePercent(t.mappedSectors, csize) };
+  }
+  return {};
 }
 
 export function lvObjects(ctx: Ctx, vgo: VgObject): LvObject[] {

@@ -108,7 +108,7 @@ export function lvAttr(lvo: LvObject): string {
     c[4] = act.state === 'suspended' ? 's' : 'a';
     if (act.invalid && isCow(vg, lv)) c[4] = act.state === 'suspended' ? 'S' : 'I';
     if (c[1] !== 'r' && act.readOnly) c[1] = 'R';
-    c[5] = (act.openCount ?? 0) > 0 ? 'o' : '-';
+    c[5] = (act.poolOpenCount ?? act.openCount ?? 0) > 0 ? 'o' : '-';
   } else {
     c[4] = '-';
     c[5] = '-';

@@ -1,4 +1,5 @@
 // Values of the LV segment fields (lvm type SEGS).
+import { poolSegOf } from '../model/thin.ts';
 import { areaExtents, segAreas, segType } from '../model/types.ts';
 import type { Area, Segment } from '../model/types.ts';
 import type { LvObject } from './objects.ts';
@@ -61,7 +62,8 @@ const SEG: Record<string, SegFn> = {
   chunk_size: (o, s, e) => size(e, chunkSize(o.vgo.vg, o.lv, s)),
   thin_count: (o) =>
     isThinPool(o.lv) ? num(o.vgo.vg.lvs.filter((l) => thinPoolOf(o.vgo.vg, l) === o.lv).length) : EMPTY,
-  discards: (_o, s) => str(s.kind === 'thin-pool' ? s.discards : ''),
+  // A thin LV shows its pool's.
+  discards: (o, s) => str(s.kind === 'thin-pool' ? s.discards : s.kind === 'thin' ? poolSegOf(o.vgo.vg.lvs.find((l) => l.name === s.thinPool))?.discards ?? '' : ''),
   zero: (o, _s, e) => bin(e, thinZero(o.vgo.vg, o.lv), 'zero'),
   transaction_id: (o, s) => {
     const t = (isThinPool(o.lv) || isThinVolume(o.lv)) && (s.kind === 'thin-pool' || s.kind === 'thin') ? s.transactionId : undefined;

@@ -19,6 +19,10 @@ export interface LvActivation {
   /** Where the active LV can be opened, when not lvm2's /dev/VG/LV and /dev/mapper/VG-LV (see commands/lv-paths.ts). */
   path?: string;
   dmPath?: string;
+  /** Thin pool: the open count of the device carrying its target (`-tpool`), which lv_attr shows. */
+  poolOpenCount?: number;
+  /** Thin pool: its own device is the read-only layer over `-tpool` (lvdisplay's "activated read only"). */
+  poolReadOnlyLayer?: boolean;
   /** Thin pool / thin LV kernel health (lv_attr position 9, lv_health_status); undefined = ok. */
   health?: 'failed' | 'out_of_data' | 'metadata_read_only';
 }

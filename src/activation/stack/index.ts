@@ -6,6 +6,7 @@ import { snapshotOfCow, snapshotsOfOrigin } from '../../model/snapshots.ts';
 import { linearStriped } from './linear-striped.ts';
 import { snapshot, snapshotMerge, snapshotOrigin } from './snapshot.ts';
 import type { StackBuilder } from './types.ts';
+import { thinBuilder, thinPoolBuilder } from './thin.ts';
 
 const builders = new Map<string, StackBuilder>([
   ['striped', linearStriped],
@@ -15,6 +16,8 @@ const builders = new Map<string, StackBuilder>([
   ['snapshot-origin', snapshotOrigin],
   ['snapshot', snapshot],
   ['snapshot-merge', snapshotMerge],
+  ['thin-pool', thinPoolBuilder],
+  ['thin', thinBuilder],
 ]);
 
 /** A segment type module's builder, under its segment type name. */

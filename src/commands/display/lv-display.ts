@@ -66,7 +66,7 @@ export function lvdisplayFull(ctx: Ctx, vgo: VgObject, lv: LogicalVolume, act: A
   const a = act(vg, lv);
   const inkernel = inKernel(a);
   const write = lv.status.includes('WRITE');
-  const access = write && inkernel && a.readOnly ? 'read/write (activated read only)' : write ? 'read/write' : 'read only';
+  const access = write && inkernel && (a.readOnly || a.poolReadOnlyLayer) ? 'read/write (activated read only)' : write ? 'read/write' : 'read only';
   const compat = lvm1Compat(ctx);
 
   say(ctx, '--- Logical volume ---');
