@@ -10,6 +10,8 @@ import { reloadVg } from './activate.ts';
 import { fail } from './context.ts';
 import { findVgOrFail } from './select.ts';
 import { UlvmError } from '../errors.ts';
+import { dropCreateMessage, isPool, pmspareOf, poolOfSubLv, poolSegOf, poolsOf, queueMessage, thinSegOf, thinsOfPool } from '../model/thin.ts';
+import { sendPoolMessages } from './thin-common.ts';
 
 /** LVs a user can name: visible ones and COW stores of visible origins. */
 export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
@@ -21,6 +23,9 @@ export function lvSelectable(lv: LogicalVolume, vg?: VolumeGroup): boolean {
 export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force = ctx.has('force')): Promise<number> {
   let rc = 0;
   let current = found;
+  // lvm2 keeps pools at the head of its LV list (the last one first): they go first, their thin LVs with them.
+  const pools = names.filter((n) => isPool(found.vg.lvs.find((l) => l.name === n))).reverse();
+  names = [...pools, ...names.filter((n) => !pools.includes(n))];
   // LVs already gone with an origin removed before them (vgremove names them all).
   const removed = new Set<string>();
   for (const name of names) {
@@ -30,6 +35,17 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force
     if (!lv) {
       ctx.error(`Failed to find logical volume "${vg.name}/${name}"`);
       rc = 5;
+      continue;
+    }
+    if (poolOfSubLv(vg, name)) {
+      ctx.error(`Can't remove logical volume ${vg.name}/${name} used by a pool.`);
+      rc = 5;
+      continue;
+    }
+    if (isPool(lv)) {
+      const r = await removePool(ctx, current, name, force, removed);
+      if (r.rc) rc = r.rc;
+      current = r.found;
       continue;
     }
     const active = ctx.activationDisabled ? undefined : ctx.activeLv(vg.id, lv.id);
@@ -70,6 +86,17 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force
       ctx.print(`Logical volume "${link.cow}" successfully removed.`);
     }
     ctx.verbose(1, `Releasing logical volume "${name}"`);
+    const tseg = thinSegOf(lv);
+    if (tseg) {
+      // The kernel forgets the device once the pool gets the delete (unless it never got the create).
+      vg.lvs = vg.lvs.filter((l) => l.name !== lv.name);
+      const pseg = poolSegOf(vg.lvs.find((l) => l.name === tseg.thinPool));
+      if (pseg && !dropCreateMessage(pseg, lv.name)) queueMessage(pseg, { type: 'delete', deviceId: tseg.deviceId });
+      ctx.commit(vg, ctx.pvPaths(current), current.vg);
+      current = await sendPoolMessages(ctx, { ...current, vg }, tseg.thinPool);
+      ctx.print(`Logical volume "${name}" successfully removed.`);
+      continue;
+    }
     if (snap) dropSnapshot(vg, lv.name);
     else vg.lvs = vg.lvs.filter((l) => l.name !== lv.name);
     ctx.commit(vg, ctx.pvPaths(current), current.vg);
@@ -94,4 +121,51 @@ export async function removeLv(ctx: Ctx, o: RemoveLvOptions): Promise<void> {
   const f = findVgOrFail(ctx, o.vg);
   for (const n of o.lvs) if (!f.vg.lvs.some((l) => l.name === n && lvSelectable(l, f.vg))) fail(`Failed to find logical volume "${o.vg}/${n}"`, 5, 'LV_NOT_FOUND', { vg: o.vg, lv: n });
   if ((await removeLvs(ctx, f, o.lvs, o.force ?? false)) !== 0) throw new UlvmError('FAILED', [], 5, { vg: o.vg, detail: `Not every logical volume of ${o.vg} was removed.` });
+}
+
+/**
+ * A pool goes with every thin LV in it (lvm2's lv_remove_with_dependencies: one question for all,
+ * then each thin LV, no messages for them), then its data and metadata LVs, and the VG's
+ * metadata spare with the last pool.
+ */
+async function removePool(ctx: Ctx, found: FoundVg, name: string, force: boolean, removed: Set<string>): Promise<{ rc: number; found: FoundVg }> {
+  let current = found;
+  let vg = cloneVg(current.vg);
+  const thins = thinsOfPool(vg, name);
+  if (thins.length && !force && !ctx.prompt(`Removing pool ${vg.name}/${name} will remove ${thins.length} dependent volume(s). Proceed? [y/n]: `)) {
+    ctx.error(`Logical volume ${vg.name}/${name} not removed.`);
+    return { rc: 5, found };
+  }
+  for (const t of thins) {
+    const a = ctx.activationDisabled ? undefined : ctx.activeLv(vg.id, t.id);
+    if (a) {
+      if (a.openCount > 0) {
+        ctx.error(`Logical volume ${vg.name}/${t.name} contains a filesystem in use.`);
+        return { rc: 5, found: current };
+      }
+      if (!force && !ctx.prompt(`Do you really want to remove active logical volume ${vg.name}/${t.name}? [y/n]: `)) {
+        ctx.error(`Logical volume ${vg.name}/${t.name} not removed.`);
+        return { rc: 5, found: current };
+      }
+      await ctx.activator.deactivate(vg.name, [t.name]);
+    }
+    vg.lvs = vg.lvs.filter((l) => l.name !== t.name);
+    ctx.commit(vg, ctx.pvPaths(current), current.vg);
+    current = { ...current, vg };
+    vg = cloneVg(vg);
+    removed.add(t.name);
+    ctx.print(`Logical volume "${t.name}" successfully removed.`);
+  }
+  const pool = vg.lvs.find((l) => l.name === name)!;
+  if (!ctx.activationDisabled && ctx.activeLv(vg.id, pool.id)) await ctx.activator.deactivate(vg.name, [name]);
+  const seg = poolSegOf(pool)!;
+  vg.lvs = vg.lvs.filter((l) => ![name, seg.pool, seg.metadata].includes(l.name));
+  if (!poolsOf(vg).length) {
+    const spare = pmspareOf(vg);
+    if (spare) vg.lvs = vg.lvs.filter((l) => l !== spare);
+  }
+  ctx.commit(vg, ctx.pvPaths(current), current.vg);
+  await ctx.loadActivation();
+  ctx.print(`Logical volume "${name}" successfully removed.`);
+  return { rc: 0, found: { ...current, vg } };
 }

@@ -123,7 +123,7 @@ function permissions(lvo: LvObject): string {
   if (hasFlag(lv, 'PVMOVE')) return '';
   if (lv.status.includes('WRITE')) {
     if (!lvIsActive(lvo.activation)) return 'unknown';
-    return lvo.activation.readOnly ? 'read-only-override' : 'writeable';
+    return lvo.activation.readOnly || lvo.activation.poolReadOnlyLayer ? 'read-only-override' : 'writeable';
   }
   return lv.status.includes('READ') ? 'read-only' : 'unknown';
 }

@@ -14,6 +14,7 @@ const DEVICES = ['/dev/sda1', '/dev/sda2', '/dev/sda3', '/dev/sda4'];
 /** Why a snapshot's Data% is not compared after ext4 was mounted on its origin. */
 const FS_PERCENT = "Data% masked: it counts COW chunks of the VM's ext4 writes after mount (journal, lazy inode-table init, dd), which are not replayed";
 const OVERFLOW = 'the snapshot overflowed from the dd writes through ext4, which are not replayed';
+const POOL_FULL = "the pool ran out of data space from the dd writes through the VM's ext4, which are not replayed";
 
 interface Part {
   file: string;
@@ -23,6 +24,10 @@ interface Part {
   maskPercent?: string[];
   /** From the first step starting with this on, lvm steps are skipped with this reason (mount/umount still take effect). */
   skipFrom?: { command: string; why: string };
+  /** Comparing starts again at this step (after skipFrom). */
+  resumeAt?: string;
+  /** Steps not compared, with the reason. */
+  notCompared?: Record<string, string>;
 }
 
 /** Sessions: one VM session ran 01–14, a fresh one 15 (each on its own new disk). */
@@ -37,13 +42,24 @@ const SESSIONS: Part[][] = [
     { file: '07-snapshot-overflow', maskPercent: ['lvs lab-vg2', 'lvdisplay lab-vg2/snap'], skipFrom: { command: 'dd if=/dev/zero of=/mnt/file2', why: OVERFLOW } },
     { file: '08-lvremove' },
     { file: '09-thinpool' },
-    { file: '10-reports' },
-    { file: '11-thin-fill' },
+    {
+      file: '10-reports',
+      notCompared: {
+        'pvs -O -pv_free': "rows with equal keys keep the order lvm2 met them in, which follows its VG cache's hash order, not the PV names",
+        'lvs -o all lab-vg1': "lv_host and vg_mda_free show the capture VM's host name, which is also in the metadata text whose size vg_mda_free counts",
+      },
+    },
+    {
+      file: '11-thin-fill',
+      maskPercent: ['lvs -a'],
+      skipFrom: { command: 'timeout 200 dd if=/dev/zero of=/mnt/file2', why: POOL_FULL },
+      resumeAt: 'timeout 100 umount /mnt',
+    },
     { file: '12-errors' },
     { file: '13-sizes' },
     { file: '14-misc' },
   ],
-  [{ file: '15-extras', before: 'lvcreate --type thin-pool', maskPercent: ['lvs vgB', 'lvs -o lv_name,lv_size,origin,origin_size,snap_percent,chunk_size,lv_attr vgB', 'vgdisplay -v vgB'] }],
+  [{ file: '15-extras', maskPercent: ['lvs vgB', 'lvs -o lv_name,lv_size,origin,origin_size,snap_percent,chunk_size,lv_attr vgB', 'vgdisplay -v vgB'] }],
 ];
 
 /** Hides snapshot usage numbers: report cells like `4.33` and lvdisplay's `Allocated to snapshot` value. */
@@ -77,6 +93,12 @@ async function replayStep(t: TestContext, s: GoldenSession, shell: VmShell, part
   }
   if (skipping) {
     await t.test(name, (st) => st.skip(skipping));
+    return;
+  }
+  const why = part.notCompared?.[step.command];
+  if (why) {
+    await s.run(step.command);
+    await t.test(name, (st) => st.skip(why));
     return;
   }
   if (step.command.includes(' -vv')) {
@@ -119,6 +141,7 @@ test('golden VM lab transcripts replay byte for byte', async (t) => {
         let skipping: string | undefined;
         for (const step of loadGolden(part.file, part.before)) {
           if (part.skipFrom && step.command.startsWith(part.skipFrom.command)) skipping = part.skipFrom.why;
+          if (part.resumeAt && step.command === part.resumeAt) skipping = undefined;
           await replayStep(t, s, shell, part, step, skipping);
         }
       }

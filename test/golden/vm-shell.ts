@@ -159,6 +159,8 @@ export class VmShell {
 
   /** A non-lvm tool: its effect, and whether its (successful) output is known to be empty. */
   private async tool(argv: string[]): Promise<{ kind: 'silent' } | { kind: 'unknown-output'; streams: ('out' | 'err')[]; why: string } | { kind: 'unsupported'; why: string }> {
+    // `timeout N cmd …` runs cmd (the capture bounded its time; the replay does not need to).
+    if (argv[0] === 'timeout' && /^\d+$/.test(argv[1] ?? '') && argv.length > 2) return this.tool(argv.slice(2));
     const [cmd, ...rest] = argv;
     const args = rest.filter((a) => !a.startsWith('-'));
     const what = argv.join(' ');
