@@ -27,7 +27,7 @@ import { mapLvRange } from '../mapper/extent-map.ts';
 import type { BlockDevice } from '../devices/device.ts';
 import { lvExtents } from '../model/types.ts';
 import { isNewPool, poolSegOf } from '../model/thin.ts';
-import { thinDependencies } from './thin-order.ts';
+import { thinDependencies, thinFamily } from './thin-order.ts';
 import { type ActivateRequest, ActivationError, type ActiveLv, type Activator, type MergeResult } from './activator.ts';
 
 export type { ActivationObserver } from './observer.ts';
@@ -463,7 +463,7 @@ export class ActivationEngine implements Activator, DmView {
     const done = new Set<Entry>();
     for (const e of mine) {
       if (done.has(e)) continue;
-      const family = activationFamily(byId.vg, e.lvName)
+      const family = (thinFamily(byId.vg, e.lvName) ?? activationFamily(byId.vg, e.lvName))
         .map((n) => mine.find((x) => x.lvName === n))
         .filter((x): x is Entry => !!x);
       if (!family.includes(e)) family.push(e);

@@ -16,6 +16,9 @@ import { changePvs, type PvChangeOptions } from '../ops/pv-change.ts';
 import { vgcreate, type VgCreateOptions } from '../ops/vg-create.ts';
 import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
 import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
+import { createThinPool, type CreateThinPoolOptions } from '../ops/create-thin-pool.ts';
+import { createThin, type CreateThinOptions } from '../ops/create-thin.ts';
+import { convertToThinPool, type ConvertThinPoolOptions } from '../ops/convert-thin-pool.ts';
 import { resizeLv, type ResizeLvOptions } from '../ops/resize-lv.ts';
 import { removeLv, type RemoveLvOptions } from '../ops/lv-remove.ts';
 import { renameLv, type RenameLvOptions } from '../ops/rename-lv.ts';
@@ -279,6 +282,32 @@ export class Session {
     const { size: _s, extents: _e, ...rest } = o;
     return this.run('lvcreate', `-s ${o.vg}/${o.origin}`, async (ctx) => {
       const r = await createSnapshot(ctx, { ...rest, ...newSize(o) });
+      return this.lvViewIn(ctx, r.vg, r.name);
+    });
+  }
+
+  /** A thin pool (lvm2's lvcreate --type thin-pool): its data LV of the size given, metadata sized as lvm2 sizes it. */
+  createThinPool(o: Omit<CreateThinPoolOptions, 'size' | 'extents' | 'quiet'> & LvSize): Promise<LvView> {
+    const { size: _s, extents: _e, ...rest } = o;
+    return this.run('lvcreate', `--type thin-pool ${o.vg}`, async (ctx) => {
+      const r = await createThinPool(ctx, { ...rest, ...newSize(o) });
+      return this.lvViewIn(ctx, r.vg, r.name);
+    });
+  }
+
+  /** A thin LV in a pool (`pool`, `virtualSize` in bytes), or a thin snapshot of a thin LV (`origin`). */
+  createThin(o: Omit<CreateThinOptions, 'virtualSize'> & { virtualSize?: number }): Promise<LvView> {
+    const { virtualSize, ...rest } = o;
+    return this.run('lvcreate', o.origin !== undefined ? `-s ${o.vg}/${o.origin}` : `-V ${virtualSize ?? 0}b --thinpool ${o.vg}/${o.pool ?? ''}`, async (ctx) => {
+      const r = await createThin(ctx, { ...rest, ...(virtualSize !== undefined ? { virtualSize: Math.ceil(virtualSize / 512) } : {}) });
+      return this.lvViewIn(ctx, r.vg, r.name);
+    });
+  }
+
+  /** lvconvert --type thin-pool: an LV becomes a pool's data, `metadataLv` (or a new LV) its metadata. */
+  convertToThinPool(o: ConvertThinPoolOptions): Promise<LvView> {
+    return this.run('lvconvert', `--type thin-pool ${o.vg}/${o.lv}`, async (ctx) => {
+      const r = await convertToThinPool(ctx, { ...o, yes: o.yes ?? true });
       return this.lvViewIn(ctx, r.vg, r.name);
     });
   }

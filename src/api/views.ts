@@ -1,5 +1,6 @@
 // What the library hands back: plain data about PVs, VGs, LVs and segments, built from the same
 // row objects the reports print (so `lvs` and `listLvs()` never disagree). Sizes are in bytes.
+import { thinSegOf } from '../model/thin.ts';
 import type { LvObject, PvObject, VgObject } from '../report/objects.ts';
 import { lvAttr, pvAttr, vgAttr } from '../report/attrs.ts';
 import { areaExtents, lvExtents, lvIsVisible, segAreas } from '../model/types.ts';
@@ -77,8 +78,14 @@ export interface LvView {
   /** A snapshot: its origin LV; an origin: its snapshots. */
   origin?: string;
   snapshots: string[];
-  /** Snapshot: percentage of its exception store in use, when active. */
+  /** Snapshot: percentage of its exception store in use; thin pool: of its data blocks; thin LV: of its size mapped (when active). */
   dataPercent?: number;
+  /** Thin pool: percentage of its metadata in use, when active. */
+  metadataPercent?: number;
+  /** Thin LV: its pool; thin snapshot: its origin is in `origin`. */
+  pool?: string;
+  /** Thin pool or thin LV: what its target reports wrong (lvm2's lv_health_status). */
+  health?: 'failed' | 'out_of_data' | 'metadata_read_only';
   tags: string[];
   segments: SegmentView[];
 }
@@ -141,9 +148,12 @@ export function lvView(o: LvObject): LvView {
     active: act.state === 'active' || act.state === 'suspended',
     ...(act.openCount !== undefined ? { openCount: act.openCount } : {}),
     ...(act.path ? { path: act.path } : {}),
-    ...(link ? { origin: link.origin } : {}),
-    snapshots: snapshotsOfOrigin(vg, lv.name).map((l) => l.cow),
+    ...(link ? { origin: link.origin } : thinSegOf(lv)?.origin !== undefined ? { origin: thinSegOf(lv)!.origin! } : {}),
+    snapshots: [...snapshotsOfOrigin(vg, lv.name).map((l) => l.cow), ...vg.lvs.filter((l) => thinSegOf(l)?.origin === lv.name).map((l) => l.name)],
     ...(act.dataPercent !== undefined ? { dataPercent: act.dataPercent } : {}),
+    ...(act.metadataPercent !== undefined ? { metadataPercent: act.metadataPercent } : {}),
+    ...(thinSegOf(lv) ? { pool: thinSegOf(lv)!.thinPool } : {}),
+    ...(act.health ? { health: act.health } : {}),
     tags: [...lv.tags],
     segments: lv.segments.map((s) => ({
       type: s.type,

@@ -83,6 +83,12 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   // Test-only knob (see test/compat/merge-resume.test.ts): a pause after each merge step, so a
   // test can interrupt a merge in its middle. Unset in normal use.
   engine.mergeStepDelayMs = Number(process.env.ULVM_TEST_MERGE_STEP_MS) || 0;
+  // dm_thin_pool's no_space_timeout module parameter (seconds, 0 = queue for ever), which ulvm
+  // takes from the environment as the daemon starts; and lvm2's threshold, which sets the pools'
+  // low water mark when they are loaded.
+  const nst = process.env.ULVM_THIN_NO_SPACE_TIMEOUT;
+  if (nst !== undefined && /^\d+$/.test(nst)) engine.thinSettings.noSpaceTimeout = Number(nst);
+  if (opts.watch) engine.thinSettings.autoextendThreshold = Config.load(opts.watch.configFile, []).int('activation/thin_pool_autoextend_threshold', 100);
   const merges = mergeFinisher(engine, log, opts.watch);
   engine.onMergeDone = (vgName, originName, devices) => merges.done(vgName, originName, devices);
   // A restart after a crash: bring back what was active.

@@ -95,6 +95,7 @@ export async function convertToThinPool(ctx: Ctx, o: ConvertThinPoolOptions): Pr
   if (spare) zeroLvStart(ctx, f, vg, spare);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   if (wasActive && canActivate(ctx)) await activateLvs(ctx, rescanVg(ctx, found), [poolName]);
+  await ctx.loadActivation();
   ctx.print(`Converted ${both} to thin pool.`);
   return { vg: o.vg, name: poolName, id: pool.id };
 }

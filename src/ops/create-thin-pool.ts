@@ -100,7 +100,10 @@ export async function createThinPool(ctx: Ctx, o: CreateThinPoolOptions): Promis
   if (spare) zeroLvStart(ctx, f, vg, spare);
   zeroWholeLv(ctx, f, vg, tmeta);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
-  if (o.activate !== false && canActivate(ctx)) await activateLvs(ctx, rescanVg(ctx, found), [name]);
+  if (o.activate !== false && canActivate(ctx)) {
+    await activateLvs(ctx, rescanVg(ctx, found), [name]);
+    await ctx.loadActivation();
+  }
   if (!o.quiet) ctx.print(`Logical volume "${name}" created.`);
   return { vg: o.vg, name, id: pool.id };
 }

@@ -11,6 +11,8 @@ import { displaySize } from '../report/units.ts';
 import { activationOf } from './objects.ts';
 import { reloadVg } from './activate.ts';
 import { cowMaxExtents, snapshotOfCow, snapshotsOfOrigin } from '../model/snapshots.ts';
+import { poolSegOf, thinSegOf } from '../model/thin.ts';
+import { checkOverprovisioning } from './thin-common.ts';
 import { checkFs, fsTarget, growFs, refreshLoops, shrinkFs, type FsTarget } from './fs-resize.ts';
 
 export type ResizeCommand = 'lvextend' | 'lvreduce' | 'lvresize';
@@ -49,9 +51,13 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
   await ctx.locks.vg(split.vg);
   const found = findVgOrFail(ctx, split.vg);
   const vg: VolumeGroup = cloneVg(found.vg);
-  const lv = vg.lvs.find((l) => l.name === split.lv);
-  if (!lv) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`, 5, 'LV_NOT_FOUND', { vg: split.vg, lv: split.lv });
-  const full = `${split.vg}/${split.lv}`;
+  const named = vg.lvs.find((l) => l.name === split.lv);
+  if (!named) fail(`Logical volume ${split.lv} not found in volume group ${split.vg}.`, 5, 'LV_NOT_FOUND', { vg: split.vg, lv: split.lv });
+  // A pool grows through its data LV (lvm2's _get_resizable_layer_lv), and says so by both names.
+  const poolSeg = poolSegOf(named);
+  const lv = poolSeg ? vg.lvs.find((l) => l.name === poolSeg.pool)! : named;
+  const done = `${split.vg}/${split.lv}`;
+  const full = `${split.vg}/${lv.name}`;
   if (snapshotsOfOrigin(vg, lv.name).length) {
     if (!ctx.activationDisabled && (await ctx.loadActivation()).some((x) => x.vgId === vg.id && x.lvId === lv.id))
       fail('Snapshot origin volumes can be resized only while inactive: try lvchange -an.');
@@ -60,7 +66,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
   }
   const last = lv.segments[lv.segments.length - 1];
   // zero and error LVs are virtual: their one segment just gets longer (or, as any LV, shorter).
-  const virtual = last !== undefined && (last.kind === 'zero' || last.kind === 'error') && lv.segments.length === 1;
+  const virtual = last !== undefined && (last.kind === 'zero' || last.kind === 'error' || last.kind === 'thin') && lv.segments.length === 1;
   if (!last || (last.kind !== 'striped' && !virtual)) fail(`Resizing logical volumes of type ${last ? segType(last) : 'empty'} is not supported by ulvm yet.`);
   const stripes = last.kind === 'striped' ? last.areas.length : 1;
   const cur = lvExtents(lv);
@@ -112,6 +118,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     target_ = sign === '+' ? cur + n : sign === '-' ? cur - n : n;
   } else fail('Please specify either size or extents but not both.', 3);
   if (target_ <= 0 && sign === '-') fail(`Unable to reduce ${full} below 1 extent.`);
+  if (poolSeg && target_ < cur) fail(`Thin pool volumes ${done} cannot be reduced in size yet.`);
   if (target_ < cur && snapshotsOfOrigin(vg, lv.name).length) fail('Snapshot origin volumes cannot be reduced in size yet.');
   // lvm2 never lets a COW grow past what it could ever use.
   const link = snapshotOfCow(vg, lv.name);
@@ -142,7 +149,7 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
   if (target_ === cur) {
     // A COW already at its maximum (or -r's zero extension) is reported resized, unchanged.
     ctx.print(`Size of logical volume ${full} unchanged from ${oldSize}.`);
-    ctx.print(`Logical volume ${full} successfully resized.`);
+    ctx.print(`Logical volume ${done} successfully resized.`);
     const result: ResizeLvResult = { vg: split.vg, lv: split.lv, oldExtents: cur, newExtents: cur };
     if (fs) result.fsResized = await growFs(ctx, fs, vg, target_);
     return result;
@@ -170,10 +177,13 @@ export async function resizeLv(ctx: Ctx, o: ResizeLvOptions): Promise<ResizeLvRe
     truncateLv(lv, target_);
   }
   const now = lvExtents(lv);
+  if (poolSeg) poolSeg.extentCount = now;
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   await reloadVg(ctx, split.vg, ctx.pvPaths(found));
   ctx.print(`Size of logical volume ${full} changed from ${oldSize} to ${displaySize(now * vg.extentSize)} (${now} extents).`);
-  ctx.print(`Logical volume ${full} successfully resized.`);
+  ctx.print(`Logical volume ${done} successfully resized.`);
+  const pool = poolSeg ? named : thinSegOf(lv) ? vg.lvs.find((l) => l.name === thinSegOf(lv)!.thinPool) : undefined;
+  if (pool && now > cur) checkOverprovisioning(ctx, vg, pool.name);
   const result: ResizeLvResult = { vg: split.vg, lv: split.lv, oldExtents: cur, newExtents: now };
   if (!fs) return result;
   if (now < cur) {
