@@ -18,6 +18,7 @@ import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
 import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
 import { createThinPool, type CreateThinPoolOptions } from '../ops/create-thin-pool.ts';
 import { createThin, type CreateThinOptions } from '../ops/create-thin.ts';
+import { extendByPolicy } from '../ops/extend-by-policy.ts';
 import { convertToThinPool, type ConvertThinPoolOptions } from '../ops/convert-thin-pool.ts';
 import { resizeLv, type ResizeLvOptions } from '../ops/resize-lv.ts';
 import { removeLv, type RemoveLvOptions } from '../ops/lv-remove.ts';
@@ -309,6 +310,15 @@ export class Session {
     return this.run('lvconvert', `--type thin-pool ${o.vg}/${o.lv}`, async (ctx) => {
       const r = await convertToThinPool(ctx, { ...o, yes: o.yes ?? true });
       return this.lvViewIn(ctx, r.vg, r.name);
+    });
+  }
+
+  /** lvextend --usepolicies: a thin pool or snapshot grows as lvm.conf's autoextend settings say (nothing when under the threshold). */
+  extendByPolicy(vg: string, lv: string): Promise<LvView[]> {
+    return this.run('lvextend', `--usepolicies ${vg}/${lv}`, async (ctx) => {
+      await ctx.locks.vg(vg);
+      const r = await extendByPolicy(ctx, vg, lv);
+      return Promise.all(r.map((x) => this.lvViewIn(ctx, x.vg, x.lv)));
     });
   }
 

@@ -1,9 +1,11 @@
-// lvextend, lvreduce, lvresize: change the size of a linear or striped LV.
+// lvextend, lvreduce, lvresize: change the size of an LV (linear, striped, a thin pool's data, a thin
+// LV), or with --usepolicies as lvm.conf's autoextend policy says.
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { splitLvName } from '../ops/select.ts';
 import { checkSizeNotZero, parseExtents, parseSize } from '../ops/lv-size.ts';
 import { resizeLv, type ResizeCommand } from '../ops/resize-lv.ts';
+import { extendByPolicy } from '../ops/extend-by-policy.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as ResizeCommand;
@@ -11,6 +13,11 @@ export async function run(ctx: Ctx): Promise<number> {
   checkSizeNotZero(ctx);
   const split = splitLvName(target ?? '');
   if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
+  if (ctx.args.defId === 'lvextend_by_policy') {
+    await ctx.locks.vg(split.vg);
+    await extendByPolicy(ctx, split.vg, split.lv);
+    return 0;
+  }
   const L = ctx.opt('size');
   const l = ctx.opt('extents');
   const size = L !== undefined ? parseSize(L) : undefined;

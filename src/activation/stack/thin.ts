@@ -9,6 +9,7 @@ import { thinDmTarget, thinPoolDmTarget } from '../../mapper/thin-dm.ts';
 import type { DmTarget } from '../../mapper/dm-table.ts';
 import type { LogicalVolume, ThinPoolSegment, VolumeGroup } from '../../model/types.ts';
 import { lvExtents } from '../../model/types.ts';
+import { METADATA_MAX_BLOCKS } from '../../pdata/space-map-metadata.ts';
 import { isNewPool, kernelMessages, poolSegOf, thinSegOf } from '../../model/thin.ts';
 import { parseThinPoolStatus } from '../../segtypes/thin-status.ts';
 import { ActivationError } from '../activator.ts';
@@ -88,7 +89,9 @@ export const thinPoolBuilder: StackBuilder = {
       } else {
         ap.carrier = carrier;
         const grewData = data.table.size > ap.pool.data.size;
-        const grewMeta = ctx.syncLv(seg.metadata).size > ap.pool.md.bm.nrBlocks * 4096;
+        const metaLv = vg.lvs.find((l) => l.name === seg.metadata);
+        const metaBlocks = Math.min(METADATA_MAX_BLOCKS, Math.floor((metaLv ? lvExtents(metaLv) * vg.extentSize * 512 : 0) / 4096));
+        const grewMeta = metaBlocks > ap.pool.md.usage().metadata.total;
         if (grewData || grewMeta || data.table !== ap.pool.data) await ap.pool.resize({ data: data.table, ...(grewMeta ? { metadata: ctx.syncLv(seg.metadata) } : {}) });
       }
       await sendMessages(vg, seg, ap);
