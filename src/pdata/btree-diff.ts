@@ -6,17 +6,63 @@
 // A node's key range comes from its parent: child i holds keys in [key[i], key[i+1]) (the last
 // child up to the parent's own bound), since lookups choose children by those keys. Parent keys
 // are only lower bounds, so a range may be wider than the keys actually present.
-import { type BtreeNode, isLeaf } from './btree-node.ts';
-import { decodeU64 } from './thin-values.ts';
+//
+// Nodes are decoded into typed arrays, not one object per value: a diff that reads a thousand
+// leaves would otherwise allocate a quarter of a million small buffers and spend its time in GC.
+import { BLOCK_SIZE } from './checksum.ts';
+import { BtreeNodeError, LEAF_NODE, INTERNAL_NODE } from './btree-node.ts';
+
+/** A btree node with 8-byte values, each kept as its two 32-bit halves. */
+export interface DiffNode {
+  readonly leaf: boolean;
+  readonly keys: Float64Array;
+  readonly lo: Uint32Array;
+  readonly hi: Uint32Array;
+}
 
 export interface NodeReader {
-  /** The decoded node; callers never modify it. */
-  readNode(b: number): Readonly<BtreeNode>;
+  readNode(b: number): DiffNode;
 }
+
+const NODE_HEADER_SIZE = 32;
+
+/** The node checks of decodeNode, for nodes whose values are 8 bytes (every node a diff reads). */
+export function decodeDiffNode(b: Uint8Array, location: number): DiffNode {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const flags = v.getUint32(4, true);
+  const nr = v.getUint32(16, true);
+  const maxEntries = v.getUint32(20, true);
+  const valueSize = v.getUint32(24, true);
+  if ((flags & (INTERNAL_NODE | LEAF_NODE)) === 0) throw new BtreeNodeError(`node ${location}: neither internal nor leaf`);
+  if (NODE_HEADER_SIZE + (8 + valueSize) * maxEntries > BLOCK_SIZE) throw new BtreeNodeError(`node ${location}: max_entries too large`);
+  if (nr > maxEntries) throw new BtreeNodeError(`node ${location}: nr_entries > max_entries`);
+  if (valueSize !== 8) throw new BtreeNodeError(`node ${location}: ${valueSize}-byte values where 8 were expected`);
+  const keys = new Float64Array(nr);
+  const lo = new Uint32Array(nr);
+  const hi = new Uint32Array(nr);
+  const vbase = NODE_HEADER_SIZE + 8 * maxEntries;
+  for (let i = 0; i < nr; i++) {
+    const khi = v.getUint32(NODE_HEADER_SIZE + 8 * i + 4, true);
+    if (khi > 0x1fffff) throw new BtreeNodeError(`node ${location}: key ${v.getBigUint64(NODE_HEADER_SIZE + 8 * i, true)} too large`);
+    keys[i] = khi * 2 ** 32 + v.getUint32(NODE_HEADER_SIZE + 8 * i, true);
+    lo[i] = v.getUint32(vbase + 8 * i, true);
+    hi[i] = v.getUint32(vbase + 8 * i + 4, true);
+  }
+  return { leaf: (flags & LEAF_NODE) !== 0, keys, lo, hi };
+}
+
+/** The child block an internal node's entry i points to. */
+export function childOf(n: DiffNode, i: number): number {
+  if (n.hi[i] > 0x1fffff) throw new RangeError('64-bit value beyond 2^53');
+  return n.hi[i] * 2 ** 32 + n.lo[i];
+}
+
+/** How a leaf value, given as its two 32-bit halves, becomes what the visitor compares. */
+export type Project = (lo: number, hi: number) => number;
 
 export interface DiffVisitor {
   /** A key present on either side (undefined on the side that lacks it), in ascending key order. */
-  entry(key: number, left: Uint8Array | undefined, right: Uint8Array | undefined): void;
+  entry(key: number, left: number | undefined, right: number | undefined): void;
   /**
    * A subtree both sides share, within [lo, hi): its keys (if any) are equal on both sides and
    * no other key of either side lies in that range. Not read unless the visitor walks it.
@@ -31,157 +77,168 @@ export interface KeyWindow {
 }
 
 interface Frame {
-  node: Readonly<BtreeNode>;
+  node: DiffNode;
   i: number;
   hi: number;
-  /** 0 for a leaf. */
+  /** Of the node's children: -1 for a leaf's entries. */
   height: number;
 }
-
-type Item =
-  | { tree: true; block: number; lo: number; hi: number; height: number }
-  | { tree: false; key: number; value: Uint8Array };
 
 /** Levels below the root: the leftmost path is as long as any other (btrees are balanced). */
 function heightOf(nodes: NodeReader, root: number): number {
   let h = 0;
-  for (let n = nodes.readNode(root); !isLeaf(n) && n.values.length; n = nodes.readNode(decodeU64(n.values[0]))) h++;
+  for (let n = nodes.readNode(root); !n.leaf && n.keys.length; n = nodes.readNode(childOf(n, 0))) h++;
   return h;
 }
 
-/** One tree's position: the item at the front is a child subtree or a leaf entry. */
+/**
+ * One tree's position: the front item is entry `i` of the top frame, a child subtree of an
+ * internal node or an entry of a leaf. The root starts as the only child of a one-entry frame.
+ */
 class Cursor {
-  private stack: Frame[] = [];
-  private pending: Item | undefined;
+  private readonly stack: Frame[];
+  top: Frame | undefined;
 
   constructor(
     private readonly nodes: NodeReader,
     root: number,
     private readonly window: KeyWindow,
   ) {
-    this.pending = { tree: true, block: root, lo: 0, hi: Infinity, height: heightOf(nodes, root) };
-    this.clip();
+    const rootFrame: DiffNode = { leaf: false, keys: new Float64Array([0]), lo: new Uint32Array([root % 2 ** 32]), hi: new Uint32Array([Math.floor(root / 2 ** 32)]) };
+    this.stack = [{ node: rootFrame, i: 0, hi: Infinity, height: heightOf(nodes, root) }];
+    this.top = this.stack[0];
+    this.settle();
   }
 
-  /** The front item, or undefined when the tree (within the window) is exhausted. */
-  front(): Item | undefined {
-    return this.pending;
+  get isTree(): boolean {
+    return !this.top!.node.leaf;
+  }
+
+  get key(): number {
+    return this.top!.node.keys[this.top!.i];
+  }
+
+  get block(): number {
+    return childOf(this.top!.node, this.top!.i);
+  }
+
+  get height(): number {
+    return this.top!.height;
+  }
+
+  /** The front subtree's key range. */
+  get lo(): number {
+    return this.key;
+  }
+
+  get hi(): number {
+    const t = this.top!;
+    return t.i + 1 < t.node.keys.length ? t.node.keys[t.i + 1] : t.hi;
+  }
+
+  value(project: Project): number {
+    return project(this.top!.node.lo[this.top!.i], this.top!.node.hi[this.top!.i]);
   }
 
   /** Steps past the front item without reading it. */
   skip(): void {
-    this.pending = undefined;
-    this.next();
+    this.top!.i++;
+    this.settle();
   }
 
   /** Replaces the front subtree by its children (or entries). */
   expand(): void {
-    const it = this.pending;
-    if (!it?.tree) throw new Error('expand of a leaf entry');
-    this.pending = undefined;
-    this.stack.push({ node: this.nodes.readNode(it.block), i: 0, hi: it.hi, height: it.height });
-    this.load();
+    const t = this.top!;
+    const hi = this.hi;
+    this.top = { node: this.nodes.readNode(this.block), i: 0, hi, height: t.height - 1 };
+    this.stack.push(this.top);
+    this.settle();
   }
 
-  private next(): void {
-    const top = this.stack.at(-1);
-    if (top) top.i++;
-    this.load();
-  }
-
-  /** Makes the entry under the top frame's index the front item, popping finished frames. */
-  private load(): void {
+  /** Pops finished frames and skips items wholly before the window; the first item past it ends the walk. */
+  private settle(): void {
     for (;;) {
-      const top = this.stack.at(-1);
-      if (!top) return;
-      const n = top.node;
-      if (top.i >= n.keys.length) {
+      const t = this.top;
+      if (!t) return;
+      if (t.i >= t.node.keys.length) {
         this.stack.pop();
-        const parent = this.stack.at(-1);
-        if (parent) parent.i++;
+        this.top = this.stack.at(-1);
+        if (this.top) this.top.i++;
         continue;
       }
-      const i = top.i;
-      if (isLeaf(n)) this.pending = { tree: false, key: n.keys[i], value: n.values[i] };
-      else this.pending = { tree: true, block: decodeU64(n.values[i]), lo: n.keys[i], hi: i + 1 < n.keys.length ? n.keys[i + 1] : top.hi, height: top.height - 1 };
-      if (this.clip()) return;
+      if (this.lo >= this.window.to) {
+        this.stack.length = 0;
+        this.top = undefined;
+        return;
+      }
+      const end = t.node.leaf ? this.key + 1 : this.hi;
+      if (end > this.window.from) return;
+      t.i++;
     }
-  }
-
-  /** True when the front item survives the window; items wholly before it are skipped, and the first one past it ends the walk. */
-  private clip(): boolean {
-    const it = this.pending!;
-    const lo = it.tree ? it.lo : it.key;
-    const hi = it.tree ? it.hi : it.key + 1;
-    if (lo >= this.window.to) {
-      this.pending = undefined;
-      this.stack = [];
-      return true;
-    }
-    if (hi > this.window.from) return true;
-    this.pending = undefined;
-    const top = this.stack.at(-1);
-    if (top) top.i++;
-    return false;
   }
 }
 
 /** Visits the difference of the trees at `left` and `right`, restricted to `window`. */
-export function diffBtrees(nodes: NodeReader, left: number, right: number, visitor: DiffVisitor, window: KeyWindow = { from: 0, to: Infinity }): void {
+export function diffBtrees(nodes: NodeReader, left: number, right: number, project: Project, visitor: DiffVisitor, window: KeyWindow = { from: 0, to: Infinity }): void {
   const l = new Cursor(nodes, left, window);
   const r = new Cursor(nodes, right, window);
   for (;;) {
-    const a = l.front();
-    const b = r.front();
-    if (!a && !b) return;
-    if (!a || !b) {
-      const [c, it] = a ? [l, a] : [r, b!];
-      if (it.tree) c.expand();
+    if (!l.top || !r.top) {
+      const c = l.top ? l : r.top ? r : undefined;
+      if (!c) return;
+      if (c.isTree) c.expand();
       else {
-        visitor.entry(it.key, a && it.value, b && it.value);
+        const v = c.value(project);
+        if (c === l) visitor.entry(c.key, v, undefined);
+        else visitor.entry(c.key, undefined, v);
         c.skip();
       }
       continue;
     }
-    if (a.tree && b.tree) {
-      if (a.block === b.block) {
-        visitor.shared(a.block, Math.max(a.lo, b.lo, window.from), Math.min(a.hi, b.hi, window.to));
+    if (l.isTree && r.isTree) {
+      if (l.block === r.block) {
+        visitor.shared(l.block, Math.max(l.lo, r.lo, window.from), Math.min(l.hi, r.hi, window.to));
         l.skip();
         r.skip();
-      } else if (a.height > b.height) l.expand();
-      else if (b.height > a.height) r.expand();
+      } else if (l.height > r.height) l.expand();
+      else if (r.height > l.height) r.expand();
       else {
         l.expand();
         r.expand();
       }
       continue;
     }
-    if (a.tree) l.expand();
-    else if (b.tree) r.expand();
-    else if (a.key < b.key) {
-      visitor.entry(a.key, a.value, undefined);
-      l.skip();
-    } else if (b.key < a.key) {
-      visitor.entry(b.key, undefined, b.value);
-      r.skip();
-    } else {
-      visitor.entry(a.key, a.value, b.value);
-      l.skip();
-      r.skip();
+    if (l.isTree) l.expand();
+    else if (r.isTree) r.expand();
+    else {
+      const a = l.key;
+      const b = r.key;
+      if (a < b) {
+        visitor.entry(a, l.value(project), undefined);
+        l.skip();
+      } else if (b < a) {
+        visitor.entry(b, undefined, r.value(project));
+        r.skip();
+      } else {
+        visitor.entry(a, l.value(project), r.value(project));
+        l.skip();
+        r.skip();
+      }
     }
   }
 }
 
 /** Visits the entries of the tree at `root` with keys in [from, to), in key order. */
-export function walkRange(nodes: NodeReader, root: number, from: number, to: number, visit: (key: number, value: Uint8Array) => void): void {
+export function walkRange(nodes: NodeReader, root: number, from: number, to: number, project: Project, visit: (key: number, value: number) => void): void {
   const n = nodes.readNode(root);
-  if (isLeaf(n)) {
-    for (let i = 0; i < n.keys.length; i++) if (n.keys[i] >= from && n.keys[i] < to) visit(n.keys[i], n.values[i]);
+  const nr = n.keys.length;
+  if (n.leaf) {
+    for (let i = 0; i < nr; i++) if (n.keys[i] >= from && n.keys[i] < to) visit(n.keys[i], project(n.lo[i], n.hi[i]));
     return;
   }
-  for (let i = 0; i < n.keys.length; i++) {
+  for (let i = 0; i < nr; i++) {
     if (n.keys[i] >= to) return;
-    if (i + 1 < n.keys.length && n.keys[i + 1] <= from) continue;
-    walkRange(nodes, decodeU64(n.values[i]), from, to, visit);
+    if (i + 1 < nr && n.keys[i + 1] <= from) continue;
+    walkRange(nodes, childOf(n, i), from, to, project, visit);
   }
 }

@@ -1,8 +1,6 @@
 // What a reader of the thin mapping trees needs: node blocks and the top-level root. The live
 // metadata's current transaction and a held metadata snapshot both provide one.
-import type { NodeReader } from './btree-diff.ts';
-import { decodeNode, isLeaf, lowerBound } from './btree-node.ts';
-import { decodeU64 } from './thin-values.ts';
+import { type NodeReader, childOf, decodeDiffNode } from './btree-diff.ts';
 import type { ThinMetadata } from './thin-metadata.ts';
 import { btreeNodeValidator } from './validator.ts';
 
@@ -13,14 +11,14 @@ export interface MappingView extends NodeReader {
 
 /**
  * The live metadata as it stands in the current transaction. Reads go through the block
- * manager's cache (and its decoded nodes), so uncommitted changes are seen as a lookup sees them.
+ * manager's cache, so uncommitted changes are seen as a lookup sees them.
  */
 export function viewOf(md: ThinMetadata): MappingView {
   return {
     get mappingRoot() {
       return md.dataMappingRoot;
     },
-    readNode: (b) => md.bm.readDecoded(b, btreeNodeValidator, decodeNode),
+    readNode: (b) => md.bm.readDecoded(b, btreeNodeValidator, decodeDiffNode),
   };
 }
 
@@ -28,9 +26,11 @@ export function viewOf(md: ThinMetadata): MappingView {
 export function deviceRootIn(view: MappingView, id: number): number | undefined {
   let n = view.readNode(view.mappingRoot);
   for (;;) {
-    const i = lowerBound(n.keys, id);
+    // The largest key <= id: parent keys are lower bounds of their children's keys.
+    let i = -1;
+    while (i + 1 < n.keys.length && n.keys[i + 1] <= id) i++;
     if (i < 0) return undefined;
-    if (isLeaf(n)) return n.keys[i] === id ? decodeU64(n.values[i]) : undefined;
-    n = view.readNode(decodeU64(n.values[i]));
+    if (n.leaf) return n.keys[i] === id ? childOf(n, i) : undefined;
+    n = view.readNode(childOf(n, i));
   }
 }

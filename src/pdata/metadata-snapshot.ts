@@ -5,13 +5,14 @@
 // transaction, as thin_delta -m and thin_dump -m do.
 import type { BlockDevice } from '../devices/device.ts';
 import { BlockManager } from './block-manager.ts';
-import { type NodeReader, walkRange } from './btree-diff.ts';
-import { type BtreeNode, decodeNode } from './btree-node.ts';
+import { Btree, plainValueType } from './btree.ts';
+import { type DiffNode, type NodeReader, decodeDiffNode } from './btree-diff.ts';
 import type { MappingView } from './mapping-view.ts';
 import { type ThinSuperblock, decodeSuperblock } from './superblock.ts';
 import { THIN_SUPERBLOCK_LOCATION, type ThinMetadata } from './thin-metadata.ts';
 import { ThinMetadataError } from './thin-metadata-errors.ts';
-import { type DeviceDetails, decodeDeviceDetails } from './thin-values.ts';
+import { DEVICE_DETAILS_SIZE, type DeviceDetails, decodeDeviceDetails } from './thin-values.ts';
+import { TransactionManager } from './transaction-manager.ts';
 import { btreeNodeValidator, superblockValidator } from './validator.ts';
 
 export class MetadataSnapshot implements MappingView, NodeReader {
@@ -50,20 +51,24 @@ export class MetadataSnapshot implements MappingView, NodeReader {
     return this.superblock.dataMappingRoot;
   }
 
-  readNode(b: number): Readonly<BtreeNode> {
-    return this.bm.readDecoded(b, btreeNodeValidator, decodeNode);
+  readNode(b: number): DiffNode {
+    return this.bm.readDecoded(b, btreeNodeValidator, decodeDiffNode);
+  }
+
+  /** The details tree, for lookups and walks only (a transaction manager that never allocates). */
+  private details(): Btree {
+    return new Btree(new TransactionManager(this.bm), plainValueType(DEVICE_DETAILS_SIZE));
   }
 
   /** Device ids in the snapshot, ascending. */
   devices(): number[] {
     const out: number[] = [];
-    walkRange(this, this.superblock.deviceDetailsRoot, 0, Infinity, (k) => void out.push(k));
+    this.details().walk(this.superblock.deviceDetailsRoot, (k) => void out.push(k));
     return out;
   }
 
   deviceDetails(id: number): DeviceDetails | undefined {
-    let found: DeviceDetails | undefined;
-    walkRange(this, this.superblock.deviceDetailsRoot, id, id + 1, (_, v) => void (found = decodeDeviceDetails(v)));
-    return found;
+    const v = this.details().lookup(this.superblock.deviceDetailsRoot, id);
+    return v && decodeDeviceDetails(v);
   }
 }

@@ -48,12 +48,8 @@ export function deviceBlocks(sectors: number, dataBlockSize: number): number {
   return Math.ceil(sectors / dataBlockSize);
 }
 
-/** The data block of a packed block_time (bits 63..24), without BigInt. */
-function dataBlock(v: Uint8Array): number {
-  const lo = (v[0] | (v[1] << 8) | (v[2] << 16) | (v[3] << 24)) >>> 0;
-  const hi = (v[4] | (v[5] << 8) | (v[6] << 16) | (v[7] << 24)) >>> 0;
-  return hi * 256 + (lo >>> 24);
-}
+/** The data block of a packed block_time (bits 63..24), from its two 32-bit halves. */
+const dataBlock = (lo: number, hi: number): number => hi * 256 + (lo >>> 24);
 
 function kindOf(l: number | undefined, r: number | undefined): DeltaKind {
   return l === undefined ? 'right_only' : r === undefined ? 'left_only' : l === r ? 'same' : 'different';
@@ -102,10 +98,10 @@ function root(view: MappingView, id: number): number {
 
 /** Every mapped block of either device, as one of the four kinds, in ascending virtual block order. */
 function eachBlock(view: MappingView, left: number, right: number, same: boolean, visit: (v: number, l: number | undefined, r: number | undefined) => void): void {
-  diffBtrees(view, root(view, left), root(view, right), {
-    entry: (k, a, b) => visit(k, a && dataBlock(a), b && dataBlock(b)),
+  diffBtrees(view, root(view, left), root(view, right), dataBlock, {
+    entry: visit,
     shared: (block, lo, hi) => {
-      if (same) walkRange(view, block, lo, hi, (k, v) => visit(k, dataBlock(v), dataBlock(v)));
+      if (same) walkRange(view, block, lo, hi, dataBlock, (k, d) => visit(k, d, d));
     },
   });
 }
@@ -152,11 +148,12 @@ export function changedBlocks(md: ThinMetadata | MappingView, left: number, righ
     view,
     root(view, left),
     root(view, right),
+    dataBlock,
     {
-      entry: (k, a, b) => visit(k, a && dataBlock(a), b && dataBlock(b)),
+      entry: visit,
       // Shared blocks past the left device's end are visible only on the right: new there.
       shared: (block, lo, hi) => {
-        if (hi > leftEnd) walkRange(view, block, Math.max(lo, leftEnd), hi, (k, v) => visit(k, undefined, dataBlock(v)));
+        if (hi > leftEnd) walkRange(view, block, Math.max(lo, leftEnd), hi, dataBlock, (k, d) => visit(k, undefined, d));
       },
     },
     { from, to },

@@ -5,12 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryDevice } from '../../src/devices/memory.ts';
-import { isLeaf } from '../../src/pdata/btree-node.ts';
-import { viewOf } from '../../src/pdata/mapping-view.ts';
+import { childOf } from '../../src/pdata/btree-diff.ts';
+import { deviceRootIn, viewOf } from '../../src/pdata/mapping-view.ts';
 import { MetadataSnapshot } from '../../src/pdata/metadata-snapshot.ts';
 import { ThinMetadata } from '../../src/pdata/thin-metadata.ts';
 import { type DeltaKind, type DeltaRun, type VerboseDeltaRun, changedBlocks, deviceBlocks, thinDelta, thinDeltaVerbose } from '../../src/pdata/thin-delta.ts';
-import { decodeU64 } from '../../src/pdata/thin-values.ts';
 
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0;
@@ -94,13 +93,9 @@ function modelChanged(l: Map<number, number>, r: Map<number, number>, from: numb
 
 function treeHeight(md: ThinMetadata, id: number): number {
   const view = viewOf(md);
-  const top = view.readNode(view.mappingRoot);
-  let n = view.readNode(decodeU64(top.values[top.keys.indexOf(id)]));
+  let n = view.readNode(deviceRootIn(view, id)!);
   let h = 0;
-  while (!isLeaf(n)) {
-    n = view.readNode(decodeU64(n.values[0]));
-    h++;
-  }
+  for (; !n.leaf; h++) n = view.readNode(childOf(n, 0));
   return h;
 }
 
