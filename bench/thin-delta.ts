@@ -96,7 +96,7 @@ function rng(seed: number): (n: number) => number {
 
 /** Thin 0 fully mapped; snapshot i+1 of it with CHANGES[i] distinct blocks rewritten. */
 function build(gib: number): string {
-  const blocks = (gib << 30) / (BLOCK_SECTORS * 512);
+  const blocks = (gib * 2 ** 30) / (BLOCK_SECTORS * 512);
   const meta = join(WORK, `meta-${gib}g`);
   const fd = openSync(meta, 'w');
   ftruncateSync(fd, 256 << 20);
@@ -155,7 +155,7 @@ const rows: string[][] = [];
 for (const gib of SIZES_GIB) {
   const tb = performance.now();
   const meta = build(gib);
-  process.stdout.write(`  built ${gib} GiB (${(gib << 30) / (BLOCK_SECTORS * 512)} mappings) and its snapshots in ${((performance.now() - tb) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`  built ${gib} GiB (${(gib * 2 ** 30) / (BLOCK_SECTORS * 512)} mappings) and its snapshots in ${((performance.now() - tb) / 1000).toFixed(1)} s\n`);
   CHANGES.forEach((n, i) => {
     const ours: ChildResult[] = [];
     const theirs: ReturnType<typeof tool>[] = [];

@@ -137,17 +137,18 @@ export function changedBlocks(md: ThinMetadata | MappingView, left: number, righ
   const from = opts.fromBlock ?? 0;
   const to = Math.min(opts.toBlock ?? Infinity, opts.rightBlocks ?? Infinity);
   const out = new RunBuilder();
+  const [l, r] = [root(view, left), root(view, right)];
   if (from >= to) return out.runs;
-  const visit = (v: number, l: number | undefined, r: number | undefined) => {
-    if (v >= leftEnd) l = undefined;
-    if (l === undefined && r === undefined) return;
-    const kind = kindOf(l, r);
+  const visit = (v: number, a: number | undefined, b: number | undefined) => {
+    if (v >= leftEnd) a = undefined;
+    if (a === undefined && b === undefined) return;
+    const kind = kindOf(a, b);
     if (kind !== 'same') out.add(kind, v);
   };
   diffBtrees(
     view,
-    root(view, left),
-    root(view, right),
+    l,
+    r,
     dataBlock,
     {
       entry: visit,
