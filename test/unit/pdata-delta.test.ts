@@ -308,3 +308,30 @@ test('a held metadata snapshot: diffs see the pool as it was when reserved, whil
   assert.throws(() => MetadataSnapshot.open(dev), /no pool metadata snapshot is held/);
   assert.throws(() => MetadataSnapshot.of(md), /no pool metadata snapshot is held/);
 });
+
+test('a top level of several nodes (300 devices): every device is found, and diffs between far-apart ids are right', () => {
+  const md = ThinMetadata.format(new MemoryDevice('/meta', 16 << 20), { dataBlockSize: 128, nrDataBlocks: 20000 });
+  const model: Model = new Map();
+  md.createThin(0);
+  model.set(0, new Map());
+  for (let v = 0; v < 500; v++) {
+    const d = md.allocDataBlock();
+    md.insertMapping(0, v, d);
+    model.get(0)!.set(v, d);
+  }
+  for (let id = 1; id < 300; id++) {
+    md.createSnap(id, id - 1);
+    const m = new Map(model.get(id - 1)!);
+    const d = md.allocDataBlock();
+    md.insertMapping(id, (id * 7) % 600, d);
+    m.set((id * 7) % 600, d);
+    model.set(id, m);
+  }
+  md.commit();
+  const view = viewOf(md);
+  assert.ok(!view.readNode(view.mappingRoot).leaf);
+  for (const [a, b] of [[0, 299], [299, 0], [150, 151], [37, 263]]) {
+    assert.deepEqual(thinDelta(md, a, b), modelDelta(model.get(a)!, model.get(b)!).plain, `${a} vs ${b}`);
+  }
+  assert.throws(() => changedBlocks(md, 0, 300), /thin device 300 does not exist/);
+});
