@@ -7,54 +7,72 @@
 // child up to the parent's own bound), since lookups choose children by those keys. Parent keys
 // are only lower bounds, so a range may be wider than the keys actually present.
 //
-// Nodes are decoded into typed arrays, not one object per value: a diff that reads a thousand
-// leaves would otherwise allocate a quarter of a million small buffers and spend its time in GC.
+// Nodes are read in place, as 32-bit words over the cached block, not decoded into one object
+// per value: a diff that reads a thousand leaves would otherwise allocate a quarter of a million
+// small buffers and spend its time in GC.
 import { BLOCK_SIZE } from './checksum.ts';
 import { BtreeNodeError, LEAF_NODE, INTERNAL_NODE } from './btree-node.ts';
 
-/** A btree node with 8-byte values, each kept as its two 32-bit halves. */
+/** A btree node with 8-byte values: its block as little-endian 32-bit words. */
 export interface DiffNode {
   readonly leaf: boolean;
-  readonly keys: Float64Array;
-  readonly lo: Uint32Array;
-  readonly hi: Uint32Array;
+  readonly nr: number;
+  readonly w: Uint32Array;
+  /** Word index of value 0 (the values follow all max_entries key slots). */
+  readonly vbase: number;
 }
 
 export interface NodeReader {
   readNode(b: number): DiffNode;
 }
 
-const NODE_HEADER_SIZE = 32;
+const NODE_HEADER_WORDS = 8;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** The node checks of decodeNode, for nodes whose values are 8 bytes (every node a diff reads). */
-export function decodeDiffNode(b: Uint8Array, location: number): DiffNode {
+function words(b: Uint8Array): Uint32Array {
+  if (LITTLE_ENDIAN && b.byteOffset % 4 === 0) return new Uint32Array(b.buffer, b.byteOffset, BLOCK_SIZE / 4);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const flags = v.getUint32(4, true);
-  const nr = v.getUint32(16, true);
-  const maxEntries = v.getUint32(20, true);
-  const valueSize = v.getUint32(24, true);
+  const w = new Uint32Array(BLOCK_SIZE / 4);
+  for (let i = 0; i < w.length; i++) w[i] = v.getUint32(4 * i, true);
+  return w;
+}
+
+/**
+ * The node checks of decodeNode, for nodes whose values are 8 bytes (every node a diff reads).
+ * The words alias the block manager's cached bytes, which nobody changes in place.
+ */
+export function decodeDiffNode(b: Uint8Array, location: number): DiffNode {
+  if (b.length !== BLOCK_SIZE) throw new RangeError(`metadata block ${location} is ${b.length} bytes`);
+  const w = words(b);
+  const [flags, nr, maxEntries, valueSize] = [w[1], w[4], w[5], w[6]];
   if ((flags & (INTERNAL_NODE | LEAF_NODE)) === 0) throw new BtreeNodeError(`node ${location}: neither internal nor leaf`);
-  if (NODE_HEADER_SIZE + (8 + valueSize) * maxEntries > BLOCK_SIZE) throw new BtreeNodeError(`node ${location}: max_entries too large`);
+  if (4 * NODE_HEADER_WORDS + (8 + valueSize) * maxEntries > BLOCK_SIZE) throw new BtreeNodeError(`node ${location}: max_entries too large`);
   if (nr > maxEntries) throw new BtreeNodeError(`node ${location}: nr_entries > max_entries`);
   if (valueSize !== 8) throw new BtreeNodeError(`node ${location}: ${valueSize}-byte values where 8 were expected`);
-  const keys = new Float64Array(nr);
-  const lo = new Uint32Array(nr);
-  const hi = new Uint32Array(nr);
-  const vbase = NODE_HEADER_SIZE + 8 * maxEntries;
   for (let i = 0; i < nr; i++) {
-    const khi = v.getUint32(NODE_HEADER_SIZE + 8 * i + 4, true);
-    if (khi > 0x1fffff) throw new BtreeNodeError(`node ${location}: key ${v.getBigUint64(NODE_HEADER_SIZE + 8 * i, true)} too large`);
-    keys[i] = khi * 2 ** 32 + v.getUint32(NODE_HEADER_SIZE + 8 * i, true);
-    lo[i] = v.getUint32(vbase + 8 * i, true);
-    hi[i] = v.getUint32(vbase + 8 * i + 4, true);
+    const khi = w[NODE_HEADER_WORDS + 2 * i + 1];
+    if (khi > 0x1fffff) throw new BtreeNodeError(`node ${location}: key ${BigInt(khi) * 2n ** 32n + BigInt(w[NODE_HEADER_WORDS + 2 * i])} too large`);
   }
-  return { leaf: (flags & LEAF_NODE) !== 0, keys, lo, hi };
+  return { leaf: (flags & LEAF_NODE) !== 0, nr, w, vbase: NODE_HEADER_WORDS + 2 * maxEntries };
+}
+
+export function keyOf(n: DiffNode, i: number): number {
+  return n.w[NODE_HEADER_WORDS + 2 * i + 1] * 2 ** 32 + n.w[NODE_HEADER_WORDS + 2 * i];
+}
+
+export function valueLo(n: DiffNode, i: number): number {
+  return n.w[n.vbase + 2 * i];
+}
+
+export function valueHi(n: DiffNode, i: number): number {
+  return n.w[n.vbase + 2 * i + 1];
 }
 
 /** The child block an internal node's entry i points to. */
 export function childOf(n: DiffNode, i: number): number {
-  if (n.hi[i] > 0x1fffff) throw new RangeError('64-bit value beyond 2^53');
-  return n.hi[i] * 2 ** 32 + n.lo[i];
+  const hi = valueHi(n, i);
+  if (hi > 0x1fffff) throw new RangeError('64-bit value beyond 2^53');
+  return hi * 2 ** 32 + valueLo(n, i);
 }
 
 /** How a leaf value, given as its two 32-bit halves, becomes what the visitor compares. */
@@ -87,7 +105,7 @@ interface Frame {
 /** Levels below the root: the leftmost path is as long as any other (btrees are balanced). */
 function heightOf(nodes: NodeReader, root: number): number {
   let h = 0;
-  for (let n = nodes.readNode(root); !n.leaf && n.keys.length; n = nodes.readNode(childOf(n, 0))) h++;
+  for (let n = nodes.readNode(root); !n.leaf && n.nr; n = nodes.readNode(childOf(n, 0))) h++;
   return h;
 }
 
@@ -104,8 +122,9 @@ class Cursor {
     root: number,
     private readonly window: KeyWindow,
   ) {
-    const rootFrame: DiffNode = { leaf: false, keys: new Float64Array([0]), lo: new Uint32Array([root % 2 ** 32]), hi: new Uint32Array([Math.floor(root / 2 ** 32)]) };
-    this.stack = [{ node: rootFrame, i: 0, hi: Infinity, height: heightOf(nodes, root) }];
+    // A one-entry internal node (key 0, value the root) standing in for the root's parent.
+    const w = new Uint32Array([0, INTERNAL_NODE, 0, 0, 1, 1, 8, 0, 0, 0, root % 2 ** 32, Math.floor(root / 2 ** 32)]);
+    this.stack = [{ node: { leaf: false, nr: 1, w, vbase: NODE_HEADER_WORDS + 2 }, i: 0, hi: Infinity, height: heightOf(nodes, root) }];
     this.top = this.stack[0];
     this.settle();
   }
@@ -115,7 +134,7 @@ class Cursor {
   }
 
   get key(): number {
-    return this.top!.node.keys[this.top!.i];
+    return keyOf(this.top!.node, this.top!.i);
   }
 
   get block(): number {
@@ -133,11 +152,11 @@ class Cursor {
 
   get hi(): number {
     const t = this.top!;
-    return t.i + 1 < t.node.keys.length ? t.node.keys[t.i + 1] : t.hi;
+    return t.i + 1 < t.node.nr ? keyOf(t.node, t.i + 1) : t.hi;
   }
 
   value(project: Project): number {
-    return project(this.top!.node.lo[this.top!.i], this.top!.node.hi[this.top!.i]);
+    return project(valueLo(this.top!.node, this.top!.i), valueHi(this.top!.node, this.top!.i));
   }
 
   /** Steps past the front item without reading it. */
@@ -160,7 +179,7 @@ class Cursor {
     for (;;) {
       const t = this.top;
       if (!t) return;
-      if (t.i >= t.node.keys.length) {
+      if (t.i >= t.node.nr) {
         this.stack.pop();
         this.top = this.stack.at(-1);
         if (this.top) this.top.i++;
@@ -231,14 +250,16 @@ export function diffBtrees(nodes: NodeReader, left: number, right: number, proje
 /** Visits the entries of the tree at `root` with keys in [from, to), in key order. */
 export function walkRange(nodes: NodeReader, root: number, from: number, to: number, project: Project, visit: (key: number, value: number) => void): void {
   const n = nodes.readNode(root);
-  const nr = n.keys.length;
   if (n.leaf) {
-    for (let i = 0; i < nr; i++) if (n.keys[i] >= from && n.keys[i] < to) visit(n.keys[i], project(n.lo[i], n.hi[i]));
+    for (let i = 0; i < n.nr; i++) {
+      const k = keyOf(n, i);
+      if (k >= from && k < to) visit(k, project(valueLo(n, i), valueHi(n, i)));
+    }
     return;
   }
-  for (let i = 0; i < nr; i++) {
-    if (n.keys[i] >= to) return;
-    if (i + 1 < nr && n.keys[i + 1] <= from) continue;
+  for (let i = 0; i < n.nr; i++) {
+    if (keyOf(n, i) >= to) return;
+    if (i + 1 < n.nr && keyOf(n, i + 1) <= from) continue;
     walkRange(nodes, childOf(n, i), from, to, project, visit);
   }
 }

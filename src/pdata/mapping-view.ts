@@ -1,6 +1,6 @@
 // What a reader of the thin mapping trees needs: node blocks and the top-level root. The live
 // metadata's current transaction and a held metadata snapshot both provide one.
-import { type NodeReader, childOf, decodeDiffNode } from './btree-diff.ts';
+import { type NodeReader, childOf, decodeDiffNode, keyOf } from './btree-diff.ts';
 import type { ThinMetadata } from './thin-metadata.ts';
 import { btreeNodeValidator } from './validator.ts';
 
@@ -28,9 +28,9 @@ export function deviceRootIn(view: MappingView, id: number): number | undefined 
   for (;;) {
     // The largest key <= id: parent keys are lower bounds of their children's keys.
     let i = -1;
-    while (i + 1 < n.keys.length && n.keys[i + 1] <= id) i++;
+    while (i + 1 < n.nr && keyOf(n, i + 1) <= id) i++;
     if (i < 0) return undefined;
-    if (n.leaf) return n.keys[i] === id ? childOf(n, i) : undefined;
+    if (n.leaf) return keyOf(n, i) === id ? childOf(n, i) : undefined;
     n = view.readNode(childOf(n, i));
   }
 }
