@@ -175,7 +175,7 @@ class Cursor {
   }
 
   /** Pops finished frames and skips items wholly before the window; the first item past it ends the walk. */
-  private settle(): void {
+  settle(): void {
     for (;;) {
       const t = this.top;
       if (!t) return;
@@ -229,22 +229,39 @@ export function diffBtrees(nodes: NodeReader, left: number, right: number, proje
     }
     if (l.isTree) l.expand();
     else if (r.isTree) r.expand();
-    else {
-      const a = l.key;
-      const b = r.key;
-      if (a < b) {
-        visitor.entry(a, l.value(project), undefined);
-        l.skip();
-      } else if (b < a) {
-        visitor.entry(b, undefined, r.value(project));
-        r.skip();
-      } else {
-        visitor.entry(a, l.value(project), r.value(project));
-        l.skip();
-        r.skip();
-      }
+    else mergeLeaves(l.top, r.top, project, visitor, window.to);
+    l.settle();
+    r.settle();
+  }
+}
+
+/**
+ * Both fronts are leaf entries: merges the two leaves from there until either runs out (or
+ * reaches the window's end), as one tight loop, since this is where a diff spends its time.
+ */
+function mergeLeaves(lf: Frame, rf: Frame, project: Project, visitor: DiffVisitor, to: number): void {
+  const ln = lf.node;
+  const rn = rf.node;
+  let i = lf.i;
+  let j = rf.i;
+  while (i < ln.nr && j < rn.nr) {
+    const a = keyOf(ln, i);
+    const b = keyOf(rn, j);
+    if (a >= to || b >= to) break;
+    if (a < b) {
+      visitor.entry(a, project(valueLo(ln, i), valueHi(ln, i)), undefined);
+      i++;
+    } else if (b < a) {
+      visitor.entry(b, undefined, project(valueLo(rn, j), valueHi(rn, j)));
+      j++;
+    } else {
+      visitor.entry(a, project(valueLo(ln, i), valueHi(ln, i)), project(valueLo(rn, j), valueHi(rn, j)));
+      i++;
+      j++;
     }
   }
+  lf.i = i;
+  rf.i = j;
 }
 
 /** Visits the entries of the tree at `root` with keys in [from, to), in key order. */
