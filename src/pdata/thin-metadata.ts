@@ -170,6 +170,11 @@ export class ThinMetadata {
     this.sb.flags |= THIN_METADATA_NEEDS_CHECK_FLAG;
   }
 
+  /** The top-level mapping tree's root in this transaction (readers that diff or walk the trees themselves). */
+  get dataMappingRoot(): number {
+    return this.mappingRoot;
+  }
+
   get heldRoot(): number {
     return this.sb.heldRoot;
   }
