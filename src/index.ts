@@ -1,7 +1,7 @@
 // ulvm as a library. The Session is the way in: typed operations over a set of devices, returning
 // plain data (the same rows `pvs`/`vgs`/`lvs` print) and failing with UlvmError codes; lvm2's
 // messages arrive as events. runCommand runs any lvm2 command line in-process, as the CLI does.
-export { Session, type SessionOptions, type SessionEvent, type SessionListener, type Size, type LvSize } from './api/session.ts';
+export { Session, type SessionOptions, type SessionEvent, type SessionListener, type Size, type LvSize, type ChangedBlocks, type ChangedKind } from './api/session.ts';
 export { BlockHandle } from './api/block-handle.ts';
 export type { PvView, VgView, LvView, SegmentView, AreaView } from './api/views.ts';
 export type { PvCreateOptions, PvCreateResult } from './ops/pv-create.ts';

@@ -28,6 +28,8 @@ import type { BlockDevice } from '../devices/device.ts';
 import { lvExtents } from '../model/types.ts';
 import { isNewPool, poolSegOf } from '../model/thin.ts';
 import { thinDependencies, thinFamily } from './thin-order.ts';
+import { changedBlocks, type ChangedBlocksOptions, type DeltaRun } from '../pdata/thin-delta.ts';
+import { MetadataSnapshot } from '../pdata/metadata-snapshot.ts';
 import { type ActivateRequest, ActivationError, type ActiveLv, type Activator, type MergeResult } from './activator.ts';
 
 export type { ActivationObserver } from './observer.ts';
@@ -77,6 +79,10 @@ interface MergeJob {
   /** Resolves when everything is back in the origin. */
   done: Promise<MergeResult>;
   failed: boolean;
+}
+
+function fail(message: string): never {
+  throw new ActivationError(message);
 }
 
 function ownerOf(e: Entry, layer?: LayerKind): DmOwner {
@@ -575,6 +581,23 @@ export class ActivationEngine implements Activator, DmView {
     await job.merge.stop();
     await job.closeCow();
     return job.cow;
+  }
+
+  /**
+   * What differs between two thin devices of an active pool, read through a metadata snapshot
+   * (reserve_metadata_snap, walk, release) so that the pool goes on serving meanwhile; in the
+   * pool's data blocks.
+   */
+  async thinChangedBlocks(vgName: string, poolName: string, left: number, right: number, opts: ChangedBlocksOptions = {}): Promise<{ blockSectors: number; runs: DeltaRun[] }> {
+    const e = [...this.entries.values()].find((x) => x.vgName === vgName && x.lvName === poolName);
+    const ap = e?.thinPool ?? fail(`Thin pool ${vgName}/${poolName} is not active.`);
+    const pool = ap.pool;
+    await pool.message('reserve_metadata_snap');
+    try {
+      return { blockSectors: pool.dataBlockSize, runs: changedBlocks(MetadataSnapshot.of(pool.md), left, right, opts) };
+    } finally {
+      await pool.message('release_metadata_snap');
+    }
   }
 
   /** The live mapped device of an active LV, for library users (reads and writes go through its targets). */

@@ -1,6 +1,6 @@
 // Thin provisioning through the library's Session on memory disks: a pool, a thin LV bigger than
 // the pool, writes through open() that provision blocks (Data% as lvs computes it), a thin
-// snapshot that keeps the old data while its origin changes.
+// snapshot that keeps the old data while its origin changes, and the changed blocks between them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,6 +40,17 @@ test('a thin pool, an over-provisioned thin LV and a thin snapshot through the S
   const sh = await s.open('vg/snap');
   assert.equal((await sh.read(0, 4096))[0], 7, 'the snapshot kept the old data');
   assert.equal((await h.read(0, 4096))[0], 9);
+  // What changed since the snapshot: block 0 of t (written after it), nothing else.
+  await h.write(5 * MiB, new Uint8Array(70_000).fill(3));
+  const d = await s.changedBlocks('vg', 'snap', 't');
+  assert.equal(d.blockSize, 64 * 1024);
+  assert.deepEqual(d.ranges, [
+    { kind: 'different', offset: 0, length: 64 * 1024 },
+    { kind: 'right_only', offset: 5 * MiB, length: 2 * 64 * 1024 },
+  ]);
+  // The pool keeps serving while the query reads its metadata snapshot.
+  await h.write(12 * MiB, new Uint8Array(4096).fill(1));
+  assert.equal((await s.changedBlocks('vg', 'snap', 't')).ranges.length, 3);
   sh.close();
   h.close();
 });
