@@ -629,6 +629,14 @@ export class ActivationEngine implements Activator, DmView {
     return out;
   }
 
+  /** Active pools with their status line and the dm name of the device carrying the target (dmeventd's watch). */
+  activePools(): { vgId: string; lvId: string; vgName: string; lvName: string; devices: string[]; status: string; dmName: string }[] {
+    const out = [];
+    for (const e of this.entries.values())
+      if (e.thinPool) out.push({ vgId: e.vgId, lvId: e.lvId, vgName: e.vgName, lvName: e.lvName, devices: e.devices, status: e.thinPool.pool.status(), dmName: e.thinPool.carrier.name });
+    return out;
+  }
+
   /** What to re-activate after a restart. */
   saved(): ActivateRequest[] {
     return [...this.entries.values()].map((e) => ({ vgName: e.vgName, lvNames: [e.lvName], devices: e.devices, ...(e.readOnly ? { readOnly: true } : {}) }));

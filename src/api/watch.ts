@@ -28,5 +28,6 @@ export function snapshotWatch(paths: SystemPaths, opener: DeviceOpener): Snapsho
     lockDir: paths.lockDir,
     extend: (vg, lv, percent, devices, activator) => collect(session(devices, activator), (s) => s.extendLv({ vg, lv, extents: `+${percent}%LV` })),
     pollMerge: (vg, origin, devices, activator) => collect(session(devices, activator), (s) => s.pollMerge(vg, origin)),
+    extendPool: (vg, pool, devices, activator) => collect(session(devices, activator), (s) => s.extendByPolicy(vg, pool)),
   };
 }

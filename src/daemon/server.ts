@@ -11,6 +11,7 @@ import { ActivationEngine } from '../activation/engine.ts';
 import type { ActivateRequest, Activator } from '../activation/activator.ts';
 import { autoextendSnapshots, snapshotAutoextendPolicy } from './autoextend.ts';
 import { Config } from '../metadata/config.ts';
+import { ThinPoolWatch } from './thin-watch.ts';
 import { Locks } from '../metadata/lock.ts';
 import { NbdServer } from '../nbd/server.ts';
 import { daemonPaths } from './paths.ts';
@@ -38,6 +39,8 @@ export interface SnapshotWatch {
   extend: (vgName: string, lvName: string, percent: number, devices: string[], activator: Activator) => Promise<WatchResult>;
   /** lvpoll --polloperation merge: drops a snapshot whose merge into its origin has finished. */
   pollMerge: (vgName: string, originName: string, devices: string[], activator: Activator) => Promise<WatchResult>;
+  /** lvextend --usepolicies of a thin pool (dmeventd's thin plugin runs it). */
+  extendPool?: (vgName: string, poolName: string, devices: string[], activator: Activator) => Promise<WatchResult>;
 }
 
 export interface WatchResult {
@@ -113,6 +116,9 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   // dmeventd's job for snapshots: extend a COW before it fills, per lvm.conf's autoextend policy.
   let watching = false;
   const watch = opts.watch;
+  const thinWatch = watch?.extendPool
+    ? new ThinPoolWatch(engine, (vg, pool, devices) => (new Locks(watch.lockDir).vgBusy(vg) ? Promise.resolve({ rc: 0, messages: [] }) : watch.extendPool!(vg, pool, devices, engine)), log)
+    : undefined;
   const timer = watch
     ? setInterval(() => {
         if (watching) return;
@@ -123,6 +129,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
             const locks = new Locks(watch.lockDir);
             // A command holding the VG's lock may be waiting on this daemon: try again next round.
             await autoextendSnapshots(engine, policy, (vg, lv, percent, devices) => (locks.vgBusy(vg) ? Promise.resolve({ rc: 0, messages: [] }) : watch.extend(vg, lv, percent, devices, engine)), log);
+            await thinWatch?.round();
           } catch (e) {
             log(`snapshot watch: ${(e as Error).message}`);
           } finally {
