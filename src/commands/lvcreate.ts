@@ -106,7 +106,10 @@ function poolOptions(ctx: Ctx) {
   const zero = ctx.opt('zero');
   const discards = ctx.opt('discards') as Discards | undefined;
   const ewf = ctx.opt('errorwhenfull');
+  const I = ctx.opt('stripesize');
   return {
+    stripes: parseInt(ctx.opt('stripes') ?? '1', 10),
+    ...(I ? { stripeSize: sizeArg(I, 'k', 'stripesize').sectors } : {}),
     ...(chunkSize !== undefined ? { chunkSize } : {}),
     ...(md !== undefined ? { metadataSize: sizeArg(md, 'm', 'poolmetadatasize').sectors } : {}),
     ...(ctx.opt('poolmetadataspare') !== undefined ? { metadataSpare: ctx.opt('poolmetadataspare') === 'y' } : {}),

@@ -17,6 +17,7 @@ import { thinPoolParams } from './thin-pool-params.ts';
 import { ensurePmspare, newHiddenLv, poolSegment, zeroWholeLv } from './thin-common.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { pmspareOf } from '../model/thin.ts';
+import { displaySize } from '../report/units.ts';
 import { zeroLvStart } from './wipe.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 
@@ -36,6 +37,9 @@ export interface CreateThinPoolOptions extends NewLvSize {
   /** --errorwhenfull y: fail writes at once when the pool is full, instead of queueing them. */
   errorWhenFull?: boolean;
   pvs?: string[];
+  /** The data LV striped over this many PVs (-i), with stripes of `stripeSize` sectors (-I). */
+  stripes?: number;
+  stripeSize?: number;
   tags?: string[];
   /** Default true (lvm2's -ay). */
   activate?: boolean;
@@ -66,6 +70,14 @@ export async function createThinPool(ctx: Ctx, o: CreateThinPoolOptions): Promis
     ...(o.discards !== undefined ? { discards: o.discards } : {}),
   });
   let dataExtents = wanted.extents;
+  const stripes = o.stripes ?? 1;
+  let stripeSize = o.stripeSize;
+  if (stripes > 1 && stripeSize === undefined) {
+    stripeSize = 128;
+    ctx.print(`Using default stripesize ${displaySize(stripeSize)}.`);
+  }
+  if (stripes > vg.pvs.length) fail(`Number of stripes (${stripes}) must not exceed number of physical volumes (${vg.pvs.length})`, 5);
+  if (dataExtents % stripes) dataExtents = Math.ceil(dataExtents / stripes) * stripes;
   // A percentage leaves room for the metadata and its spare (lvm2's _lvcreate_params).
   if (wanted.approximate) {
     dataExtents -= 2 * params.metadataExtents;
@@ -84,7 +96,7 @@ export async function createThinPool(ctx: Ctx, o: CreateThinPoolOptions): Promis
   const hadSpare = pmspareOf(vg);
   ensurePmspare(ctx, vg, params.metadataExtents, o.metadataSpare !== false, pvs);
   const spare = !hadSpare ? pmspareOf(vg) : undefined;
-  const tdata = newHiddenLv(ctx, vg, `${name}_tdata`, dataExtents, pvs);
+  const tdata = newHiddenLv(ctx, vg, `${name}_tdata`, dataExtents, pvs, stripes, stripeSize);
   vg.lvs.push(tdata);
   const tmeta = newHiddenLv(ctx, vg, `${name}_tmeta`, params.metadataExtents, pvs);
   vg.lvs.splice(vg.lvs.indexOf(tdata), 0, tmeta);

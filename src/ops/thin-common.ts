@@ -19,8 +19,8 @@ import { rescanVg } from './select.ts';
 const MAX_SPARE_SECTORS = 2 * 16 * 1024 * 1024;
 
 /** A hidden LV (not yet in the VG) with the extents given, allocated now. */
-export function newHiddenLv(ctx: Ctx, vg: VolumeGroup, name: string, extents: number, pvs?: Set<string>): LogicalVolume {
-  const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });
+export function newHiddenLv(ctx: Ctx, vg: VolumeGroup, name: string, extents: number, pvs?: Set<string>, stripes = 1, stripeSize?: number): LogicalVolume {
+  const res = allocate(vg, { extents, stripes, ...(stripeSize ? { stripeSize } : {}), ...(pvs ? { pvs } : {}), approximate: false });
   if (!res || res.allocated < extents) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents - (res?.allocated ?? 0)} more required`, 5, 'ENOSPC_VG', { vg: vg.name });
   return { name, id: generateId(), status: ['READ', 'WRITE'], flags: [], tags: [], creationTime: ctx.now(), creationHost: nodename(), segments: res.segments };
 }

@@ -54,3 +54,24 @@ test('a thin pool, an over-provisioned thin LV and a thin snapshot through the S
   sh.close();
   h.close();
 });
+
+test('a pool on striped data reads back what was written across its stripes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ulvm-api-thin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const disks = new MemoryDisks();
+  disks.add('/dev/mema', 64 * MiB);
+  disks.add('/dev/memb', 64 * MiB);
+  const s = new Session({ dir, devices: ['/dev/mema', '/dev/memb'], opener: disks, activation: 'in-process' });
+  t.after(() => s.close());
+  await s.vgcreate({ name: 'vg', pvs: ['/dev/mema', '/dev/memb'] });
+  await s.createThinPool({ vg: 'vg', name: 'pool', size: '16m', stripes: 2, stripeSize: 128 });
+  const data = (await s.listLvs('vg')).length;
+  assert.equal(data, 1, 'the pool is the only visible LV');
+  await s.createThin({ vg: 'vg', pool: 'pool', name: 't', virtualSize: 32 * MiB });
+  const h = await s.open('vg/t');
+  const buf = new Uint8Array(3 * MiB).map((_, i) => (i * 7) & 255);
+  await h.write(MiB, buf);
+  await h.flush();
+  assert.deepEqual(await h.read(MiB, buf.length), buf);
+  h.close();
+});
