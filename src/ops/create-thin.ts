@@ -13,7 +13,7 @@ import { nextLvolName } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
 import { nodename } from '../metadata/stamp.ts';
 import { lvExtents, type LogicalVolume, type ThinSegment, type VolumeGroup } from '../model/types.ts';
-import { isNewPool, nextDeviceId, poolSegOf, queueMessage, thinSegOf } from '../model/thin.ts';
+import { isNewPool, nextDeviceId, poolSegOf, queueMessage, queuedMessages, thinSegOf } from '../model/thin.ts';
 import { checkOverprovisioning, sendPoolMessages } from './thin-common.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { checkPoolBelowThreshold, checkNewPool } from './thin-pool-checks.ts';
@@ -77,6 +77,11 @@ export async function createThin(ctx: Ctx, o: CreateThinOptions): Promise<{ vg: 
       await ctx.loadActivation();
     }
     if (!checkPoolBelowThreshold(ctx, vg, poolLv)) fail(`Cannot create new thin volume, free space in thin pool ${o.vg}/${poolLv.name} reached threshold.`);
+  }
+  // Messages a crash left queued go to the pool first, so that this creation is one batch.
+  if (queuedMessages(poolSegOf(poolLv)!).length) {
+    found = await sendPoolMessages(ctx, found, poolLv.name);
+    vg = cloneVg(found.vg);
   }
   const deviceId = nextDeviceId(vg, poolLv.name) ?? fail('Cannot find free device_id.');
   const pseg = poolSegOf(vg.lvs.find((l) => l.name === poolLv.name))!;

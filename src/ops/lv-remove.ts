@@ -10,7 +10,7 @@ import { reloadVg } from './activate.ts';
 import { fail } from './context.ts';
 import { findVgOrFail } from './select.ts';
 import { UlvmError } from '../errors.ts';
-import { dropCreateMessage, isPool, pmspareOf, poolOfSubLv, poolSegOf, poolsOf, queueMessage, thinSegOf, thinsOfPool } from '../model/thin.ts';
+import { dropCreateMessage, isPool, queuedMessages, pmspareOf, poolOfSubLv, poolSegOf, poolsOf, queueMessage, thinSegOf, thinsOfPool } from '../model/thin.ts';
 import { sendPoolMessages } from './thin-common.ts';
 
 /** LVs a user can name: visible ones and COW stores of visible origins. */
@@ -88,6 +88,11 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force
     ctx.verbose(1, `Releasing logical volume "${name}"`);
     const tseg = thinSegOf(lv);
     if (tseg) {
+      // Messages a crash left queued go to the pool first, so that what follows is one batch.
+      if (queuedMessages(poolSegOf(vg.lvs.find((l) => l.name === tseg.thinPool))!).length) {
+        current = await sendPoolMessages(ctx, current, tseg.thinPool);
+        vg = cloneVg(current.vg);
+      }
       // The kernel forgets the device once the pool gets the delete (unless it never got the create).
       vg.lvs = vg.lvs.filter((l) => l.name !== lv.name);
       const pseg = poolSegOf(vg.lvs.find((l) => l.name === tseg.thinPool));
