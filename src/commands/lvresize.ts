@@ -6,6 +6,9 @@ import { splitLvName } from '../ops/select.ts';
 import { checkSizeNotZero, parseExtents, parseSize } from '../ops/lv-size.ts';
 import { resizeLv, type ResizeCommand } from '../ops/resize-lv.ts';
 import { extendByPolicy } from '../ops/extend-by-policy.ts';
+import { findVgOrFail } from '../ops/select.ts';
+import { poolSegOf } from '../model/thin.ts';
+import { growPmspare } from '../ops/thin-common.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as ResizeCommand;
@@ -13,6 +16,15 @@ export async function run(ctx: Ctx): Promise<number> {
   checkSizeNotZero(ctx);
   const split = splitLvName(target ?? '');
   if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
+  if (ctx.args.defId === 'lvextend_pool_metadata_by_size') {
+    // The pool's metadata LV grows (lvm2 switches the resize to it), and its spare with it.
+    const md = parseSize(ctx.opt('poolmetadatasize')!);
+    const f = findVgOrFail(ctx, split.vg);
+    const seg = poolSegOf(f.vg.lvs.find((l) => l.name === split.lv)) ?? fail('--poolmetadatasize can be used only with thin pools.');
+    await resizeLv(ctx, { vg: split.vg, lv: seg.metadata, command: 'lvextend', size: md, pvs: pvArgs });
+    await growPmspare(ctx, split.vg);
+    return 0;
+  }
   if (ctx.args.defId === 'lvextend_by_policy') {
     await ctx.locks.vg(split.vg);
     await extendByPolicy(ctx, split.vg, split.lv);

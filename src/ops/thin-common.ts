@@ -141,3 +141,13 @@ export async function sendPoolMessages(ctx: Ctx, found: FoundVg, poolName: strin
   await ctx.loadActivation();
   return rescanVg(ctx, found);
 }
+
+/** After a metadata LV grew: the spare grows to the largest metadata LV, as lvm2 re-runs handle_pool_metadata_spare. */
+export async function growPmspare(ctx: Ctx, vgName: string): Promise<void> {
+  const found = ctx.scan(true).get(vgName);
+  if (!found || !pmspareOf(found.vg)) return;
+  const vg = cloneVg(found.vg);
+  const before = lvExtents(pmspareOf(vg)!);
+  ensurePmspare(ctx, vg, 0, true);
+  if (lvExtents(pmspareOf(vg)!) !== before) ctx.commit(vg, ctx.pvPaths(found), found.vg);
+}
