@@ -13,12 +13,13 @@ import { fileOpener } from '../devices/file.ts';
 import { daemonPaths } from '../daemon/paths.ts';
 
 const MARKER = '.ulvm-demo';
-const MB = 1000 * 1000;
 
 export async function run(ctx: Ctx): Promise<number> {
   const dir = resolve(ctx.run.cwd, ctx.args.positionals[0] ?? 'ulvm-demo');
   if (existsSync(dir) && readdirSync(dir).length && !existsSync(join(dir, MARKER))) fail(`${dir} exists and is not a ulvm demo folder; choose an empty or new folder.`);
-  const env = { ...ctx.run.env, ULVM_SYSTEM_DIR: join(dir, 'etc'), ULVM_RUN_DIR: join(dir, 'run') };
+  // The daemon the demo starts waits 5 s, not the kernel's 60 s (dm_thin_pool's no_space_timeout),
+  // before it fails the writes a full pool has queued.
+  const env = { ...ctx.run.env, ULVM_SYSTEM_DIR: join(dir, 'etc'), ULVM_RUN_DIR: join(dir, 'run'), ULVM_THIN_NO_SPACE_TIMEOUT: ctx.run.env.ULVM_THIN_NO_SPACE_TIMEOUT ?? '5' };
   const runEnv = { ...ctx.run, env, cwd: dir };
   const dispatch = ctx.run.dispatch ?? fail('ulvm demo runs commands and needs the CLI dispatcher.');
   const say = (s: string) => ctx.output(s);
@@ -45,7 +46,9 @@ export async function run(ctx: Ctx): Promise<number> {
   const disk = join(dir, 'disk.img');
   const fd = openSync(disk, 'w');
   ftruncateSync(fd, 110 * 1024 * 1024);
-  const starts = [1024 * 1024, 25 * MB, 50 * MB, 75 * MB].map((b) => Math.ceil(b / (1024 * 1024)) * 1024 * 1024);
+  // Back to back from 1 MiB, each as long as it is apart from the next: partitions that overlapped
+  // would let one PV's data land on the next one's label.
+  const starts = [0, 1, 2, 3].map((i) => 1024 * 1024 + i * 25 * 1024 * 1024);
   writeSync(fd, encodeMbr(starts.map((s) => ({ offset: s, length: 25 * 1024 * 1024 }))), 0, 512, 0);
   closeSync(fd);
   const p = [1, 2, 3, 4].map((i) => `disk.img:p${i}`);
@@ -114,6 +117,32 @@ export async function run(ctx: Ctx): Promise<number> {
   }
   await ulvm('vgs');
   await ulvm('lvs', '-o', '+devices,seg_pe_ranges');
+
+  say('\n## Task 6: a thin pool from two LVs, an 80 MiB thin volume on 28 MiB, filled until the pool runs out\n');
+  await ulvm('lvremove', '-y', 'lab-vg2/lvol0');
+  if ((await ulvm('lvcreate', '-y', '-n', 'pool0', '-L', '28M', 'lab-vg2')) !== 0) return 5;
+  if ((await ulvm('lvcreate', '-y', '-n', 'pool0meta', '-L', '4M', 'lab-vg2')) !== 0) return 5;
+  if ((await ulvm('lvconvert', '--type', 'thin-pool', '--poolmetadata', 'lab-vg2/pool0meta', 'lab-vg2/pool0', '-y')) !== 0) return 5;
+  if ((await ulvm('lvcreate', '-n', 'thin1', '-V', '80M', '--thinpool', 'pool0', 'lab-vg2')) !== 0) return 5;
+  await ulvm('lvs', '-a', 'lab-vg2');
+  const thin = join(paths.tree, 'lab-vg2', 'thin1');
+  if (tree && existsSync(thin) && spawnSync('sh', ['-c', 'command -v mkfs.ext4']).status === 0) {
+    mkdirSync(mnt, { recursive: true });
+    if (sh('mkfs.ext4', ['-q', thin]) && sh('mount', ['-o', 'loop', thin, mnt])) {
+      sh('df', ['-k', mnt]);
+      sh('dd', ['if=/dev/zero', `of=${join(mnt, 'file1')}`, 'bs=1M', 'count=8', 'conv=fsync']);
+      await ulvm('lvs', '-a', 'lab-vg2');
+      say(`(the pool holds 28 MiB: the kernel queues the writes it cannot place, then fails them after ${env.ULVM_THIN_NO_SPACE_TIMEOUT} s)\n`);
+      sh('dd', ['if=/dev/zero', `of=${join(mnt, 'file2')}`, 'bs=1M', 'count=40', 'conv=fsync']);
+      await ulvm('lvs', '-a', '-o', '+lv_health_status,lv_when_full', 'lab-vg2');
+      say('\n$ grep device-mapper: run/daemon.log\n');
+      const log = spawnSync('grep', ['device-mapper: thin:', paths.log], { encoding: 'utf8' }).stdout;
+      say(log);
+      sh('umount', [mnt]);
+    }
+  } else say(`\n(no ext4 steps: the FUSE device tree needs root and /dev/fuse; thin1 is on NBD)\n`);
+  await ulvm('lvextend', '-L', '+8M', 'lab-vg2/pool0');
+  await ulvm('lvs', '-a', 'lab-vg2');
 
   say(`\nThe volumes are active in the ulvm daemon:\n`);
   say(`  NBD:         nbd+unix:///lab-vg1/lvol0?socket=${paths.nbd}   (nbdinfo, nbdcopy, qemu-img, qemu-io)\n`);

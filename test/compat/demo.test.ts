@@ -26,5 +26,13 @@ test('ulvm demo runs the lab story on a partitioned image', async (t) => {
   assert.match(stdout, /read back "111"/);
   assert.match(stdout, /Size of logical volume lab-vg1\/lvol0 changed from 20\.00 MiB \(5 extents\) to 40\.00 MiB \(10 extents\)\./);
   assert.match(stdout, /nbd\+unix:\/\/\/lab-vg1\/lvol0\?socket=/);
-  if (process.getuid?.() === 0 && existsSync('/dev/fuse')) assert.match(stdout, /\/dev\/loop\d+ +3\dM/, 'ext4 grew to the extended LV');
+  assert.doesNotMatch(stdout, /Couldn't find device|is missing PV/, 'no PV lost its label to a neighbour');
+  assert.match(stdout, /Converted lab-vg2\/pool0 and lab-vg2\/pool0meta to thin pool\./);
+  assert.match(stdout, / {2}thin1 +lab-vg2 Vwi-a-tz-- 80\.00m pool0/);
+  assert.match(stdout, /Size of logical volume lab-vg2\/pool0_tdata changed from 28\.00 MiB \(7 extents\) to 36\.00 MiB \(9 extents\)\./);
+  if (process.getuid?.() === 0 && existsSync('/dev/fuse')) {
+    assert.match(stdout, /\/dev\/loop\d+ +3\dM/, 'ext4 grew to the extended LV');
+    assert.match(stdout, /pool0 +lab-vg2 twi-aotzD- 28\.00m +100\.00 +\d+\.\d\d +out_of_data/, 'the pool ran out');
+    assert.match(stdout, /switching pool to out-of-data-space \(queue IO\) mode/);
+  }
 });
