@@ -4,6 +4,7 @@ import type { Ctx } from '../ops/context.ts';
 import { optAll } from '../ops/args.ts';
 import { activatableLvs, activateLvs, canActivate, refuseDuplicateActivation } from '../ops/activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
+import { lvIsVisible } from '../model/types.ts';
 import { changeVg } from '../ops/vg-change.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -24,7 +25,11 @@ export async function run(ctx: Ctx): Promise<number> {
           if (merging) ctx.print(`Background polling started for ${merging} logical volume(s) in volume group "${name}"`);
         }
       }
-      const active = (await ctx.loadActivation()).filter((a) => a.vgId === f.vg.id).length;
+      // lvm2 counts the visible LVs (lvs_in_vg_activated): a pool's data and metadata LVs are not.
+      const active = (await ctx.loadActivation()).filter((a) => {
+        const lv = a.vgId === f.vg.id ? f.vg.lvs.find((l) => l.id === a.lvId) : undefined;
+        return lv !== undefined && lvIsVisible(f.vg, lv);
+      }).length;
       ctx.print(`${active} logical volume(s) in volume group "${name}" now active`);
       return refused ? 5 : 0;
     }

@@ -1,5 +1,6 @@
 // Renaming an LV as an operation (lvrename): every segment naming it follows (snapshots, pools,
 // LV areas), and an active LV switches to its new name live.
+import { poolSegOf } from '../model/thin.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -28,6 +29,15 @@ export async function renameLv(ctx: Ctx, o: RenameLvOptions): Promise<void> {
   if (!lv) fail(`Existing logical volume "${oldName}" not found in volume group "${vgName}"`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: oldName });
   if (vg.lvs.some((l) => l.name === newName)) fail(`Logical volume "${newName}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: newName });
   lv.name = newName;
+  // A pool's data and metadata LVs (`OLD_tdata`, `OLD_tmeta`) take the new name too (lvm2's _rename_sub_lv).
+  const seg = poolSegOf(lv);
+  for (const sub of seg ? [seg.pool, seg.metadata] : []) {
+    if (!sub.startsWith(`${oldName}_`)) continue;
+    const to = `${newName}${sub.slice(oldName.length)}`;
+    if (vg.lvs.some((l) => l.name === to)) fail(`Logical volume "${to}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: to });
+    vg.lvs.find((l) => l.name === sub)!.name = to;
+    renameReferences(vg.lvs, sub, to);
+  }
   // Every segment naming the renamed LV (snapshots, pools, LV areas ...) follows it.
   renameReferences(vg.lvs, oldName, newName);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
