@@ -320,8 +320,8 @@ export class ThinPool extends EventEmitter {
       case 'out-of-data-space':
         this.outOfDataSpace = true;
         if (!this.errorIfNoSpace && this.noSpaceTimeout && !this.noSpaceTimer) {
+          // Not unref'd: the queued writes are work in progress, as the kernel holds them.
           this.noSpaceTimer = setTimeout(() => this.noSpaceTimedOut(), this.noSpaceTimeout * 1000);
-          this.noSpaceTimer.unref();
         }
         break;
       case 'write':
@@ -424,7 +424,7 @@ export class ThinPool extends EventEmitter {
 
   /** The metadata low water event is edge-triggered: once per crossing downwards. */
   private checkMetadataLowWater(): void {
-    const low = this.md.usage().metadata.free <= this.metadataThreshold;
+    const low = this.md.metadataFreeForAllocation() <= this.metadataThreshold;
     if (low && !this.metadataLow) {
       this.log(`${this.prefix()}reached low water mark for metadata device: sending event.`);
       this.emit('event', { reason: 'metadata-low-water', mode: this.mode_ } satisfies PoolEvent);
@@ -439,7 +439,7 @@ export class ThinPool extends EventEmitter {
 
   /** dm_pool_get_free_metadata_block_count: what is free beyond the reserve. */
   freeMetadataBlocks(): number {
-    const free = this.md.usage().metadata.free;
+    const free = this.md.metadataFreeForAllocation();
     return free < this.metadataReserve ? 0 : free - this.metadataReserve;
   }
 
