@@ -256,17 +256,28 @@ export class ThinPool extends EventEmitter {
     await this.commit();
   }
 
-  /** A reload of the pool's table with (bigger) devices, then resume. */
+  /**
+   * A reload of the pool's table with (bigger) devices, then resume. A refused resume (a smaller
+   * device) leaves the pool as it was, as a failed resume leaves the old table live.
+   */
   async resize(to: { data?: BlockTarget; metadata?: BlockDevice }): Promise<void> {
     await this.commit();
-    if (to.metadata) {
-      // The block manager sizes itself from the device when it opens it: a grown device is reopened.
-      this.md = ThinMetadata.open(to.metadata, { dataBlockSize: this.dataBlockSize });
-      this.metadataDev = to.metadata;
-      if (isReadOnlyMode(this.mode_)) this.md.bm.readOnly = true;
+    const before = { md: this.md, metadataDev: this.metadataDev, data: this.data };
+    try {
+      if (to.metadata) {
+        // The block manager sizes itself from the device when it opens it: a grown device is reopened.
+        this.md = ThinMetadata.open(to.metadata, { dataBlockSize: this.dataBlockSize });
+        this.metadataDev = to.metadata;
+        if (isReadOnlyMode(this.mode_)) this.md.bm.readOnly = true;
+      }
+      if (to.data) this.data = to.data;
+      this.preresume();
+    } catch (e) {
+      this.md = before.md;
+      this.metadataDev = before.metadataDev;
+      this.data = before.data;
+      throw e;
     }
-    if (to.data) this.data = to.data;
-    this.preresume();
     this.resume();
   }
 

@@ -57,6 +57,8 @@ test('out of data space: writes to new blocks queue, the rest works, and a bigge
   assert.deepEqual(await thin.read(0, BB), fill(1));
   await thin.write(10, fill(9, 10));
   await pool.message('create_thin 1');
+  await assert.rejects(pool.resize({ data: linearOver(dataDev, BB) }), /pool target \(1 blocks\) too small: expected 2/);
+  assert.equal(pool.data.size, 2 * BB, 'the old table stays');
   await pool.resize({ data: linearOver(dataDev, 4 * BB) });
   await queued;
   assert.deepEqual(await thin.read(2 * BB, BB), fill(3));
