@@ -220,3 +220,48 @@ test('a metadata operation failing aborts the transaction, sets needs_check and 
   assert.deepEqual(again.logs, [`${P}unable to switch pool to write mode until repaired.`, `${P}switching pool to read-only mode`]);
   await again.pool.close();
 });
+
+test('fail mode: when even the abort fails, all I/O errors, the status says Fail, and the pool never leaves it', async () => {
+  const inner = new MemoryDevice('/meta', 1024 * 4096);
+  let broken = false;
+  const meta = {
+    path: inner.path,
+    size: inner.size,
+    writable: true,
+    read: (o: number, l: number) => {
+      if (broken) throw new Error('EIO');
+      return inner.read(o, l);
+    },
+    write: (o: number, d: Uint8Array) => {
+      if (broken) throw new Error('EIO');
+      inner.write(o, d);
+    },
+    flush: () => inner.flush(),
+    close: () => inner.close(),
+  };
+  const { pool, logs } = poolLab({ metadata: meta as unknown as MemoryDevice });
+  await pool.message('create_thin 0');
+  const thin = pool.thin(0, 8 * BB);
+  await thin.write(0, fill(1));
+  broken = true;
+  pool.metadataOp('dm_thin_insert_block', () => {
+    throw new Error('injected');
+  });
+  assert.deepEqual(logs.slice(-5), [
+    `${P}metadata operation 'dm_thin_insert_block' failed: error = -5`,
+    `${P}aborting current metadata transaction`,
+    `${P}failed to abort metadata transaction`,
+    `${P}switching pool to fail mode`,
+    `${P}failed to set 'needs_check' flag in metadata`,
+  ]);
+  assert.equal(pool.status(), 'Fail');
+  assert.equal(thin.status(), 'Fail');
+  await assert.rejects(thin.read(0, BB), code('EIO'));
+  await assert.rejects(thin.write(0, fill(1)), code('EIO'));
+  await assert.rejects(thin.flush(), code('EIO'));
+  assert.throws(() => pool.thin(0, BB), /Couldn't open thin device, Pool is in fail mode/);
+  broken = false;
+  await pool.resize({ data: linearOver(new MemoryDevice('/d', 2048 * BB)) }).catch(() => undefined);
+  assert.equal(pool.mode, 'fail');
+  await pool.close();
+});
