@@ -378,6 +378,8 @@ export class ThinPool extends EventEmitter {
    * and the caller starts over).
    */
   unserviceable(): Promise<void> {
+    // Space came back between the failed allocation and now: go again at once.
+    if (this.mode_ === 'write') return Promise.resolve();
     if (this.mode_ === 'out-of-data-space' && !this.errorIfNoSpace) {
       return new Promise((resolve, reject) => this.retryList.push({ resolve, reject }));
     }

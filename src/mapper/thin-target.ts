@@ -89,31 +89,33 @@ export class ThinTarget implements BlockTarget {
     await Promise.all([...this.pieces(offset, data.length)].map((p) => this.writeBlock(p, data.subarray(p.from, p.from + p.length))));
   }
 
-  /** process_cell: remap when mapped and unshared, else provision or break sharing. */
-  private writeBlock(p: Piece, data: Uint8Array): Promise<void> {
+  /**
+   * process_cell: remap when mapped and unshared, else provision or break sharing. A write the
+   * pool cannot serve now leaves its cell while it waits (retry_bios_on_resume releases the
+   * cell), so reads and discards of the block go on meanwhile; it starts over when re-issued.
+   */
+  private async writeBlock(p: Piece, data: Uint8Array): Promise<void> {
     const pool = this.pool;
     const bb = pool.blockBytes;
-    return pool.prison.detain(this.cell(p.vblock), async () => {
-      for (;;) {
+    for (;;) {
+      const done = await pool.prison.detain(this.cell(p.vblock), async () => {
         this.checkFail();
         const m = this.lookup(p.vblock);
         if (m && !m.shared) {
           await pool.data.write(m.block * bb + p.within, data);
-          return;
+          return true;
         }
         const block = await pool.allocDataBlock();
-        if (block === undefined) {
-          // Queued until space appears or errored: a retry looks the block up again.
-          await pool.unserviceable();
-          continue;
-        }
+        if (block === undefined) return false;
         await this.prepare(block, m?.block, p, data);
         await pool.commitBarrier();
         if (pool.mode !== 'write' && pool.mode !== 'out-of-data-space') throw ioError('EIO');
         if (!pool.metadataOp('dm_thin_insert_block', () => pool.md.insertMapping(this.devId, p.vblock, block))) throw ioError('EIO');
-        return;
-      }
-    });
+        return true;
+      });
+      if (done) return;
+      await pool.unserviceable();
+    }
   }
 
   /**

@@ -53,8 +53,9 @@ test('out of data space: writes to new blocks queue, the rest works, and a bigge
   assert.match(pool.status(), /^0 \d+\/1024 2\/2 - out_of_data_space discard_passdown queue_if_no_space - 256 $/);
   assert.deepEqual(logs.slice(-2), [`${P}reached low water mark for data device: sending event.`, `${P}switching pool to out-of-data-space (queue IO) mode`]);
   assert.deepEqual(events.map((e) => e.reason), ['low-water', 'mode']);
-  // Reads and writes into provisioned blocks still work; messages too.
+  // Reads (the queued block's too) and writes into provisioned blocks still work; messages too.
   assert.deepEqual(await thin.read(0, BB), fill(1));
+  assert.deepEqual(await thin.read(2 * BB, BB), new Uint8Array(BB));
   await thin.write(10, fill(9, 10));
   await pool.message('create_thin 1');
   await assert.rejects(pool.resize({ data: linearOver(dataDev, BB) }), /pool target \(1 blocks\) too small: expected 2/);
