@@ -19,8 +19,8 @@
 //   pool.on('event', e)            dm table events (what dmeventd waits for): low water marks and
 //                                  mode switches.
 //   opts.log                       gets the kernel's log lines as dmesg shows them, prefix included.
-// Status is always the noflush form (the status call is synchronous; a commit needs the data
-// device flushed first, which is asynchronous): callers wanting the flushed numbers commit first.
+// status() is the noflush form (it is synchronous, and a commit needs the data device flushed
+// first, which is not); flushedStatus() commits first, as a status ioctl without noflush does.
 import { EventEmitter } from 'node:events';
 import type { BlockDevice } from '../devices/device.ts';
 import { BLOCK_SIZE } from '../pdata/checksum.ts';
@@ -468,6 +468,8 @@ export class ThinPool extends EventEmitter {
       try {
         await this.data.flush();
       } catch {
+        // metadata_pre_commit_callback failing fails the commit like any metadata write.
+        this.metadataOperationFailed('dm_pool_commit_metadata', 'EIO');
         return false;
       }
       return this.commitSync();
@@ -608,6 +610,12 @@ export class ThinPool extends EventEmitter {
     const noSpace = this.errorIfNoSpace ? 'error_if_no_space' : 'queue_if_no_space';
     const check = this.md.needsCheck ? 'needs_check' : '-';
     return `${trans} ${usedMeta}/${u.metadata.total} ${usedData}/${u.data.total} ${held || '-'} ${mode} ${discard} ${noSpace} ${check} ${this.metadataThreshold} `;
+  }
+
+  /** `dmsetup status` without --noflush: the kernel commits before it reports (unless suspended). */
+  async flushedStatus(): Promise<string> {
+    if (!this.suspended) await this.commit();
+    return this.status();
   }
 
   /** pool_status (STATUSTYPE_TABLE), given how the kernel names the two devices. */

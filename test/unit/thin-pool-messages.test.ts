@@ -189,3 +189,22 @@ test('SegmentDevice: an LV over pieces of several devices reads and writes acros
   await pool.close();
   assert.deepEqual(checkThinMetadata(fresh).errors, []);
 });
+
+test('a status without noflush commits first; a noflush one does not', async () => {
+  const { pool, meta } = poolLab();
+  await pool.message('create_thin 0');
+  const thin = pool.thin(0, 8 * BB);
+  await thin.write(0, fill(1));
+  const seen = () => {
+    const copy = new MemoryDevice('/copy', meta.size);
+    copy.write(0, meta.read(0, meta.size));
+    const out: number[] = [];
+    ThinPool.open({ metadata: copy, data: linearOver(new MemoryDevice('/d', 1024 * BB)), dataBlockSize: BS, lowWaterMark: 0, name: 'x' }).md.mappings(0, (v) => void out.push(v));
+    return out;
+  };
+  assert.match(pool.status(), /^0 \d+\/1024 1\/1024 - rw /);
+  assert.deepEqual(seen(), []);
+  assert.match(await pool.flushedStatus(), /^0 \d+\/1024 1\/1024 - rw /);
+  assert.deepEqual(seen(), [0]);
+  await pool.close();
+});
