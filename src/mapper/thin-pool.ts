@@ -189,9 +189,9 @@ export class ThinPool extends EventEmitter {
     return `device-mapper: thin: ${this.name}: `;
   }
 
-  /** bind_control_target: the table's mode, and passdown only where the data device can discard. */
+  /** bind_control_target: the table's mode; pool_io_hints: passdown only where the data device can discard. */
   private bind(): void {
-    if (this.passdown && !this.data.caps.discard) {
+    if (this.features.discardEnabled && this.passdown && !this.data.caps.discard) {
       this.log(`device-mapper: thin: Data device (${this.dataDevNameOr()}) discard unsupported: Disabling discard passdown.`);
       this.passdown = false;
     }
