@@ -584,7 +584,7 @@ export class ThinPool extends EventEmitter {
     this.checkMetadataLowWater();
   }
 
-  /** Runs `f` on the metadata; a failure is a metadata operation failure. */
+  /** pool_message: resolves with the (empty) reply once committed; rejects with ThinPoolError. */
   message(text: string): Promise<string> {
     return poolMessage(this, text, this.log);
   }

@@ -208,3 +208,20 @@ test('a status without noflush commits first; a noflush one does not', async () 
   assert.deepEqual(seen(), [0]);
   await pool.close();
 });
+
+test('suspend commits and refuses new thins until resume', async () => {
+  const { pool, meta } = poolLab();
+  await pool.message('create_thin 0');
+  const thin = pool.thin(0, 8 * BB);
+  await thin.write(0, fill(4));
+  await pool.suspend();
+  assert.throws(() => pool.thin(0, BB), /Unable to activate thin device while pool is suspended/);
+  const out: number[] = [];
+  const copy = new MemoryDevice('/copy', meta.size);
+  copy.write(0, meta.read(0, meta.size));
+  ThinPool.open({ metadata: copy, data: linearOver(new MemoryDevice('/d', 1024 * BB)), dataBlockSize: BS, lowWaterMark: 0, name: 'x' }).md.mappings(0, (v) => void out.push(v));
+  assert.deepEqual(out, [0], 'postsuspend committed the mapping');
+  pool.resume();
+  pool.thin(0, BB).release();
+  await pool.close();
+});
