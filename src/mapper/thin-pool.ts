@@ -30,11 +30,11 @@ import { DATA_BLOCK_SIZE_MAX, DATA_BLOCK_SIZE_MIN, ThinMetadata, superblockAllZe
 import { ThinMetadataError } from '../pdata/thin-metadata-errors.ts';
 import { BioPrison } from './bio-prison.ts';
 import { poolMessage } from './thin-pool-message.ts';
-import { ThinPoolError, errnoValue } from './thin-pool-errors.ts';
-import { type BlockTarget, TargetIoError } from './target.ts';
+import { ThinPoolError, errnoValue, ioError } from './thin-pool-errors.ts';
+import type { BlockTarget } from './target.ts';
 import { ThinTarget } from './thin-target.ts';
 
-export { ThinPoolError } from './thin-pool-errors.ts';
+export { ThinPoolError, ioError } from './thin-pool-errors.ts';
 
 export type PoolMode = 'write' | 'out-of-data-space' | 'out-of-metadata-space' | 'read-only' | 'fail';
 export type DiscardMode = 'ignore' | 'nopassdown' | 'passdown';
@@ -83,11 +83,6 @@ const COMMIT_PERIOD_MS = 1000;
 
 function metadataDevBlocks(dev: BlockDevice): number {
   return Math.min(Math.floor(dev.size / BLOCK_SIZE), METADATA_MAX_BLOCKS);
-}
-
-/** The error a failed bio completes with (BLK_STS_NOSPC / BLK_STS_IOERR). */
-export function ioError(code: 'EIO' | 'ENOSPC'): TargetIoError {
-  return new TargetIoError(code === 'ENOSPC' ? 'No space left on device' : 'Input/output error', code);
 }
 
 function isReadOnlyMode(m: PoolMode): boolean {

@@ -3,7 +3,8 @@
 // virtual cell is held while it is read, written, provisioned or unmapped, so two writers of an
 // unprovisioned block get one data block between them. Made by ThinPool.thin(); release() is
 // thin_dtr (the pool then lets `delete` remove the device).
-import { ioError, type ThinPool } from './thin-pool.ts';
+import type { ThinPool } from './thin-pool.ts';
+import { ioError } from './thin-pool-errors.ts';
 import { type BlockTarget, type Extent, type TargetCaps, TargetIoError } from './target.ts';
 
 /** Bytes copied at a time when sharing is broken (blocks can be up to 1 GiB). */
