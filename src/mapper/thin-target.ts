@@ -204,20 +204,32 @@ export class ThinTarget implements BlockTarget {
   async writeZeroes(offset: number, length: number, noUnmap = false): Promise<void> {
     this.checkFail();
     const bb = this.pool.blockBytes;
+    const end = offset + length;
     const canUnmap = !noUnmap && (this.pool.mode === 'write' || this.pool.mode === 'out-of-data-space');
-    const pieces = [...this.pieces(offset, length)];
-    if (canUnmap) {
-      const whole = pieces.filter((p) => p.length === bb);
-      if (whole.length) await this.unmapRange(whole[0]!.vblock, whole[whole.length - 1]!.vblock + 1, false);
+    const first = Math.ceil(offset / bb);
+    const last = Math.floor(end / bb);
+    if (canUnmap && first < last) {
+      await this.unmapRange(first, last, false);
+      // Only the partial blocks at the edges are left to zero.
+      await this.zeroPieces(offset, Math.min(first * bb, end) - offset, false);
+      await this.zeroPieces(last * bb, end - last * bb, false);
+    } else await this.zeroPieces(offset, length, noUnmap);
+  }
+
+  /** Writes zeros block by block, a bounded batch at a time; unmapped blocks already read as zeros unless `provision`. */
+  private async zeroPieces(offset: number, length: number, provision: boolean): Promise<void> {
+    if (length <= 0) return;
+    const BATCH = 64;
+    let batch: Promise<void>[] = [];
+    for (const p of this.pieces(offset, length)) {
+      if (!provision && !this.lookup(p.vblock)) continue;
+      batch.push(this.writeBlock(p, new Uint8Array(p.length)));
+      if (batch.length === BATCH) {
+        await Promise.all(batch);
+        batch = [];
+      }
     }
-    await Promise.all(
-      pieces
-        .filter((p) => !(canUnmap && p.length === bb))
-        .map(async (p) => {
-          if (!noUnmap && !this.lookup(p.vblock)) return;
-          await this.writeBlock(p, new Uint8Array(p.length));
-        }),
-    );
+    await Promise.all(batch);
   }
 
   /** Exact: unprovisioned blocks are holes that read as zeros, found by walking the mappings in the range. */
