@@ -30,6 +30,7 @@ import { DATA_BLOCK_SIZE_MAX, DATA_BLOCK_SIZE_MIN, ThinMetadata, superblockAllZe
 import { ThinMetadataError } from '../pdata/thin-metadata-errors.ts';
 import { BioPrison } from './bio-prison.ts';
 import { poolMessage } from './thin-pool-message.ts';
+import { poolStatusLine, poolTableLine } from './thin-pool-status.ts';
 import { ThinPoolError, errnoValue, ioError } from './thin-pool-errors.ts';
 import type { BlockTarget } from './target.ts';
 import { ThinTarget } from './thin-target.ts';
@@ -584,27 +585,27 @@ export class ThinPool extends EventEmitter {
     return poolMessage(this, text, this.log);
   }
 
-  /** pool_status (STATUSTYPE_INFO). */
+  /** pool_status (STATUSTYPE_INFO); `Error` when a figure cannot be read, as the kernel prints. */
   status(): string {
-    if (this.mode_ === 'fail') return 'Fail';
-    let u: ReturnType<ThinMetadata['usage']>;
-    let trans: bigint;
-    let held: number;
     try {
-      u = this.md.usage();
-      trans = this.md.transactionId;
-      held = this.md.heldRoot;
+      const u = this.md.usage();
+      return poolStatusLine({
+        transactionId: this.md.transactionId,
+        usedMeta: u.metadata.total - this.freeMetadataBlocks(),
+        totalMeta: u.metadata.total,
+        usedData: u.data.total - u.data.free,
+        totalData: u.data.total,
+        heldRoot: this.md.heldRoot,
+        mode: this.mode_,
+        discardEnabled: this.features.discardEnabled,
+        passdown: this.passdown,
+        errorIfNoSpace: this.errorIfNoSpace,
+        needsCheck: this.md.needsCheck,
+        metadataThreshold: this.metadataThreshold,
+      });
     } catch {
-      return 'Error';
+      return this.mode_ === 'fail' ? 'Fail' : 'Error';
     }
-    const freeMeta = this.freeMetadataBlocks();
-    const usedMeta = u.metadata.total - freeMeta;
-    const usedData = u.data.total - u.data.free;
-    const mode = this.mode_ === 'out-of-data-space' ? 'out_of_data_space' : isReadOnlyMode(this.mode_) ? 'ro' : 'rw';
-    const discard = !this.features.discardEnabled ? 'ignore_discard' : this.passdown ? 'discard_passdown' : 'no_discard_passdown';
-    const noSpace = this.errorIfNoSpace ? 'error_if_no_space' : 'queue_if_no_space';
-    const check = this.md.needsCheck ? 'needs_check' : '-';
-    return `${trans} ${usedMeta}/${u.metadata.total} ${usedData}/${u.data.total} ${held || '-'} ${mode} ${discard} ${noSpace} ${check} ${this.metadataThreshold} `;
   }
 
   /** `dmsetup status` without --noflush: the kernel commits before it reports (unless suspended). */
@@ -615,15 +616,7 @@ export class ThinPool extends EventEmitter {
 
   /** pool_status (STATUSTYPE_TABLE), given how the kernel names the two devices. */
   table(metadataDev: string, dataDev: string): string {
-    const f = this.features;
-    const words = [
-      !f.zeroNewBlocks && 'skip_block_zeroing',
-      !f.discardEnabled && 'ignore_discard',
-      !f.discardPassdown && 'no_discard_passdown',
-      f.readOnly && 'read_only',
-      f.errorIfNoSpace && 'error_if_no_space',
-    ].filter((w): w is string => typeof w === 'string');
-    return `${metadataDev} ${dataDev} ${this.dataBlockSize} ${this.lowWaterMark} ${words.length} ${words.map((w) => `${w} `).join('')}`;
+    return poolTableLine(metadataDev, dataDev, this.dataBlockSize, this.lowWaterMark, this.features);
   }
 
   /** Whether a freed data block is discarded on the data device (the live passdown flag). */
