@@ -253,8 +253,10 @@ export class ThinPool extends EventEmitter {
   }
 
   /**
-   * A reload of the pool's table with (bigger) devices, then resume. A refused resume (a smaller
-   * device) leaves the pool as it was, as a failed resume leaves the old table live.
+   * A reload of the pool's table with (bigger) devices, then resume. The new table's features
+   * take over first (bind_control_target: the pool goes back to write mode, or read-only, and the
+   * live error_if_no_space is the table's again), then the devices are grown. A refused resume (a
+   * smaller device) keeps the old devices, as a failed resume leaves the old table live.
    */
   async resize(to: { data?: BlockTarget; metadata?: BlockDevice }): Promise<void> {
     await this.commit();
@@ -267,6 +269,9 @@ export class ThinPool extends EventEmitter {
         if (isReadOnlyMode(this.mode_)) this.md.bm.readOnly = true;
       }
       if (to.data) this.data = to.data;
+      this.passdown = this.features.discardPassdown;
+      this.errorIfNoSpace = this.features.errorIfNoSpace;
+      this.bind();
       this.preresume();
     } catch (e) {
       this.md = before.md;
