@@ -11,11 +11,14 @@
 //   pool.thin(devId, sizeBytes)    a ThinTarget (thin_ctr); release() it when its table goes.
 //   pool.message(text)             a pool message; rejects with ThinPoolError (kernel errno).
 //   pool.status(), pool.features   the STATUSTYPE_INFO line; the table's requested features.
-//   pool.resize({data, metadata})  a reload with (bigger) devices followed by resume.
+//   pool.table(meta, data)         the STATUSTYPE_TABLE line, given the devices' major:minor.
+//   pool.resize({data, metadata})  a reload with (bigger) devices followed by resume; the new
+//                                  table is bound first (back to write mode), as pool_preresume.
 //   pool.suspend() / resume()      postsuspend commits; resume re-arms the low water mark and
 //                                  re-issues queued writes.
 //   pool.commit()                  a commit point (thin flushes call it); periodic ones run each
-//                                  second while something changed. close() commits and stops.
+//                                  second while something changed. close() commits and stops;
+//                                  abandon() drops the pool uncommitted (a crash, for tests).
 //   pool.on('event', e)            dm table events (what dmeventd waits for): low water marks and
 //                                  mode switches.
 //   opts.log                       gets the kernel's log lines as dmesg shows them, prefix included.
