@@ -1,6 +1,7 @@
 // The thin family's targets as the registry shows them: thin-pool over the `_tmeta` and `_tdata`
 // devices (or `-tpool`'s own), thin over the pool device. Devices are named by number, as the
-// kernel prints them; the pool's message errors become the ioctl's errno.
+// kernel prints them; the pool's message errors become the ioctl's errno. The status is the
+// noflush one (lvm2's reports ask for that); ThinPool.flushedStatus() is the other.
 import type { DmTarget } from './dm-table.ts';
 import { DmError } from './registry.ts';
 import { ThinPoolError, type ThinPool } from './thin-pool.ts';

@@ -11,16 +11,19 @@
 //   pool.thin(devId, sizeBytes)    a ThinTarget (thin_ctr); release() it when its table goes.
 //   pool.message(text)             a pool message; rejects with ThinPoolError (kernel errno).
 //   pool.status(), pool.features   the STATUSTYPE_INFO line; the table's requested features.
-//   pool.resize({data, metadata})  a reload with (bigger) devices followed by resume.
+//   pool.table(meta, data)         the STATUSTYPE_TABLE line, given the devices' major:minor.
+//   pool.resize({data, metadata})  a reload with (bigger) devices followed by resume; the new
+//                                  table is bound first (back to write mode), as pool_preresume.
 //   pool.suspend() / resume()      postsuspend commits; resume re-arms the low water mark and
 //                                  re-issues queued writes.
 //   pool.commit()                  a commit point (thin flushes call it); periodic ones run each
-//                                  second while something changed. close() commits and stops.
+//                                  second while something changed. close() commits and stops;
+//                                  abandon() drops the pool uncommitted (a crash, for tests).
 //   pool.on('event', e)            dm table events (what dmeventd waits for): low water marks and
 //                                  mode switches.
 //   opts.log                       gets the kernel's log lines as dmesg shows them, prefix included.
-// Status is always the noflush form (the status call is synchronous; a commit needs the data
-// device flushed first, which is asynchronous): callers wanting the flushed numbers commit first.
+// status() is the noflush form (it is synchronous, and a commit needs the data device flushed
+// first, which is not); flushedStatus() commits first, as a status ioctl without noflush does.
 import { EventEmitter } from 'node:events';
 import type { BlockDevice } from '../devices/device.ts';
 import { BLOCK_SIZE } from '../pdata/checksum.ts';
@@ -30,11 +33,12 @@ import { DATA_BLOCK_SIZE_MAX, DATA_BLOCK_SIZE_MIN, ThinMetadata, superblockAllZe
 import { ThinMetadataError } from '../pdata/thin-metadata-errors.ts';
 import { BioPrison } from './bio-prison.ts';
 import { poolMessage } from './thin-pool-message.ts';
-import { ThinPoolError, errnoValue } from './thin-pool-errors.ts';
-import { type BlockTarget, TargetIoError } from './target.ts';
+import { poolStatusLine, poolTableLine } from './thin-pool-status.ts';
+import { ThinPoolError, errnoValue, ioError } from './thin-pool-errors.ts';
+import type { BlockTarget } from './target.ts';
 import { ThinTarget } from './thin-target.ts';
 
-export { ThinPoolError } from './thin-pool-errors.ts';
+export { ThinPoolError, ioError } from './thin-pool-errors.ts';
 
 export type PoolMode = 'write' | 'out-of-data-space' | 'out-of-metadata-space' | 'read-only' | 'fail';
 export type DiscardMode = 'ignore' | 'nopassdown' | 'passdown';
@@ -83,11 +87,6 @@ const COMMIT_PERIOD_MS = 1000;
 
 function metadataDevBlocks(dev: BlockDevice): number {
   return Math.min(Math.floor(dev.size / BLOCK_SIZE), METADATA_MAX_BLOCKS);
-}
-
-/** The error a failed bio completes with (BLK_STS_NOSPC / BLK_STS_IOERR). */
-export function ioError(code: 'EIO' | 'ENOSPC'): TargetIoError {
-  return new TargetIoError(code === 'ENOSPC' ? 'No space left on device' : 'Input/output error', code);
 }
 
 function isReadOnlyMode(m: PoolMode): boolean {
@@ -189,9 +188,9 @@ export class ThinPool extends EventEmitter {
     return `device-mapper: thin: ${this.name}: `;
   }
 
-  /** bind_control_target: the table's mode, and passdown only where the data device can discard. */
+  /** bind_control_target: the table's mode; pool_io_hints: passdown only where the data device can discard. */
   private bind(): void {
-    if (this.passdown && !this.data.caps.discard) {
+    if (this.features.discardEnabled && this.passdown && !this.data.caps.discard) {
       this.log(`device-mapper: thin: Data device (${this.dataDevNameOr()}) discard unsupported: Disabling discard passdown.`);
       this.passdown = false;
     }
@@ -256,17 +255,33 @@ export class ThinPool extends EventEmitter {
     await this.commit();
   }
 
-  /** A reload of the pool's table with (bigger) devices, then resume. */
+  /**
+   * A reload of the pool's table with (bigger) devices, then resume. The new table's features
+   * take over first (bind_control_target: the pool goes back to write mode, or read-only, and the
+   * live error_if_no_space is the table's again), then the devices are grown. A refused resume (a
+   * smaller device) keeps the old devices, as a failed resume leaves the old table live.
+   */
   async resize(to: { data?: BlockTarget; metadata?: BlockDevice }): Promise<void> {
     await this.commit();
-    if (to.metadata) {
-      // The block manager sizes itself from the device when it opens it: a grown device is reopened.
-      this.md = ThinMetadata.open(to.metadata, { dataBlockSize: this.dataBlockSize });
-      this.metadataDev = to.metadata;
-      if (isReadOnlyMode(this.mode_)) this.md.bm.readOnly = true;
+    const before = { md: this.md, metadataDev: this.metadataDev, data: this.data };
+    try {
+      if (to.metadata) {
+        // The block manager sizes itself from the device when it opens it: a grown device is reopened.
+        this.md = ThinMetadata.open(to.metadata, { dataBlockSize: this.dataBlockSize });
+        this.metadataDev = to.metadata;
+        if (isReadOnlyMode(this.mode_)) this.md.bm.readOnly = true;
+      }
+      if (to.data) this.data = to.data;
+      this.passdown = this.features.discardPassdown;
+      this.errorIfNoSpace = this.features.errorIfNoSpace;
+      this.bind();
+      this.preresume();
+    } catch (e) {
+      this.md = before.md;
+      this.metadataDev = before.metadataDev;
+      this.data = before.data;
+      throw e;
     }
-    if (to.data) this.data = to.data;
-    this.preresume();
     this.resume();
   }
 
@@ -320,8 +335,8 @@ export class ThinPool extends EventEmitter {
       case 'out-of-data-space':
         this.outOfDataSpace = true;
         if (!this.errorIfNoSpace && this.noSpaceTimeout && !this.noSpaceTimer) {
+          // Not unref'd: the queued writes are work in progress, as the kernel holds them.
           this.noSpaceTimer = setTimeout(() => this.noSpaceTimedOut(), this.noSpaceTimeout * 1000);
-          this.noSpaceTimer.unref();
         }
         break;
       case 'write':
@@ -367,6 +382,8 @@ export class ThinPool extends EventEmitter {
    * and the caller starts over).
    */
   unserviceable(): Promise<void> {
+    // Space came back between the failed allocation and now: go again at once.
+    if (this.mode_ === 'write') return Promise.resolve();
     if (this.mode_ === 'out-of-data-space' && !this.errorIfNoSpace) {
       return new Promise((resolve, reject) => this.retryList.push({ resolve, reject }));
     }
@@ -424,7 +441,7 @@ export class ThinPool extends EventEmitter {
 
   /** The metadata low water event is edge-triggered: once per crossing downwards. */
   private checkMetadataLowWater(): void {
-    const low = this.md.usage().metadata.free <= this.metadataThreshold;
+    const low = this.md.metadataFreeForAllocation() <= this.metadataThreshold;
     if (low && !this.metadataLow) {
       this.log(`${this.prefix()}reached low water mark for metadata device: sending event.`);
       this.emit('event', { reason: 'metadata-low-water', mode: this.mode_ } satisfies PoolEvent);
@@ -439,7 +456,7 @@ export class ThinPool extends EventEmitter {
 
   /** dm_pool_get_free_metadata_block_count: what is free beyond the reserve. */
   freeMetadataBlocks(): number {
-    const free = this.md.usage().metadata.free;
+    const free = this.md.metadataFreeForAllocation();
     return free < this.metadataReserve ? 0 : free - this.metadataReserve;
   }
 
@@ -455,6 +472,8 @@ export class ThinPool extends EventEmitter {
       try {
         await this.data.flush();
       } catch {
+        // metadata_pre_commit_callback failing fails the commit like any metadata write.
+        this.metadataOperationFailed('dm_pool_commit_metadata', 'EIO');
         return false;
       }
       return this.commitSync();
@@ -569,45 +588,43 @@ export class ThinPool extends EventEmitter {
     this.checkMetadataLowWater();
   }
 
-  /** Runs `f` on the metadata; a failure is a metadata operation failure. */
+  /** pool_message: resolves with the (empty) reply once committed; rejects with ThinPoolError. */
   message(text: string): Promise<string> {
     return poolMessage(this, text, this.log);
   }
 
-  /** pool_status (STATUSTYPE_INFO). */
+  /** pool_status (STATUSTYPE_INFO); `Error` when a figure cannot be read, as the kernel prints. */
   status(): string {
-    if (this.mode_ === 'fail') return 'Fail';
-    let u: ReturnType<ThinMetadata['usage']>;
-    let trans: bigint;
-    let held: number;
     try {
-      u = this.md.usage();
-      trans = this.md.transactionId;
-      held = this.md.heldRoot;
+      const u = this.md.usage();
+      return poolStatusLine({
+        transactionId: this.md.transactionId,
+        usedMeta: u.metadata.total - this.freeMetadataBlocks(),
+        totalMeta: u.metadata.total,
+        usedData: u.data.total - u.data.free,
+        totalData: u.data.total,
+        heldRoot: this.md.heldRoot,
+        mode: this.mode_,
+        discardEnabled: this.features.discardEnabled,
+        passdown: this.passdown,
+        errorIfNoSpace: this.errorIfNoSpace,
+        needsCheck: this.md.needsCheck,
+        metadataThreshold: this.metadataThreshold,
+      });
     } catch {
-      return 'Error';
+      return this.mode_ === 'fail' ? 'Fail' : 'Error';
     }
-    const freeMeta = this.freeMetadataBlocks();
-    const usedMeta = u.metadata.total - freeMeta;
-    const usedData = u.data.total - u.data.free;
-    const mode = this.mode_ === 'out-of-data-space' ? 'out_of_data_space' : isReadOnlyMode(this.mode_) ? 'ro' : 'rw';
-    const discard = !this.features.discardEnabled ? 'ignore_discard' : this.passdown ? 'discard_passdown' : 'no_discard_passdown';
-    const noSpace = this.errorIfNoSpace ? 'error_if_no_space' : 'queue_if_no_space';
-    const check = this.md.needsCheck ? 'needs_check' : '-';
-    return `${trans} ${usedMeta}/${u.metadata.total} ${usedData}/${u.data.total} ${held || '-'} ${mode} ${discard} ${noSpace} ${check} ${this.metadataThreshold} `;
+  }
+
+  /** `dmsetup status` without --noflush: the kernel commits before it reports (unless suspended). */
+  async flushedStatus(): Promise<string> {
+    if (!this.suspended) await this.commit();
+    return this.status();
   }
 
   /** pool_status (STATUSTYPE_TABLE), given how the kernel names the two devices. */
   table(metadataDev: string, dataDev: string): string {
-    const f = this.features;
-    const words = [
-      !f.zeroNewBlocks && 'skip_block_zeroing',
-      !f.discardEnabled && 'ignore_discard',
-      !f.discardPassdown && 'no_discard_passdown',
-      f.readOnly && 'read_only',
-      f.errorIfNoSpace && 'error_if_no_space',
-    ].filter((w): w is string => typeof w === 'string');
-    return `${metadataDev} ${dataDev} ${this.dataBlockSize} ${this.lowWaterMark} ${words.length} ${words.map((w) => `${w} `).join('')}`;
+    return poolTableLine(metadataDev, dataDev, this.dataBlockSize, this.lowWaterMark, this.features);
   }
 
   /** Whether a freed data block is discarded on the data device (the live passdown flag). */

@@ -3,7 +3,8 @@
 // virtual cell is held while it is read, written, provisioned or unmapped, so two writers of an
 // unprovisioned block get one data block between them. Made by ThinPool.thin(); release() is
 // thin_dtr (the pool then lets `delete` remove the device).
-import { ioError, type ThinPool } from './thin-pool.ts';
+import type { ThinPool } from './thin-pool.ts';
+import { ioError } from './thin-pool-errors.ts';
 import { type BlockTarget, type Extent, type TargetCaps, TargetIoError } from './target.ts';
 
 /** Bytes copied at a time when sharing is broken (blocks can be up to 1 GiB). */
@@ -89,31 +90,33 @@ export class ThinTarget implements BlockTarget {
     await Promise.all([...this.pieces(offset, data.length)].map((p) => this.writeBlock(p, data.subarray(p.from, p.from + p.length))));
   }
 
-  /** process_cell: remap when mapped and unshared, else provision or break sharing. */
-  private writeBlock(p: Piece, data: Uint8Array): Promise<void> {
+  /**
+   * process_cell: remap when mapped and unshared, else provision or break sharing. A write the
+   * pool cannot serve now leaves its cell while it waits (retry_bios_on_resume releases the
+   * cell), so reads and discards of the block go on meanwhile; it starts over when re-issued.
+   */
+  private async writeBlock(p: Piece, data: Uint8Array): Promise<void> {
     const pool = this.pool;
     const bb = pool.blockBytes;
-    return pool.prison.detain(this.cell(p.vblock), async () => {
-      for (;;) {
+    for (;;) {
+      const done = await pool.prison.detain(this.cell(p.vblock), async () => {
         this.checkFail();
         const m = this.lookup(p.vblock);
         if (m && !m.shared) {
           await pool.data.write(m.block * bb + p.within, data);
-          return;
+          return true;
         }
         const block = await pool.allocDataBlock();
-        if (block === undefined) {
-          // Queued until space appears or errored: a retry looks the block up again.
-          await pool.unserviceable();
-          continue;
-        }
+        if (block === undefined) return false;
         await this.prepare(block, m?.block, p, data);
         await pool.commitBarrier();
         if (pool.mode !== 'write' && pool.mode !== 'out-of-data-space') throw ioError('EIO');
         if (!pool.metadataOp('dm_thin_insert_block', () => pool.md.insertMapping(this.devId, p.vblock, block))) throw ioError('EIO');
-        return;
-      }
-    });
+        return true;
+      });
+      if (done) return;
+      await pool.unserviceable();
+    }
   }
 
   /**
@@ -201,20 +204,32 @@ export class ThinTarget implements BlockTarget {
   async writeZeroes(offset: number, length: number, noUnmap = false): Promise<void> {
     this.checkFail();
     const bb = this.pool.blockBytes;
+    const end = offset + length;
     const canUnmap = !noUnmap && (this.pool.mode === 'write' || this.pool.mode === 'out-of-data-space');
-    const pieces = [...this.pieces(offset, length)];
-    if (canUnmap) {
-      const whole = pieces.filter((p) => p.length === bb);
-      if (whole.length) await this.unmapRange(whole[0]!.vblock, whole[whole.length - 1]!.vblock + 1, false);
+    const first = Math.ceil(offset / bb);
+    const last = Math.floor(end / bb);
+    if (canUnmap && first < last) {
+      await this.unmapRange(first, last, false);
+      // Only the partial blocks at the edges are left to zero.
+      await this.zeroPieces(offset, Math.min(first * bb, end) - offset, false);
+      await this.zeroPieces(last * bb, end - last * bb, false);
+    } else await this.zeroPieces(offset, length, noUnmap);
+  }
+
+  /** Writes zeros block by block, a bounded batch at a time; unmapped blocks already read as zeros unless `provision`. */
+  private async zeroPieces(offset: number, length: number, provision: boolean): Promise<void> {
+    if (length <= 0) return;
+    const BATCH = 64;
+    let batch: Promise<void>[] = [];
+    for (const p of this.pieces(offset, length)) {
+      if (!provision && !this.lookup(p.vblock)) continue;
+      batch.push(this.writeBlock(p, new Uint8Array(p.length)));
+      if (batch.length === BATCH) {
+        await Promise.all(batch);
+        batch = [];
+      }
     }
-    await Promise.all(
-      pieces
-        .filter((p) => !(canUnmap && p.length === bb))
-        .map(async (p) => {
-          if (!noUnmap && !this.lookup(p.vblock)) return;
-          await this.writeBlock(p, new Uint8Array(p.length));
-        }),
-    );
+    await Promise.all(batch);
   }
 
   /** Exact: unprovisioned blocks are holes that read as zeros, found by walking the mappings in the range. */

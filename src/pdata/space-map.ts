@@ -29,6 +29,9 @@ export abstract class SpaceMap {
   readonly refTree: Btree;
   /** Next-fit cursor of the allocator. */
   private cursor = 0;
+  /** nr_allocated of the committed map, and the blocks handed out since (the kernel's allocated_this_transaction). */
+  private committedAllocated: number;
+  private allocatedThisTransaction = 0;
 
   protected constructor(
     protected readonly tm: TransactionManager,
@@ -40,6 +43,7 @@ export abstract class SpaceMap {
     this.committedBitmaps = nrBitmaps(nrBlocks);
     this.committedRefRoot = refCountRoot;
     this.refTree = new Btree(tm, plainValueType(REF_COUNT_VALUE_SIZE));
+    this.committedAllocated = nrAllocated;
   }
 
   /** The committed index entry of bitmap i (i < committedBitmaps). */
@@ -90,6 +94,14 @@ export abstract class SpaceMap {
   }
 
   /**
+   * sm_metadata_get_nr_free: what the committed map has free less what this transaction took;
+   * blocks freed in the transaction only count once it is committed (they cannot be reused before).
+   */
+  get nrFreeForAllocation(): number {
+    return this.nrBlocks - this.committedAllocated - this.allocatedThisTransaction;
+  }
+
+  /**
    * Next-fit from the cursor, wrapping once. A block freed in this transaction is still counted in
    * the committed bitmaps, so it is not handed out before the commit.
    */
@@ -103,6 +115,7 @@ export abstract class SpaceMap {
       const b = this.findFreeIn(i, first, step === total ? this.cursor % ENTRIES_PER_BLOCK : ENTRIES_PER_BLOCK);
       if (b !== undefined) {
         this.set(b, 1);
+        this.allocatedThisTransaction++;
         this.cursor = b + 1 >= this.nrBlocks ? 0 : b + 1;
         return b;
       }
@@ -200,6 +213,8 @@ export abstract class SpaceMap {
   /** After the commit the new bitmaps and tree are the committed ones. */
   protected committed(): void {
     this.delta.clear();
+    this.committedAllocated = this.nrAllocated;
+    this.allocatedThisTransaction = 0;
     this.committedBitmaps = nrBitmaps(this.nrBlocks);
     this.committedRefRoot = this.refCountRoot;
   }

@@ -191,6 +191,11 @@ export class ThinMetadata {
     };
   }
 
+  /** Free metadata blocks as the kernel counts them for the pool (see SpaceMap.nrFreeForAllocation). */
+  metadataFreeForAllocation(): number {
+    return this.metadataSm.nrFreeForAllocation;
+  }
+
   metadataCount(b: number): number {
     return this.metadataSm.count(b);
   }

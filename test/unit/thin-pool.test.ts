@@ -292,3 +292,29 @@ test('thin_ctr refuses an unknown device id', () => {
   assert.throws(() => pool.thin(1 << 24, BB), /Invalid device id/);
   void pool.close();
 });
+
+test('a huge thin: discards, zeroing and extents walk the mappings, not the blocks', async () => {
+  const { pool } = poolLab();
+  await pool.message('create_thin 0');
+  const size = 2 ** 40; // 16M blocks of 64 KiB
+  const thin = pool.thin(0, size);
+  for (const v of [5, 1 << 20, (1 << 24) - 1]) await thin.write(v * BB, fill(1));
+  const t0 = Date.now();
+  assert.deepEqual(await thin.extents(0, size), [
+    { length: 5 * BB, zero: true, hole: true },
+    { length: BB, zero: false },
+    { length: ((1 << 20) - 6) * BB, zero: true, hole: true },
+    { length: BB, zero: false },
+    { length: ((1 << 24) - 1 - (1 << 20) - 1) * BB, zero: true, hole: true },
+    { length: BB, zero: false },
+  ]);
+  await thin.writeZeroes(BB / 2, size - BB);
+  assert.equal(thin.status(), `${BS} ${2 ** 31 - 1}`, 'the last block was only half covered: zeroed, still mapped');
+  const lastBlock = await thin.read(size - BB, BB);
+  assert.ok(lastBlock.subarray(0, BB / 2).every((b) => b === 0) && lastBlock.subarray(BB / 2).every((b) => b === 1));
+  await thin.write(7 * BB, fill(1));
+  await thin.discard(0, size);
+  assert.equal(thin.status(), '0 -');
+  assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+  await pool.close();
+});
