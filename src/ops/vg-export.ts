@@ -1,0 +1,50 @@
+// Exporting and importing a VG as operations (vgexport, vgimport): the EXPORTED flag on the VG
+// and on each of its PVs, which every command but the reporting ones and vgimport then refuses.
+import { cloneVg } from '../model/clone.ts';
+import type { Ctx } from './context.ts';
+import type { FoundVg } from '../metadata/scan.ts';
+import { rescanVg, vgExported } from './select.ts';
+
+const withExported = (status: string[], on: boolean): string[] => (on ? [...new Set([...status, 'EXPORTED'])] : status.filter((s) => s !== 'EXPORTED'));
+
+function setExported(ctx: Ctx, cur: FoundVg, on: boolean): void {
+  const vg = cloneVg(cur.vg);
+  vg.status = withExported(vg.status, on);
+  for (const pv of vg.pvs) pv.status = withExported(pv.status, on);
+  // The system id goes with an export: the VG is for whichever host imports it (which sets its own, ulvm having none).
+  delete vg.systemId;
+  ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
+}
+
+/** Exports one VG; returns lvm2's status (5 after saying why not: active LVs). */
+export async function exportVg(ctx: Ctx, f: FoundVg): Promise<number> {
+  await ctx.locks.vg(f.vg.name);
+  const cur = rescanVg(ctx, f);
+  const active = (await ctx.loadActivation()).some((a) => a.vgId === cur.vg.id);
+  if (active) {
+    ctx.error(`Volume group "${cur.vg.name}" has active logical volumes`);
+    return 5;
+  }
+  setExported(ctx, cur, true);
+  ctx.print(`Volume group "${cur.vg.name}" successfully exported`);
+  return 0;
+}
+
+/** Imports one exported VG; returns lvm2's status (5 after saying why not). */
+export async function importVg(ctx: Ctx, f: FoundVg): Promise<number> {
+  await ctx.locks.vg(f.vg.name);
+  const cur = rescanVg(ctx, f);
+  if (!vgExported(cur)) {
+    ctx.error(`Volume group "${cur.vg.name}" is not exported`);
+    return 5;
+  }
+  // Without --force a missing PV stops it as any change (lvm2's vg_read); with it, here.
+  if (cur.missing.size && !ctx.has('force')) ctx.pvPaths(cur);
+  if (cur.missing.size) {
+    ctx.error(`Volume group "${cur.vg.name}" is partially missing`);
+    return 5;
+  }
+  setExported(ctx, cur, false);
+  ctx.print(`Volume group "${cur.vg.name}" successfully imported`);
+  return 0;
+}
