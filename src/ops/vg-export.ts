@@ -4,6 +4,7 @@ import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { rescanVg, vgExported } from './select.ts';
+import { settleInterruptedMove, sharingVg } from './interrupted-move.ts';
 
 const withExported = (status: string[], on: boolean): string[] => (on ? [...new Set([...status, 'EXPORTED'])] : status.filter((s) => s !== 'EXPORTED'));
 
@@ -44,7 +45,17 @@ export async function importVg(ctx: Ctx, f: FoundVg): Promise<number> {
     ctx.error(`Volume group "${cur.vg.name}" is partially missing`);
     return 5;
   }
-  setExported(ctx, cur, false);
+  const sharing = sharingVg(ctx, cur);
+  if (sharing) {
+    const rest = settleInterruptedMove(ctx, cur, sharing.owner, sharing.shared);
+    if (!rest) {
+      ctx.print(`Volume group "${cur.vg.name}" has nothing left to import`);
+      return 0;
+    }
+    rest.vg.status = withExported(rest.vg.status, false);
+    for (const pv of rest.vg.pvs) pv.status = withExported(pv.status, false);
+    ctx.commit(rest.vg, rest.paths, cur.vg);
+  } else setExported(ctx, cur, false);
   ctx.print(`Volume group "${cur.vg.name}" successfully imported`);
   return 0;
 }

@@ -1,7 +1,10 @@
-// Merging VGs as an operation (vgmerge): the PVs and LVs of the source join the destination in
-// one commit of the destination to all their PVs. A crash during it leaves each PV with the
-// source's copy or the destination's; the scan then shows the destination with the PVs it
-// reached and the source (its copy is older) still whole on its other PVs.
+// Merging VGs as an operation (vgmerge): the PVs and LVs of the source join the destination.
+// lvm2 writes the destination to all the PVs at once; a crash in the middle of that leaves the
+// source's PVs half with the merged VG and half with the source, both usable and sharing PVs.
+// ulvm first marks the source exported (unusable), then writes the merged destination: a crash
+// before the merged copy lands anywhere leaves the destination as it was and the source exported
+// but whole (vgimport gives it back); after, the merged destination is what the scan shows, and
+// what is left of the source is exported, so no PV is ever in two usable VGs.
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -37,7 +40,9 @@ export async function mergeVg(ctx: Ctx, toName: string, fromName: string): Promi
     }
   to.lvs.push(...from.lvs);
   const paths = devicesOf(ctx, to, [toFound, fromFound]);
-  ctx.archive(fromFound.vg);
+  const guard = cloneVg(fromFound.vg);
+  guard.status = [...new Set([...guard.status, 'EXPORTED'])];
+  ctx.commit(guard, ctx.pvPaths(fromFound), fromFound.vg, { backup: false });
   ctx.verbose(1, 'Writing out updated volume group');
   ctx.commit(to, paths, toFound.vg);
   warnOldMetadata(ctx, to, toFound.vg.seqno, fromFound, from.pvs.map((p) => p.id));
