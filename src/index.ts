@@ -9,6 +9,7 @@ export type { PvChangeOptions } from './ops/pv-change.ts';
 export type { VgCreateOptions } from './ops/vg-create.ts';
 export type { VgChangeOptions } from './ops/vg-change.ts';
 export type { VgSplitOptions } from './ops/vg-split.ts';
+export type { DiskScanEntry } from './ops/disk-scan.ts';
 export type { VgReduceOptions } from './ops/vg-reduce.ts';
 export type { LvChangeOptions } from './ops/lv-change.ts';
 export type { CreateLvOptions } from './ops/create-lv.ts';

@@ -30,6 +30,7 @@ import { findVgOrFail, splitLvName, vgNotFound } from '../ops/select.ts';
 import { exportVg, importVg } from '../ops/vg-export.ts';
 import { splitVg, type VgSplitOptions } from '../ops/vg-split.ts';
 import { mergeVg } from '../ops/vg-merge.ts';
+import { diskScan, type DiskScanEntry } from '../ops/disk-scan.ts';
 import { pollSnapshotMerge, startSnapshotMerge } from '../ops/snapshot-merge.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
@@ -294,6 +295,11 @@ export class Session {
       await mergeVg(ctx, to, from);
       return vgView(vgObject(findVgOrFail(ctx, to)));
     });
+  }
+
+  /** The devices the session may use, their sizes and which are PVs (lvm2's lvmdiskscan). */
+  diskScan(): Promise<DiskScanEntry[]> {
+    return this.run('lvmdiskscan', '', async (ctx) => diskScan(ctx));
   }
 
   /** Removes a VG; one holding LVs needs `force` (or assumeYes), and then its LVs go first. */

@@ -25,6 +25,7 @@ export const COMMANDS: Record<string, Loader> = {
   vgimport: () => import('./vgimport.ts'),
   vgsplit: () => import('./vgsplit.ts'),
   vgmerge: () => import('./vgmerge.ts'),
+  lvmdiskscan: () => import('./lvmdiskscan.ts'),
   lvcreate: () => import('./lvcreate.ts'),
   lvremove: () => import('./lvremove.ts'),
   lvrename: () => import('./lvrename.ts'),
