@@ -10,6 +10,7 @@ export type { VgCreateOptions } from './ops/vg-create.ts';
 export type { VgChangeOptions } from './ops/vg-change.ts';
 export type { VgSplitOptions } from './ops/vg-split.ts';
 export type { DiskScanEntry } from './ops/disk-scan.ts';
+export type { ConfigDumpOptions, ConfigDumpType } from './ops/config-dump.ts';
 export type { VgReduceOptions } from './ops/vg-reduce.ts';
 export type { LvChangeOptions } from './ops/lv-change.ts';
 export type { CreateLvOptions } from './ops/create-lv.ts';

@@ -31,6 +31,7 @@ import { exportVg, importVg } from '../ops/vg-export.ts';
 import { splitVg, type VgSplitOptions } from '../ops/vg-split.ts';
 import { mergeVg } from '../ops/vg-merge.ts';
 import { diskScan, type DiskScanEntry } from '../ops/disk-scan.ts';
+import { dumpConfig, type ConfigDumpOptions } from '../ops/config-dump.ts';
 import { pollSnapshotMerge, startSnapshotMerge } from '../ops/snapshot-merge.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
@@ -300,6 +301,19 @@ export class Session {
   /** The devices the session may use, their sizes and which are PVs (lvm2's lvmdiskscan). */
   diskScan(): Promise<DiskScanEntry[]> {
     return this.run('lvmdiskscan', '', async (ctx) => diskScan(ctx));
+  }
+
+  /**
+   * The configuration as lvmconfig prints it (lvm2's text): the one in use, the defaults ulvm
+   * knows, or what differs from them; whole, or the settings and sections named (those not found
+   * are a CONFIG error naming them).
+   */
+  config(o: ConfigDumpOptions = {}): Promise<string> {
+    return this.run('lvmconfig', (o.paths ?? []).join(' '), async (ctx) => {
+      const r = dumpConfig(ctx, o);
+      if (r.notFound.length) throw new UlvmError('CONFIG', r.notFound.map((p) => `Configuration node ${p} not found`), 5, { name: r.notFound[0]! });
+      return r.text;
+    });
   }
 
   /** Removes a VG; one holding LVs needs `force` (or assumeYes), and then its LVs go first. */
