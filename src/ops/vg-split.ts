@@ -41,8 +41,9 @@ const newVgOption = (o: VgSplitOptions): boolean => o.clustered === true || o.al
 
 /** The destination lvm2's vg_create makes, with the source's settings unless the command gives others. */
 function newVg(ctx: Ctx, name: string, from: VolumeGroup, o: VgSplitOptions): VolumeGroup {
-  if (o.clustered) fail('The clustered option is deprecated, see --shared.', 3, 'INVALID_ARGUMENT');
-  if (o.alloc === 'inherit') fail('Volume Group allocation policy cannot inherit from anything', 3, 'INVALID_ARGUMENT');
+  const usage = `Run \`${ctx.args.command} --help' for more information.`;
+  if (o.clustered) fail(['The clustered option is deprecated, see --shared.', usage], 3, 'INVALID_ARGUMENT');
+  if (o.alloc === 'inherit') fail(['Volume Group allocation policy cannot inherit from anything', usage], 3, 'INVALID_ARGUMENT');
   const alloc = o.alloc ?? from.allocationPolicy;
   return {
     name,

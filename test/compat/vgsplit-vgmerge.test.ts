@@ -56,6 +56,56 @@ const STEPS: string[][] = [
   ['vgmerge', 'vb', 'vx'],
 ];
 
+// Metadata areas: a side left with none is refused; -M lvm2; what a refused split leaves.
+const MDAS: string[][] = [
+  ['pvcreate', 'A', 'B'],
+  ['pvcreate', '--pvmetadatacopies', '0', 'C'],
+  ['pvcreate', 'D'],
+  ['vgcreate', 'va', 'A', 'B', 'C'],
+  ['lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'l1', 'va', 'C'],
+  ['vgsplit', 'va', 'vb', 'C'],
+  ['vgsplit', '-c', 'y', 'va', 'vb', 'B'],
+  ['vgsplit', '-M', 'lvm2', 'va', 'vb', 'B'],
+  ['vgsplit', '--vgmetadatacopies', '1', 'va', 'vc', 'C', 'B'],
+  ['vgs', '-o', 'vg_name,pv_count,lv_count,vg_mda_copies,vg_mda_count'],
+  ['vgsplit', 'va', 'vb', 'A'],
+  ['vgsplit', '-n', 'l1', 'va', 'vx'],
+  ['vgsplit', '-l', '1', 'va', 'vx', 'B'],
+  ['vgs', '-o', 'vg_name,max_lv'],
+];
+
+// The new VG's -p/-l/--vgmetadatacopies/--alloc, and the limits of an existing destination.
+const LIMITS: string[][] = [
+  ['pvcreate', 'A', 'B', 'C', 'D'],
+  ['vgcreate', 'va', 'A', 'B', 'C', 'D'],
+  ['lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'l1', 'va', 'A'],
+  ['lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'l2', 'va', 'B'],
+  ['vgsplit', '-p', '1', 'va', 'vn', 'A', 'B'],
+  ['vgs', '-o', 'vg_name,pv_count,lv_count,max_pv,vg_mda_copies'],
+  ['vgsplit', '--vgmetadatacopies', '2', 'vn', 'vm', 'B'],
+  ['vgs', '-o', 'vg_name,pv_count,lv_count,max_pv,vg_mda_copies'],
+  ['vgmerge', 'vn', 'vm'],
+  ['vgchange', '-l', '1', 'va'],
+  ['vgsplit', 'va', 'vn', 'C'],
+  ['vgmerge', 'va', 'vn'],
+  ['vgmerge', 'vn', 'va'],
+  ['vgchange', '-l', '0', 'vn'],
+  ['lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'l1', 'vm'],
+  ['vgmerge', 'vn', 'vm'],
+  ['vgsplit', '-n', 'l1', 'vm', 'va'],
+  ['vgsplit', 'vm', 'va', 'B'],
+  ['lvs', '-o', 'lv_name,vg_name'],
+  ['vgsplit', '--alloc', 'inherit', 'va', 'vz', 'B'],
+];
+
+for (const [name, steps] of [['metadata areas', MDAS], ['limits', LIMITS]] as const)
+  test(`vgsplit/vgmerge: ${name}, as lvm2`, { skip: labSkipReason() }, async (t) => {
+    const want = await transcript(t, 'lvm2', steps, 4);
+    const got = await transcript(t, 'ulvm', steps, 4);
+    assert.equal(got, want, lineDiff(want, got));
+    assert.match(want, /successfully split from/);
+  });
+
 test('vgsplit/vgmerge: moves, refusals and messages, as lvm2', { skip: labSkipReason() }, async (t) => {
   const want = await transcript(t, 'lvm2', STEPS, 4);
   const got = await transcript(t, 'ulvm', STEPS, 4);
