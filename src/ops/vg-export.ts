@@ -5,16 +5,21 @@ import type { Ctx } from './context.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import { rescanVg, vgExported } from './select.ts';
 import { settleInterruptedMove, sharingVg } from './interrupted-move.ts';
+import { markMissingPvs } from './missing-pvs.ts';
+import { UlvmError } from '../errors.ts';
 
 const withExported = (status: string[], on: boolean): string[] => (on ? [...new Set([...status, 'EXPORTED'])] : status.filter((s) => s !== 'EXPORTED'));
 
-function setExported(ctx: Ctx, cur: FoundVg, on: boolean): void {
+/** `partial`: vgimport --force of a VG with missing PVs, which stay in it flagged MISSING. */
+function setExported(ctx: Ctx, cur: FoundVg, on: boolean, partial = false): void {
   const vg = cloneVg(cur.vg);
   vg.status = withExported(vg.status, on);
   for (const pv of vg.pvs) pv.status = withExported(pv.status, on);
   // The system id goes with an export: the VG is for whichever host imports it (which sets its own, ulvm having none).
   delete vg.systemId;
-  ctx.commit(vg, ctx.pvPaths(cur), cur.vg);
+  const warnings = partial ? markMissingPvs(vg, cur) : [];
+  ctx.commit(vg, ctx.pvPaths(cur, partial), cur.vg);
+  for (const w of warnings) ctx.warn(w);
 }
 
 /** Exports one VG; returns lvm2's status (5 after saying why not: active LVs). */
@@ -39,11 +44,16 @@ export async function importVg(ctx: Ctx, f: FoundVg): Promise<number> {
     ctx.error(`Volume group "${cur.vg.name}" is not exported`);
     return 5;
   }
-  // Without --force a missing PV stops it as any change (lvm2's vg_read); with it, here.
-  if (cur.missing.size && !ctx.has('force')) ctx.pvPaths(cur);
-  if (cur.missing.size) {
-    ctx.error(`Volume group "${cur.vg.name}" is partially missing`);
-    return 5;
+  // Without --force a missing PV stops it as any change (lvm2's vg_read); with it, the VG is
+  // imported with the PV flagged missing.
+  if (cur.missing.size && !ctx.has('force')) {
+    try {
+      ctx.pvPaths(cur);
+    } catch (e) {
+      if (!(e instanceof UlvmError)) throw e;
+      for (const l of e.lines) ctx.error(l);
+      return 5;
+    }
   }
   const sharing = sharingVg(ctx, cur);
   if (sharing) {
@@ -55,7 +65,7 @@ export async function importVg(ctx: Ctx, f: FoundVg): Promise<number> {
     rest.vg.status = withExported(rest.vg.status, false);
     for (const pv of rest.vg.pvs) pv.status = withExported(pv.status, false);
     ctx.commit(rest.vg, rest.paths, cur.vg);
-  } else setExported(ctx, cur, false);
+  } else setExported(ctx, cur, false, cur.missing.size > 0);
   ctx.print(`Volume group "${cur.vg.name}" successfully imported`);
   return 0;
 }

@@ -2,9 +2,9 @@
 // pvscan's "is in exported VG"), the refusals of every command not allowed an exported VG (named:
 // an error; found on the way: passed over), -a, and vgimport of a VG that is not exported.
 // Compared with real lvm2.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { labSkipReason } from '../helpers/lab.ts';
+import { Lab, labSkipReason } from '../helpers/lab.ts';
 import { lineDiff } from '../helpers/compare.ts';
 import { transcript } from '../helpers/transcript.ts';
 
@@ -83,4 +83,47 @@ test('vgexport: what the other commands say about an exported VG, as lvm2', { sk
   const got = await transcript(t, 'ulvm', REFUSALS, 3);
   assert.equal(got, want, lineDiff(want, got));
   assert.match(want, /Cannot use PV A in exported VG va\./);
+});
+
+/** Runs steps under lvm2 or ulvm; `['@wipe', 'B']` zeroes a device's first MiB (its PV label goes). */
+async function withWipes(t: TestContext, who: 'lvm2' | 'ulvm', steps: string[][]): Promise<string> {
+  const lab = Lab.create(t, 2, 16);
+  const dev = (a: string) => (/^[AB]$/.test(a) ? lab.loops['AB'.indexOf(a)]! : a);
+  const norm = (s: string) =>
+    s
+      .replace(/\/dev\/loop\d+/g, (m) => 'AB'[lab.loops.indexOf(m)] ?? m)
+      .replace(/[0-9a-zA-Z]{6}(-[0-9a-zA-Z]{4}){5}-[0-9a-zA-Z]{6}/g, '<uuid>')
+      .replace(/.*WARNING: Activation disabled.*\n/g, '');
+  let out = '';
+  try {
+    for (const step of steps) {
+      if (step[0] === '@wipe') {
+        lab.writeDevice('AB'.indexOf(step[1]!), 0, new Uint8Array(1024 * 1024));
+        continue;
+      }
+      const args = ['--driverloaded', 'n', ...step.slice(1).map(dev)];
+      const r = who === 'lvm2' ? lab.lvm(step[0]!, args) : await lab.ulvm(step[0]!, args);
+      out += `$ ${step.join(' ')}  [rc ${r.rc}]\n${norm(r.stdout)}--- stderr\n${norm(r.stderr)}`;
+    }
+  } finally {
+    lab.destroy();
+  }
+  return out;
+}
+
+const MISSING: string[][] = [
+  ['pvcreate', 'A', 'B'],
+  ['vgcreate', 'va', 'A', 'B'],
+  ['vgexport', 'va'],
+  ['@wipe', 'B'],
+  ['vgimport', 'va'],
+  ['vgimport', '--force', 'va'],
+  ['vgs', '-o', 'vg_name,vg_attr'],
+];
+
+test('vgimport of a VG with a missing PV: refused, then --force imports it partial, as lvm2', { skip: labSkipReason() }, async (t) => {
+  const want = await withWipes(t, 'lvm2', MISSING);
+  const got = await withWipes(t, 'ulvm', MISSING);
+  assert.equal(got, want, lineDiff(want, got));
+  assert.match(want, /WARNING: Volume groups with missing PVs will be imported with --force\./);
 });
