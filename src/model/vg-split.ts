@@ -1,7 +1,7 @@
 // Which LVs follow the PVs that vgsplit moves into another VG, as lvm2's vgsplit.c decides it:
 // plain LVs go where their PV extents are (never both ways), pools with their data and metadata,
 // thin LVs with their pool's data, snapshots only with both their origin and their COW store.
-import type { LogicalVolume, VolumeGroup } from './types.ts';
+import type { LogicalVolume, Segment, VolumeGroup } from './types.ts';
 import { segAreas } from './types.ts';
 import { snapshotCow } from './types.ts';
 
@@ -11,6 +11,8 @@ export interface SplitSides {
   to: VolumeGroup;
   /** True when the LV (of `from`) is active: lvm2 moves no active LV. */
   isActive: (lv: LogicalVolume) => boolean;
+  /** The LVs a segment is made of or names (its segment type knows; raid and the like are kept raw). */
+  references: (seg: Segment) => string[];
 }
 
 /** A refusal: lvm2's message (nothing is written then). */
@@ -83,8 +85,29 @@ function moveLvs(s: SplitSides): void {
         if (side && side !== here) throw new SplitRefusal(`Can't split Logical Volume ${lv.name} between two Volume Groups`);
         side = here;
       }
+    // An LV built on other LVs (raid, mirror, cache kept raw) goes with them: afterwards.
+    if (lv.segments.some((g) => s.references(g).length)) continue;
     // lvm2 moves an LV with no PV extents at all too (it is not "with" the old VG).
     if (side !== 'from') moveOne(s, lv);
+  }
+  moveStacked(s);
+}
+
+/**
+ * LVs made of other LVs (lvm2's _move_raids and _move_mirrors for the types ulvm keeps raw): they
+ * follow their sub-LVs when all of them moved, and may not be left with only some.
+ */
+function moveStacked(s: SplitSides): void {
+  for (const lv of [...s.from.lvs]) {
+    if (!s.from.lvs.includes(lv) || isSnapshotHolder(lv) || isThin(lv)) continue;
+    const subs = [...new Set(lv.segments.flatMap((g) => s.references(g)))];
+    if (!subs.length) continue;
+    const moved = subs.filter((n) => lvIn(s.to, n)).length;
+    if (moved && moved < subs.length) throw new SplitRefusal(`Can't split Logical Volume ${lv.name} between two Volume Groups`);
+    if (moved) {
+      s.from.lvs = s.from.lvs.filter((l) => l !== lv);
+      s.to.lvs.push(lv);
+    }
   }
 }
 
@@ -138,15 +161,16 @@ export function moveLvsWithPvs(s: SplitSides): void {
 }
 
 /** The PVs an LV and the LVs it is built on have extents on, in segment order (vgsplit -n). */
-export function pvsUsedByLv(vg: VolumeGroup, lv: LogicalVolume, seen = new Set<string>()): string[] {
+export function pvsUsedByLv(vg: VolumeGroup, lv: LogicalVolume, references: (seg: Segment) => string[], seen = new Set<string>()): string[] {
   if (seen.has(lv.name)) return [];
   seen.add(lv.name);
   const out: string[] = [];
   for (const seg of lv.segments) {
-    const subs = [...segAreas(seg).flatMap((a) => (a.kind === 'lv' ? [a.lv] : [])), ...(seg.kind === 'thin-pool' ? [seg.pool, seg.metadata] : [])];
+    // The LVs it is made of (a thin LV's pool and a snapshot's origin are not).
+    const subs = seg.kind === 'thin' || seg.kind === 'snapshot' ? [] : references(seg);
     for (const n of subs) {
       const sub = lvIn(vg, n);
-      if (sub) out.push(...pvsUsedByLv(vg, sub, seen));
+      if (sub) out.push(...pvsUsedByLv(vg, sub, references, seen));
     }
     for (const a of segAreas(seg)) if (a.kind === 'pv') out.push(a.pvId);
   }

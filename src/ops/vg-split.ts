@@ -12,6 +12,7 @@ import type { VolumeGroup } from '../model/types.ts';
 import { nameProblem } from '../model/names.ts';
 import { generateId } from '../formats/uuid.ts';
 import { moveLvsWithPvs, pvsUsedByLv, SplitRefusal } from '../model/vg-split.ts';
+import { segReferences } from '../segtypes/index.ts';
 import { devicesOf, incompatibility, readVg, warnOldMetadata } from './vg-pair.ts';
 
 export interface VgSplitOptions {
@@ -115,7 +116,7 @@ export async function splitVg(ctx: Ctx, o: VgSplitOptions): Promise<VgSplitResul
   if (o.lv !== undefined) {
     const lv = from.lvs.find((l) => l.name === o.lv);
     if (!lv) fail(`Logical volume ${o.lv} not in volume group ${o.from}`);
-    for (const id of pvsUsedByLv(from, lv))
+    for (const id of pvsUsedByLv(from, lv, segReferences))
       if (from.pvs.some((p) => p.id === id)) {
         movePv(from, to, id);
         movedIds.push(id);
@@ -123,7 +124,7 @@ export async function splitVg(ctx: Ctx, o: VgSplitOptions): Promise<VgSplitResul
   }
   const active = await ctx.loadActivation();
   try {
-    moveLvsWithPvs({ from, to, isActive: (lv) => active.some((a) => a.vgId === from.id && a.lvName === lv.name) });
+    moveLvsWithPvs({ from, to, isActive: (lv) => active.some((a) => a.vgId === from.id && a.lvName === lv.name), references: segReferences });
   } catch (e) {
     if (e instanceof SplitRefusal) fail(e.message);
     throw e;
