@@ -3,6 +3,7 @@ import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { DuplicateVgNameError, type FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume } from '../model/types.ts';
+import { selectVgs } from './select-vgs.ts';
 
 /** Accepts VG/LV, /dev/VG/LV and /dev/mapper/VG-LV. */
 export function splitLvName(arg: string): { vg: string; lv: string } | undefined {
@@ -77,6 +78,16 @@ export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
  * name included, as lvm2's process_each_vg with no arguments).
  */
 export async function forEachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
+  const selection = ctx.opt('select');
+  if (selection !== undefined && !names.length) {
+    // lvm2 walks every VG (in cache order) and takes those the selection picks.
+    let rc = 0;
+    for (const f of selectVgs(ctx, ctx.scan().all().filter((x) => !exportedForCommand(ctx, x)), selection)) {
+      const r = await fn(f);
+      if (r) rc = r;
+    }
+    return rc;
+  }
   const tags = names.filter((n) => n.startsWith('@')).map((n) => n.slice(1));
   if (tags.length) {
     // With tags lvm2 goes through every VG, taking the named and the tagged ones.

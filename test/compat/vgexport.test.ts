@@ -127,3 +127,28 @@ test('vgimport of a VG with a missing PV: refused, then --force imports it parti
   assert.equal(got, want, lineDiff(want, got));
   assert.match(want, /WARNING: Volume groups with missing PVs will be imported with --force\./);
 });
+
+// -S picks the VGs (exported ones only for vgimport); -a takes no selection.
+const SELECT: string[][] = [
+  ['pvcreate', 'A', 'B', 'C'],
+  ['vgcreate', 'va', 'A'],
+  ['vgcreate', 'vb', 'B'],
+  ['vgcreate', 'vc', 'C'],
+  ['vgexport', '-S', 'vg_name=vb'],
+  ['vgs', '-o', 'vg_name,vg_attr'],
+  ['vgexport', '-S', 'vg_name=nosuch'],
+  ['vgexport', '-a', '-S', 'vg_name=va'],
+  ['vgimport', '-S', 'vg_exported=1'],
+  ['vgexport', '-S', 'vg_name=~[ab]'],
+  ['vgimport', '--select', 'vg_name=va'],
+  ['vgs', '-o', 'vg_name,vg_attr'],
+  ['vgchange', '-S', 'vg_name=vc', '--addtag', 't'],
+  ['vgs', '-o', 'vg_name,vg_tags'],
+];
+
+test('vgexport/vgimport -S: the VGs a selection picks, as lvm2', { skip: labSkipReason() }, async (t) => {
+  const want = await transcript(t, 'lvm2', SELECT, 3);
+  const got = await transcript(t, 'ulvm', SELECT, 3);
+  assert.equal(got, want, lineDiff(want, got));
+  assert.match(want, /Volume group "vc" successfully changed/);
+});
