@@ -21,7 +21,7 @@ export async function run(ctx: Ctx): Promise<number> {
     return 0;
   }
   if (!(TYPES as string[]).includes(type)) fail(`lvmconfig --type ${type} is not supported by ulvm.`, 5, 'INVALID_ARGUMENT');
-  const r = dumpConfig(ctx, { type: type as ConfigDumpType, paths: ctx.args.positionals, merged: ctx.has('mergedconfig') });
+  const r = dumpConfig(ctx, { type: type as ConfigDumpType, paths: ctx.args.positionals, merged: ctx.has('mergedconfig'), withSpaces: ctx.has('withspaces') });
   const file = ctx.opt('file');
   if (file) writeFileSync(ctx.deviceName(file), r.text);
   else ctx.run.io.out(r.text);

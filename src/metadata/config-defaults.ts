@@ -3,12 +3,16 @@
 // `lvmconfig --type default` prints them, in its order of sections and of settings. lvm2 knows
 // some 300 settings; the others are not here (see the README).
 import type { ConfigNode, ConfigScalar, ConfigValue } from '../formats/config-text.ts';
-import { ARRAY_FORMAT } from '../formats/config-write.ts';
+import { ARRAY_FORMAT, SPACED_FORMAT } from '../formats/config-write.ts';
 
-const int = (value: number): ConfigScalar => ({ kind: 'int', value });
-const str = (value: string): ConfigScalar => ({ kind: 'string', value });
+const mark = <V extends ConfigValue>(v: V): V => {
+  SPACED_FORMAT.add(v);
+  return v;
+};
+const int = (value: number): ConfigScalar => mark({ kind: 'int', value });
+const str = (value: string): ConfigScalar => mark({ kind: 'string', value });
 const arr = (...items: ConfigScalar[]): ConfigValue => {
-  const v: ConfigValue = { kind: 'array', items };
+  const v: ConfigValue = mark({ kind: 'array', items });
   ARRAY_FORMAT.add(v);
   return v;
 };

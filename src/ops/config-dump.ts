@@ -16,6 +16,8 @@ export interface ConfigDumpOptions {
   paths?: string[];
   /** `current` merged over the files, as --mergedconfig. */
   merged?: boolean;
+  /** Default values as `key = value` (--withspaces). */
+  withSpaces?: boolean;
 }
 
 export interface ConfigDumpResult {
@@ -71,13 +73,13 @@ export function dumpConfig(ctx: Ctx, o: ConfigDumpOptions = {}): ConfigDumpResul
   else if (type === 'default') tree = defaults;
   else if (type === 'missing') tree = filterTree(defaults, (sec, n) => !(sec !== undefined && findPath(merged, `${sec}/${n.key}`)));
   else tree = fullTree(defaults, merged);
-  const commented = type === 'default' || type === 'missing';
-  if (!o.paths?.length) return { text: writeConfig(tree, commented), notFound: [] };
+  const format = { commented: type === 'default' || type === 'missing', withSpaces: o.withSpaces === true };
+  if (!o.paths?.length) return { text: writeConfig(tree, format), notFound: [] };
   let text = '';
   const notFound: string[] = [];
   for (const p of o.paths) {
     const n = findPath(tree, p);
-    if (n) text += writeConfigNode(n, 0, commented);
+    if (n) text += writeConfigNode(n, 0, format);
     else notFound.push(p);
   }
   return { text, notFound };

@@ -1,6 +1,6 @@
 // lvmconfig as lvm2 prints it, over the same lvm.conf and --config: the whole configuration (in
 // the order lvm2's merge of the file into its working tree leaves it), sections and settings by
-// path, not-found paths, --type current/diff/default/missing/full for single settings and for
+// path, not-found paths, --type current/diff/default/missing/full, --withspaces (defaults only) for single settings and for
 // sections whose settings differ from the defaults, --mergedconfig, and `lvm config`/`dumpconfig`.
 // Compared with real lvm2 (which needs no devices here).
 import { test } from 'node:test';
@@ -51,6 +51,9 @@ const RUNS: string[][] = [
   ['--config', 'report/headings=0', '--type', 'full', 'report/headings', 'log/prefix'],
   ['--type', 'diff', '--mergedconfig'],
   ['--validate'],
+  ['--withspaces'],
+  ['--withspaces', '--type', 'default', 'devices/filter', 'global/units'],
+  ['--withspaces', '--type', 'full', 'devices/pv_min_size', 'devices/scan', 'report/headings'],
   ['--valuesonly', 'devices'],
 ];
 
