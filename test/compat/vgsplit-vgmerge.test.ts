@@ -98,7 +98,18 @@ const LIMITS: string[][] = [
   ['vgsplit', '--alloc', 'inherit', 'va', 'vz', 'B'],
 ];
 
-for (const [name, steps] of [['metadata areas', MDAS], ['limits', LIMITS]] as const)
+// -M takes lvm2 (or 2) only; -A n leaves the backup be.
+const OPTIONS: string[][] = [
+  ['pvcreate', 'A', 'B'],
+  ['vgcreate', 'va', 'A', 'B'],
+  ['vgsplit', '-M', 'lvm1', 'va', 'vb', 'B'],
+  ['vgsplit', '-M', '2', 'va', 'vb', 'B'],
+  ['vgsplit', '--metadatatype', 'lvm2', '-A', 'n', 'va', 'vb', 'B'],
+  ['vgmerge', '-A', 'n', 'va', 'vb'],
+  ['vgs', '-o', 'vg_name,pv_count'],
+];
+
+for (const [name, steps] of [['metadata areas', MDAS], ['limits', LIMITS], ['-M and -A', OPTIONS]] as const)
   test(`vgsplit/vgmerge: ${name}, as lvm2`, { skip: labSkipReason() }, async (t) => {
     const want = await transcript(t, 'lvm2', steps, 4);
     const got = await transcript(t, 'ulvm', steps, 4);
