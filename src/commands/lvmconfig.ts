@@ -1,11 +1,13 @@
 // lvmconfig (also `lvm config` and `lvm dumpconfig`): the configuration, its defaults, or the
 // difference, whole or by setting; --validate and --file as lvm2's.
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Ctx } from '../ops/context.ts';
 import { fail } from '../ops/context.ts';
 import { dumpConfig, type ConfigDumpType } from '../ops/config-dump.ts';
 
-const TYPES: ConfigDumpType[] = ['current', 'default', 'diff', 'full', 'missing'];
+const TYPES: string[] = ['current', 'default', 'diff', 'full', 'missing'] satisfies ConfigDumpType[];
+const isDumpType = (t: string): t is ConfigDumpType => TYPES.includes(t);
 
 export async function run(ctx: Ctx): Promise<number> {
   // lvm2 takes --type here as --typeconfig.
@@ -20,10 +22,10 @@ export async function run(ctx: Ctx): Promise<number> {
     ctx.print('LVM configuration valid.');
     return 0;
   }
-  if (!(TYPES as string[]).includes(type)) fail(`lvmconfig --type ${type} is not supported by ulvm.`, 5, 'INVALID_ARGUMENT');
-  const r = dumpConfig(ctx, { type: type as ConfigDumpType, paths: ctx.args.positionals, merged: ctx.has('mergedconfig'), withSpaces: ctx.has('withspaces') });
+  if (!isDumpType(type)) fail(`lvmconfig --type ${type} is not supported by ulvm.`, 5, 'INVALID_ARGUMENT');
+  const r = dumpConfig(ctx, { type, paths: ctx.args.positionals, merged: ctx.has('mergedconfig'), withSpaces: ctx.has('withspaces') });
   const file = ctx.opt('file');
-  if (file) writeFileSync(ctx.deviceName(file), r.text);
+  if (file) writeFileSync(resolve(ctx.run.cwd, file), r.text);
   else ctx.run.io.out(r.text);
   for (const p of r.notFound) ctx.error(`Configuration node ${p} not found`);
   return r.notFound.length ? 5 : 0;
