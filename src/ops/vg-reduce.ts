@@ -27,6 +27,8 @@ export async function reduceVg(ctx: Ctx, name: string, o: VgReduceOptions): Prom
   const named = ctx.scan().get(name);
   // lvm2 goes through the PVs named: each one is in a VG it may not use.
   if (named && exportedForCommand(ctx, named) && o.devices?.length) fail(o.devices.map((a) => `Cannot use PV ${ctx.deviceName(a)} in exported VG ${name}.`), 5, 'VG_EXPORTED', { vg: name });
+  // -a: the PVs it goes through are passed over, none being named.
+  if (named && exportedForCommand(ctx, named) && o.all) return 0;
   const found = findVgOrFail(ctx, name);
   const vg = cloneVg(found.vg);
   const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && a.pvId === pvId)));

@@ -152,3 +152,39 @@ test('vgexport/vgimport -S: the VGs a selection picks, as lvm2', { skip: labSkip
   assert.equal(got, want, lineDiff(want, got));
   assert.match(want, /Volume group "vc" successfully changed/);
 });
+
+// The LV and VG commands on an exported VG: named, refused; walked over (-a, no names), passed over.
+const MORE: string[][] = [
+  ['pvcreate', 'A', 'B', 'C'],
+  ['vgcreate', 'va', 'A', 'B'],
+  ['lvcreate', '-an', '-Zn', '-L', '4m', '-n', 'l1', 'va'],
+  ['vgexport', 'va'],
+  ['vgextend', 'va', 'C'],
+  ['lvextend', '-L+4m', 'va/l1'],
+  ['lvrename', 'va/l1', 'l2'],
+  ['lvremove', '-f', 'va/l1'],
+  ['vgreduce', '--removemissing', 'va'],
+  ['vgreduce', '-a', 'va'],
+  ['vgchange', '-an', 'va'],
+  ['lvchange', '-an', 'va/l1'],
+  ['lvconvert', '--merge', 'va/l1'],
+  ['vgck', 'va'],
+  ['vgcfgbackup', 'va'],
+  ['lvdisplay', 'va/l1'],
+  ['lvscan'],
+  ['vgdisplay', '-c', 'va'],
+  ['pvdisplay', '-c', 'A'],
+  ['lvs', 'va/l1'],
+  ['vgchange', '-ay'],
+  ['vgchange', '--addtag', 'x', 'va'],
+  ['vgremove', '-f', 'va'],
+  ['pvremove', 'A'],
+  ['pvcreate', '-ff', '-y', 'A'],
+];
+
+test('vgexport: more commands on an exported VG, as lvm2', { skip: labSkipReason() }, async (t) => {
+  const want = await transcript(t, 'lvm2', MORE, 3);
+  const got = await transcript(t, 'ulvm', MORE, 3);
+  assert.equal(got, want, lineDiff(want, got));
+  assert.match(want, /Physical volume "A" of volume group "va" is exported/);
+});
