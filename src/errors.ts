@@ -11,6 +11,8 @@ export type UlvmErrorCode =
   | 'VG_NOT_FOUND'
   /** Two or more VGs carry the name given: which one is meant is unknown (rename one by uuid). */
   | 'VG_NAME_AMBIGUOUS'
+  /** The VG is exported (vgexport): only vgimport and the reporting commands take it. */
+  | 'VG_EXPORTED'
   | 'LV_NOT_FOUND'
   | 'PV_NOT_FOUND'
   /** Not enough free extents in the VG for an allocation. */

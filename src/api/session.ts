@@ -40,7 +40,12 @@ import { reduceVg, type VgReduceOptions } from '../ops/vg-reduce.ts';
 import { changeLv, type LvChangeOptions } from '../ops/lv-change.ts';
 import { removeVg } from '../ops/vg-remove.ts';
 import { activatableLvs, activateLvs } from '../ops/activate.ts';
-import { findVgOrFail, splitLvName } from '../ops/select.ts';
+import { findVgOrFail, splitLvName, vgNotFound } from '../ops/select.ts';
+import { exportVg, importVg } from '../ops/vg-export.ts';
+import { splitVg, type VgSplitOptions } from '../ops/vg-split.ts';
+import { mergeVg } from '../ops/vg-merge.ts';
+import { diskScan, type DiskScanEntry } from '../ops/disk-scan.ts';
+import { dumpConfig, type ConfigDumpOptions } from '../ops/config-dump.ts';
 import { pollSnapshotMerge, startSnapshotMerge } from '../ops/snapshot-merge.ts';
 import { mergingSnapshotOf, snapshotOfCow } from '../model/snapshots.ts';
 import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
@@ -268,6 +273,60 @@ export class Session {
     return this.run('vgrename', `${vg} ${newName}`, async (ctx) => {
       await renameVg(ctx, vg, newName);
       return vgView(vgObject(findVgOrFail(ctx, newName)));
+    });
+  }
+
+  /** Marks a VG exported (lvm2's vgexport): its LVs must be inactive; most commands then refuse it. */
+  exportVg(vg: string): Promise<VgView> {
+    return this.run('vgexport', vg, async (ctx) => {
+      if ((await exportVg(ctx, findVgOrFail(ctx, vg))) !== 0) throw new UlvmError('LV_IN_USE', [], 5, { vg, detail: `Volume group ${vg} has active logical volumes.` });
+      return vgView(vgObject(ctx.scan().get(vg) ?? fail(vgNotFound(vg))));
+    });
+  }
+
+  /** Takes an exported VG back (lvm2's vgimport). */
+  importVg(vg: string): Promise<VgView> {
+    return this.run('vgimport', vg, async (ctx) => {
+      if ((await importVg(ctx, findVgOrFail(ctx, vg))) !== 0) throw new UlvmError('FAILED', [], 5, { vg, detail: `Volume group ${vg} was not imported.` });
+      return vgView(vgObject(findVgOrFail(ctx, vg)));
+    });
+  }
+
+  /**
+   * Moves PVs (or the PVs an LV uses) with their LVs into a new or existing VG (lvm2's vgsplit);
+   * returns both VGs as they are after it (`from` undefined when no PV was left in it).
+   */
+  splitVg(o: VgSplitOptions): Promise<{ to: VgView; from?: VgView; existing: boolean }> {
+    return this.run('vgsplit', `${o.from} ${o.to}`, async (ctx) => {
+      const r = await splitVg(ctx, o);
+      const from = ctx.scan().get(o.from);
+      return { to: vgView(vgObject(findVgOrFail(ctx, o.to))), ...(from && !r.sourceRemoved ? { from: vgView(vgObject(from)) } : {}), existing: r.existing };
+    });
+  }
+
+  /** Merges VG `from` into VG `to` (lvm2's vgmerge): same extent size, no LV name twice, inactive LVs. */
+  mergeVg(to: string, from: string): Promise<VgView> {
+    return this.run('vgmerge', `${to} ${from}`, async (ctx) => {
+      await mergeVg(ctx, to, from);
+      return vgView(vgObject(findVgOrFail(ctx, to)));
+    });
+  }
+
+  /** The devices the session may use, their sizes and which are PVs (lvm2's lvmdiskscan). */
+  diskScan(): Promise<DiskScanEntry[]> {
+    return this.run('lvmdiskscan', '', async (ctx) => diskScan(ctx));
+  }
+
+  /**
+   * The configuration as lvmconfig prints it (lvm2's text): the one in use, the defaults ulvm
+   * knows, or what differs from them; whole, or the settings and sections named (those not found
+   * are a CONFIG error naming them).
+   */
+  config(o: ConfigDumpOptions = {}): Promise<string> {
+    return this.run('lvmconfig', (o.paths ?? []).join(' '), async (ctx) => {
+      const r = dumpConfig(ctx, o);
+      if (r.notFound.length) throw new UlvmError('CONFIG', r.notFound.map((p) => `Configuration node ${p} not found`), 5, { name: r.notFound[0]! });
+      return r.text;
     });
   }
 

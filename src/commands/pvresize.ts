@@ -1,5 +1,5 @@
 // pvresize: follow a device that grew or shrank (image file truncated, disk resized).
-import { rescanVg } from '../ops/select.ts';
+import { exportedForCommand, rescanVg } from '../ops/select.ts';
 import { areaExtents, segAreas } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from '../ops/context.ts';
@@ -13,12 +13,21 @@ export async function run(ctx: Ctx): Promise<number> {
   if (!names.length) fail('Please supply physical volume(s)', 3);
   const setSize = ctx.opt('setphysicalvolumesize');
   let done = 0;
+  let skipped = 0;
   let rc = 0;
   for (const name of names) {
     const sd = ctx.scan(true).device(name);
     if (!sd?.label) {
       ctx.error(`Failed to find physical volume "${name}".`);
       rc = 5;
+      continue;
+    }
+    const f = ctx.scan().vgOfDevice(sd);
+    if (f && exportedForCommand(ctx, f)) {
+      // lvm2's process_each_pv: refused, and counted neither way.
+      ctx.error(`Cannot use PV ${name} in exported VG ${f.vg.name}.`);
+      rc = 5;
+      skipped++;
       continue;
     }
     let sectors = sd.sizeSectors;
@@ -32,7 +41,6 @@ export async function run(ctx: Ctx): Promise<number> {
       }
       sectors = s.sectors;
     }
-    const f = ctx.scan().vgOfDevice(sd);
     // The label records the device size; rewrite it for orphans and members alike.
     const dev = ctx.opener.open(name, true);
     try {
@@ -64,6 +72,6 @@ export async function run(ctx: Ctx): Promise<number> {
     ctx.print(`Physical volume "${name}" changed`);
     done++;
   }
-  ctx.print(`${done} physical volume(s) resized or updated / ${names.length - done} physical volume(s) not resized`);
+  ctx.print(`${done} physical volume(s) resized or updated / ${names.length - done - skipped} physical volume(s) not resized`);
   return rc;
 }

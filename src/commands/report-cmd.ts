@@ -5,7 +5,7 @@ import { optAll } from '../ops/args.ts';
 import { renderReport, type ReportKind, type ReportOptions } from '../report/report.ts';
 import type { ReportInput } from '../report/rows.ts';
 import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
-import { splitLvName, findVgOrSay } from '../ops/select.ts';
+import { splitLvName, findVgOrSay, exportedForCommand } from '../ops/select.ts';
 import type { FoundVg } from '../metadata/scan.ts';
 import type { LvObject, VgObject } from '../report/objects.ts';
 
@@ -77,9 +77,11 @@ export function reportInput(ctx: Ctx, kind: ReportKind): { input: ReportInput; r
   // Keyed by VG id: two VGs may share a name when no name was given.
   const wantLvs = new Map<string, Set<string> | 'all'>();
   const picks: { f: FoundVg; lv?: string }[] = [];
-  if (!args.length && !tags.length) for (const f of scan.sortedByName()) picks.push({ f });
+  // lvs passes over exported VGs it was not given by name (pvs and vgs show them).
+  const listed = scan.sortedByName().filter((f) => !exportedForCommand(ctx, f));
+  if (!args.length && !tags.length) for (const f of listed) picks.push({ f });
   if (tags.length)
-    for (const f of scan.sortedByName()) {
+    for (const f of listed) {
       if (f.vg.tags.some((t) => tags.includes(t))) picks.push({ f });
       else if (kind === 'lvs') for (const l of f.vg.lvs) if (l.tags.some((t) => tags.includes(t))) picks.push({ f, lv: l.name });
     }

@@ -77,7 +77,21 @@ function nestPaths(nodes: ConfigNode[]): ConfigNode[] {
 }
 
 export class Config {
-  constructor(private readonly layers: ConfigNode[][]) {}
+  constructor(
+    private readonly layers: ConfigNode[][],
+    /** How many of the layers (the first ones) come from --config. */
+    private readonly overrideCount = 0,
+  ) {}
+
+  /** The --config trees, in the order given (lvmconfig prints them as lvm2 holds them). */
+  get overrideTrees(): ConfigNode[][] {
+    return this.layers.slice(0, this.overrideCount);
+  }
+
+  /** lvm.conf's tree, when there is the file. */
+  get fileTree(): ConfigNode[] | undefined {
+    return this.layers[this.overrideCount];
+  }
 
   /** `command` names the command in lvm2's hint after a bad --config. */
   static load(file: string, overrides: string[], command = 'lvm'): Config {
@@ -93,7 +107,7 @@ export class Config {
       }
     }
     if (fromFile) layers.push(fromFile);
-    return new Config(layers);
+    return new Config(layers, overrides.length);
   }
 
   value(path: string): ConfigValue | undefined {

@@ -374,7 +374,7 @@ export class Ctx {
    * Commits `vg` with seqno one above `old` (or 1 for a new VG) to the PVs in `devicePaths`.
    * The previous metadata goes to the archive first and the result to the backup, as in lvm2.
    */
-  commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup, opts: { repair?: boolean } = {}): void {
+  commit(vg: VolumeGroup, devicePaths: string[], old?: VolumeGroup, opts: { repair?: boolean; backup?: boolean } = {}): void {
     // A PV on two devices: which copy would be written? lvm2's vg_write refuses. (Known from the
     // scans made so far: a commit does not rescan for it.)
     if (old && this.duplicateVgIds.has(vg.id) && this.config.int('devices/allow_changes_with_duplicate_pvs', 0) === 0)
@@ -386,7 +386,7 @@ export class Ctx {
     this.archived.add(vg.id);
     let done: ReturnType<typeof commitVg>;
     try {
-      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), { ...opts, skipFullMdas: handlesMissingPvs(this.args) });
+      done = commitVg(this.opener, vg, devicePaths, textHeader(this.description(), t), { ...(opts.repair ? { repair: true } : {}), skipFullMdas: handlesMissingPvs(this.args) });
     } catch (e) {
       // A PV that refuses the write (read-only device, no write permission): lvm2's vg_write failure.
       if (e instanceof DeviceWriteError) fail([e.message, `Failed to write metadata to ${e.path}.`, `Failed to write VG ${vg.name}.`], 5, 'DEVICE_WRITE', { vg: vg.name, device: e.path });
@@ -395,8 +395,9 @@ export class Ctx {
     for (const w of done.warnings) this.warn(w);
     this.parsedCache.put(vg, done.checksum, done.size);
     this.scanned = undefined;
-    // As lvm2 does, the backup is written once the command has finished with the VG.
-    this.pendingBackups.set(vg.name, vg);
+    // As lvm2 does, the backup is written once the command has finished with the VG (a write
+    // that only guards a later one, as vgmerge's export of its source, leaves the backup be).
+    if (opts.backup !== false) this.pendingBackups.set(vg.name, vg);
   }
 
   private pendingBackups = new Map<string, VolumeGroup>();

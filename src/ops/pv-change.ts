@@ -1,5 +1,5 @@
 // Changing PVs as an operation (pvchange -x y|n: allocation allowed or not; --addtag/--deltag).
-import { rescanVg } from './select.ts';
+import { exportedForCommand, rescanVg } from './select.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -24,6 +24,8 @@ export async function changePvs(ctx: Ctx, o: PvChangeOptions): Promise<number> {
   const targets = o.all ? scan.devices.filter((d) => d.label).map((d) => d.path) : (o.devices ?? []).map((p) => ctx.deviceName(p));
   if (!targets.length) fail('Please give a physical volume path or use --select for selection.', 3, 'INVALID_ARGUMENT');
   let done = 0;
+  // PVs of VGs this command may not use: neither changed nor counted as not changed.
+  let skipped = 0;
   let rc = 0;
   for (const name of targets) {
     const sd = ctx.scan().device(name);
@@ -42,6 +44,15 @@ export async function changePvs(ctx: Ctx, o: PvChangeOptions): Promise<number> {
       }
       ctx.error(`Can't change tag on Physical Volume ${name} not in volume group`);
       rc = 5;
+      continue;
+    }
+    if (exportedForCommand(ctx, f)) {
+      // Named ones are refused; those -a came across are passed over (lvm2's process_each_pv).
+      if (!o.all) {
+        ctx.error(`Cannot use PV ${name} in exported VG ${f.vg.name}.`);
+        rc = 5;
+      }
+      skipped++;
       continue;
     }
     // lvm2 checks before it writes the PV: a VG with a PV on two devices is not changed.
@@ -76,7 +87,7 @@ export async function changePvs(ctx: Ctx, o: PvChangeOptions): Promise<number> {
     ctx.print(`Physical volume "${name}" changed`);
     done++;
   }
-  const notDone = targets.length - done;
+  const notDone = targets.length - done - skipped;
   ctx.print(`${done} physical volume${done === 1 ? '' : 's'} changed / ${notDone} physical volume${notDone === 1 ? '' : 's'} not changed`);
   return rc;
 }

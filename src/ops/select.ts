@@ -3,6 +3,7 @@ import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
 import { DuplicateVgNameError, type FoundVg } from '../metadata/scan.ts';
 import type { LogicalVolume } from '../model/types.ts';
+import { selectVgs } from './select-vgs.ts';
 
 /** Accepts VG/LV, /dev/VG/LV and /dev/mapper/VG-LV. */
 export function splitLvName(arg: string): { vg: string; lv: string } | undefined {
@@ -25,10 +26,28 @@ export function duplicateVgName(name: string): string[] {
   return new DuplicateVgNameError(name).lines;
 }
 
+/**
+ * lvm2's commands flagged ALLOW_EXPORTED (tools/commands.h): the others refuse an exported VG
+ * they are given by name and pass over one they only came across.
+ */
+const ALLOW_EXPORTED = new Set(['fullreport', 'lvmdiskscan', 'pvck', 'pvdisplay', 'pvs', 'pvscan', 'vgcfgbackup', 'vgcfgrestore', 'vgdisplay', 'vgimport', 'vgimportclone', 'vgimportdevices', 'vgrename', 'vgs', 'vgscan']);
+
+export function vgExported(f: FoundVg): boolean {
+  return f.vg.status.includes('EXPORTED');
+}
+
+/** True when this command may not use the exported VG `f` (lvm2's vg_read, FAILED_EXPORTED). */
+export function exportedForCommand(ctx: Ctx, f: FoundVg): boolean {
+  return vgExported(f) && !ALLOW_EXPORTED.has(ctx.args.command);
+}
+
+export const vgIsExported = (name: string): string => `Volume group ${name} is exported`;
+
 export function findVgOrFail(ctx: Ctx, name: string): FoundVg {
   if (ctx.scan().isDuplicate(name)) throw new DuplicateVgNameError(name);
   const f = ctx.scan().get(name);
   if (!f) fail(vgNotFound(name), 5, 'VG_NOT_FOUND', { vg: name });
+  if (exportedForCommand(ctx, f)) fail(vgIsExported(f.vg.name), 5, 'VG_EXPORTED', { vg: f.vg.name });
   return f;
 }
 
@@ -38,6 +57,10 @@ export function findVgOrSay(ctx: Ctx, name: string, refresh = false): FoundVg | 
   const lines = scan.isDuplicate(name) ? duplicateVgName(name) : undefined;
   const f = lines ? undefined : scan.get(name);
   if (!f) for (const l of lines ?? vgNotFound(name)) ctx.error(l);
+  else if (exportedForCommand(ctx, f)) {
+    ctx.error(vgIsExported(f.vg.name));
+    return undefined;
+  }
   return f;
 }
 
@@ -55,6 +78,16 @@ export function findLv(f: FoundVg, name: string): LogicalVolume | undefined {
  * name included, as lvm2's process_each_vg with no arguments).
  */
 export async function forEachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => Promise<number | void> | number | void): Promise<number> {
+  const selection = ctx.opt('select');
+  if (selection !== undefined && !names.length) {
+    // lvm2 walks every VG (in cache order) and takes those the selection picks.
+    let rc = 0;
+    for (const f of selectVgs(ctx, ctx.scan().all().filter((x) => !exportedForCommand(ctx, x)), selection)) {
+      const r = await fn(f);
+      if (r) rc = r;
+    }
+    return rc;
+  }
   const tags = names.filter((n) => n.startsWith('@')).map((n) => n.slice(1));
   if (tags.length) {
     // With tags lvm2 goes through every VG, taking the named and the tagged ones.
@@ -67,6 +100,13 @@ export async function forEachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => P
       }
     for (const f of ctx.scan().all()) {
       if (!plain.includes(f.vg.name) && !f.vg.tags.some((t) => tags.includes(t))) continue;
+      if (exportedForCommand(ctx, f)) {
+        if (plain.includes(f.vg.name)) {
+          ctx.error(vgIsExported(f.vg.name));
+          rc = 5;
+        }
+        continue;
+      }
       const r = await fn(f);
       if (r) rc = r;
     }
@@ -75,6 +115,7 @@ export async function forEachVg(ctx: Ctx, names: string[], fn: (f: FoundVg) => P
   if (names.length) return eachNamedVg(ctx, names, fn);
   let rc = 0;
   for (const f of ctx.scan().sortedByName()) {
+    if (exportedForCommand(ctx, f)) continue;
     const r = await fn(f);
     if (r) rc = r;
   }

@@ -4,7 +4,7 @@ import { segAreas } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
-import { findVgOrFail, vgNotFound } from './select.ts';
+import { exportedForCommand, findVgOrFail, vgNotFound } from './select.ts';
 import { orphanPvs } from '../metadata/commit.ts';
 import { isResizeable, notResizeable } from '../model/limits.ts';
 
@@ -24,6 +24,11 @@ export async function reduceVg(ctx: Ctx, name: string, o: VgReduceOptions): Prom
   await ctx.locks.vg(name);
   // lvm2's vgreduce reads the VG by name alone: a name two VGs share is "not found", and so are the PVs.
   if (ctx.scan().isDuplicate(name)) fail([...vgNotFound(name), ...(o.devices ?? []).map((a) => `Failed to find physical volume "${ctx.deviceName(a)}".`)]);
+  const named = ctx.scan().get(name);
+  // lvm2 goes through the PVs named: each one is in a VG it may not use.
+  if (named && exportedForCommand(ctx, named) && o.devices?.length) fail(o.devices.map((a) => `Cannot use PV ${ctx.deviceName(a)} in exported VG ${name}.`), 5, 'VG_EXPORTED', { vg: name });
+  // -a: the PVs it goes through are passed over, none being named.
+  if (named && exportedForCommand(ctx, named) && o.all) return 0;
   const found = findVgOrFail(ctx, name);
   const vg = cloneVg(found.vg);
   const inUse = (pvId: string) => vg.lvs.some((lv) => lv.segments.some((s) => segAreas(s).some((a) => a.kind === 'pv' && a.pvId === pvId)));
