@@ -19,6 +19,7 @@ import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapsh
 import { createThinPool, type CreateThinPoolOptions } from '../ops/create-thin-pool.ts';
 import { createThin, type CreateThinOptions } from '../ops/create-thin.ts';
 import { extendByPolicy } from '../ops/extend-by-policy.ts';
+import { importCloneVg, type ImportCloneOptions } from '../ops/vg-import-clone.ts';
 import { poolSegOf, thinSegOf } from '../model/thin.ts';
 import { deviceBlocks } from '../pdata/thin-delta.ts';
 import { lvExtents } from '../model/types.ts';
@@ -289,6 +290,17 @@ export class Session {
     return this.run('vgimport', vg, async (ctx) => {
       if ((await importVg(ctx, findVgOrFail(ctx, vg))) !== 0) throw new UlvmError('FAILED', [], 5, { vg, detail: `Volume group ${vg} was not imported.` });
       return vgView(vgObject(findVgOrFail(ctx, vg)));
+    });
+  }
+
+  /**
+   * vgimportclone: the VG on cloned devices (a copied image) gets new PV and VG uuids and the next
+   * free name (`baseVgName`, or the old name with a number), so clone and original can both be used.
+   */
+  importClone(o: ImportCloneOptions): Promise<VgView> {
+    return this.run('vgimportclone', o.devices.join(' '), async (ctx) => {
+      const r = await importCloneVg(ctx, o);
+      return vgView(vgObject(findVgOrFail(ctx, r.vg)));
     });
   }
 

@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, Loader> = {
   vgrename: () => import('./vgrename.ts'),
   vgexport: () => import('./vgexport.ts'),
   vgimport: () => import('./vgimport.ts'),
+  vgimportclone: () => import('./vgimportclone.ts'),
   vgsplit: () => import('./vgsplit.ts'),
   vgmerge: () => import('./vgmerge.ts'),
   lvmdiskscan: () => import('./lvmdiskscan.ts'),
