@@ -9,6 +9,7 @@ export const COMMANDS: Record<string, Loader> = {
   pvs: () => import('./pvs.ts'),
   vgs: () => import('./vgs.ts'),
   lvs: () => import('./lvs.ts'),
+  fullreport: () => import('./fullreport.ts'),
   pvdisplay: () => import('./pvdisplay.ts'),
   vgdisplay: () => import('./vgdisplay.ts'),
   lvdisplay: () => import('./lvdisplay.ts'),

@@ -47,6 +47,8 @@ export interface ScannedDevice {
    * used, lvm2's "Not using device"; the path of the one used instead.
    */
   duplicateOf?: string;
+  /** `major:minor` of a block device (lvm2's pv_major/pv_minor); undefined for image files. */
+  devNumber?: string;
 }
 
 /** The PV header's "used by a VG" flag (PV_EXT_USED), as lvmcache_ext_flags reads it. */
@@ -94,6 +96,8 @@ const HEAD_RE = /^([^\s{]+) \{\nid = "([^"]*)"\nseqno = (\d+)\n/;
 /** `minSectors`: lvm.conf's devices/pv_min_size (2 MiB by default); smaller devices are no PVs. */
 export function scanDevice(opener: DeviceOpener, path: string, cache: TextCache = new Map(), minSectors = PV_MIN_SIZE_SECTORS): ScannedDevice {
   const sd: ScannedDevice = { path, sizeSectors: 0, labelRejected: [], mdas: [], warnings: [], summaryFailed: false };
+  const num = opener.deviceNumber?.(path);
+  if (num) sd.devNumber = num;
   let dev: BlockDevice;
   try {
     dev = opener.open(path, false);

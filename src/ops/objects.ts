@@ -44,6 +44,7 @@ function pvFromDevice(d: ScannedDevice, f: FoundVg | undefined): PvObject {
   const pv = f?.vg.pvs.find((p) => p.id === label.pvId);
   const o: PvObject = {
     name: d.path,
+    ...(d.devNumber ? { devNumber: d.devNumber } : {}),
     devSize: d.sizeSectors,
     isPv: true,
     pvId: label.pvId,

@@ -49,6 +49,8 @@ const PV: Record<string, PvFn> = {
   pv_uuid: (p) => str(p.pvId ? formatId(p.pvId) : ''),
   dev_size: (p, e) => size(e, p.devSize),
   pv_name: (p) => str(p.name),
+  pv_major: (p) => str(p.devNumber?.split(':')[0] ?? ''),
+  pv_minor: (p) => str(p.devNumber?.split(':')[1] ?? ''),
   pv_mda_free: (p, e) => size(e, p.mdas.length ? bytesToSectors(Math.min(...p.mdas.map((m) => m.free))) : 0),
   pv_mda_size: (p, e) => size(e, p.mdas.length ? bytesToSectors(Math.min(...p.mdas.map((m) => m.size))) : 0),
   pv_ext_vsn: (p) => num(p.isPv ? p.extVersion : -1),

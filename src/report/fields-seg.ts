@@ -55,6 +55,13 @@ type SegFn = (lvo: LvObject, seg: Segment, env: Env) => FieldValue;
 
 const SEG: Record<string, SegFn> = {
   segtype: (_o, s) => str(segTypeName(s)),
+  // lvm2 keeps one data copy on every segment but raid's and mirrors' (not mapped by ulvm).
+  data_copies: () => num(1),
+  // The VDO switches of a segment that is no VDO pool are blank, not "unknown".
+  vdo_compression: () => EMPTY,
+  vdo_deduplication: () => EMPTY,
+  vdo_use_metadata_hints: () => EMPTY,
+  vdo_use_sparse_index: () => EMPTY,
   stripes: (o, s) => num(stripeCount(o, s)),
   data_stripes: (o, s) => num(stripeCount(o, s)),
   stripe_size: (_o, s, e) => size(e, s.kind === 'striped' ? (s.stripeSize ?? 0) : 0),

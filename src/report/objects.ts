@@ -37,6 +37,8 @@ export interface MdaInfo {
 
 /** One device row of pvs: a PV (in a VG or orphan) or, with -a, any scanned device. */
 export interface PvObject {
+  /** `major:minor` of the device when it is a block device. */
+  devNumber?: string;
   /** Device path as the user knows it (`/dev/loop0`, `disk.img`). */
   name: string;
   /** Device size in 512-byte sectors. */
