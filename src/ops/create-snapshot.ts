@@ -19,6 +19,8 @@ import { zeroLvStart } from './wipe.ts';
 import { activateLvs, canActivate } from './activate.ts';
 import { cowMaxExtents, nextSnapshotName, snapshotOfCow } from '../model/snapshots.ts';
 import { blockSignals } from './block-signals.ts';
+import { isPool, isThin } from '../model/thin.ts';
+import { isVisible } from '../model/types.ts';
 
 const DEFAULT_CHUNK = 8;
 /** lvm2's SNAPSHOT_MIN_CHUNKS. */
@@ -63,6 +65,13 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
   const origin = vg.lvs.find((l) => l.name === originName);
   if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: originName });
   if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
+  // lvm2's validate_snapshot_origin, for the kinds ulvm has.
+  if (!isVisible(origin)) fail('Snapshots of hidden volumes are not supported.', 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
+  if (isPool(origin)) fail('Snapshots of thin pool type volumes are not supported.', 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
+  // lvm2 takes a classic snapshot of a thin LV when given a size; ulvm's thin origins have no
+  // snapshot-origin stack yet, so it says so rather than make a snapshot it could not map.
+  if (isThin(origin))
+    fail(`ulvm does not take classic (COW) snapshots of thin volumes yet; a thin snapshot (lvcreate -s ${vgName}/${originName}, without a size) shares the pool instead.`, 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: name });
   const full = maxLvProblem(vg);

@@ -154,6 +154,15 @@ async function removePool(ctx: Ctx, found: FoundVg, name: string, force: boolean
       }
       await ctx.activator.deactivate(vg.name, [t.name]);
     }
+    // A thin LV's classic snapshots (lvm2 takes them with a size) go before it.
+    for (const link of snapshotsOfOrigin(vg, t.name)) {
+      dropSnapshot(vg, link.cow);
+      ctx.commit(vg, ctx.pvPaths(current), current.vg);
+      current = { ...current, vg };
+      vg = cloneVg(vg);
+      removed.add(link.cow);
+      ctx.print(`Logical volume "${link.cow}" successfully removed.`);
+    }
     vg.lvs = vg.lvs.filter((l) => l.name !== t.name);
     ctx.commit(vg, ctx.pvPaths(current), current.vg);
     current = { ...current, vg };

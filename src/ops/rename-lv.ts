@@ -1,6 +1,7 @@
 // Renaming an LV as an operation (lvrename): every segment naming it follows (snapshots, pools,
 // LV areas), and an active LV switches to its new name live.
 import { poolSegOf } from '../model/thin.ts';
+import { lvIsVisible } from '../model/types.ts';
 import { cloneVg } from '../model/clone.ts';
 import type { Ctx } from './context.ts';
 import { fail } from './context.ts';
@@ -28,6 +29,8 @@ export async function renameLv(ctx: Ctx, o: RenameLvOptions): Promise<void> {
   const lv = vg.lvs.find((l) => l.name === oldName);
   if (!lv) fail(`Existing logical volume "${oldName}" not found in volume group "${vgName}"`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: oldName });
   if (vg.lvs.some((l) => l.name === newName)) fail(`Logical volume "${newName}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: newName });
+  // Sub LVs go with what they belong to (lvm2's lv_rename_update): a pool's parts, its spare.
+  if (!lvIsVisible(vg, lv) && !poolSegOf(lv)) fail(`Cannot rename internal LV "${oldName}".`, 5, 'INVALID_NAME', { vg: vgName, lv: oldName });
   lv.name = newName;
   // A pool's data and metadata LVs (`OLD_tdata`, `OLD_tmeta`) take the new name too (lvm2's _rename_sub_lv).
   const seg = poolSegOf(lv);
