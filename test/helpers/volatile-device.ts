@@ -42,10 +42,14 @@ class PageCache {
     for (const [p, page] of this.pending) this.durable.write(p * PAGE, page);
     this.pending.clear();
   }
-  /** A copy of what was flushed. */
-  crashed(path: string): MemoryDevice {
+  /**
+   * A copy of what was flushed; with `keep`, also the unflushed pages it picks — a disk that had
+   * written some of its cache, in any order, when the power went (torn writes).
+   */
+  crashed(path: string, keep?: (page: number) => boolean): MemoryDevice {
     const d = new MemoryDevice(path, this.size);
     for (let pos = 0; pos < this.size; pos += 1 << 20) d.write(pos, this.durable.read(pos, Math.min(1 << 20, this.size - pos)));
+    if (keep) for (const [p, page] of this.pending) if (keep(p)) d.write(p * PAGE, page);
     return d;
   }
 }
@@ -69,8 +73,8 @@ export class VolatileDevice implements BlockDevice {
     this.cache.flush();
   }
   close(): void {}
-  crashed(): MemoryDevice {
-    return this.cache.crashed(this.path);
+  crashed(keep?: (page: number) => boolean): MemoryDevice {
+    return this.cache.crashed(this.path, keep);
   }
 }
 
@@ -103,7 +107,7 @@ export class VolatileTarget implements BlockTarget {
   async extents(_o: number, length: number): Promise<Extent[]> {
     return [{ length, zero: false }];
   }
-  crashed(): MemoryDevice {
-    return this.cache.crashed('/data');
+  crashed(keep?: (page: number) => boolean): MemoryDevice {
+    return this.cache.crashed('/data', keep);
   }
 }
