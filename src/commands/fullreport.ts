@@ -1,8 +1,8 @@
 // fullreport: per VG (and then the orphan PVs) lvm2's five reports in a row — the VG, its PVs,
 // its LVs, the PV segments and the LV segments — each with every field of its type, as
-// report/{vgs,pvs,lvs,pvsegs,segs}_cols_full and _sort_full default to in lvm2 2.03.16.
+// report/{vgs,pvs,lvs,pvsegs,segs}_cols_full and _sort_full default to in lvm2 2.03.16; as one JSON
+// document with --reportformat json.
 import type { Ctx } from '../ops/context.ts';
-import { fail } from '../ops/context.ts';
 import { renderReport, type ReportKind, type ReportOptions } from '../report/report.ts';
 import type { ReportInput } from '../report/rows.ts';
 import { lvObjects, pvObjects, vgObject } from '../ops/objects.ts';
@@ -34,7 +34,8 @@ function withDefault(given: string[] | undefined, dflt: string): string[] {
 
 export async function run(ctx: Ctx): Promise<number> {
   const base = reportOptions(ctx);
-  if (base.reportformat === 'json') fail('ulvm: fullreport --reportformat json is not supported yet.');
+  const json = base.reportformat === 'json';
+  const groupsJson: string[] = [];
   const scan = ctx.scan();
   let rc = 0;
   const groups: { f?: FoundVg }[] = [];
@@ -54,6 +55,7 @@ export async function run(ctx: Ctx): Promise<number> {
     const pvs = allPvs.filter((p) => (vgo ? p.vg?.id === vgo.vg.id : !p.vg));
     if (!vgo && !pvs.length) continue;
     const input: ReportInput = vgo ? { vgs: [vgo], pvs, lvs: lvObjects(ctx, vgo) } : { pvs };
+    const partsJson: string[] = [];
     for (const p of PARTS) {
       // An orphan PV has no VG, LV or LV segment rows.
       if (!vgo && p.kind !== 'pvs') continue;
@@ -65,9 +67,22 @@ export async function run(ctx: Ctx): Promise<number> {
       };
       const out = renderReport(p.kind, opts, input);
       if (out.stderr) ctx.run.io.err(out.stderr);
-      if (out.stdout) ctx.output(out.stdout);
       rc = Math.max(rc, out.rc);
+      if (json) partsJson.push(jsonPart(JSON_NAMES[PARTS.indexOf(p)]!, out.stdout));
+      else if (out.stdout) ctx.output(out.stdout);
     }
+    if (json) groupsJson.push(`${I(10)}{\n${partsJson.join(`${I(14)},\n`)}${I(10)}}\n`);
   }
+  // One JSON document: a report object per VG (and one for the orphans), each with its five arrays.
+  if (json) ctx.output(`${I(2)}{\n${I(6)}"report": [\n${groupsJson.join(`${I(10)},\n`)}${I(6)}]\n${I(2)}}\n`);
   return rc;
+}
+
+const JSON_NAMES = ['vg', 'pv', 'lv', 'pvseg', 'seg'];
+const I = (n: number) => ' '.repeat(n);
+
+/** One report's rows out of its own JSON document, as an array of the fullreport's. */
+function jsonPart(name: string, doc: string): string {
+  const rows = doc.split('\n').filter((l) => l.startsWith(`${I(18)}{`));
+  return `${I(14)}"${name}": [\n${rows.map((r) => `${r}\n`).join('')}${I(14)}]\n`;
 }

@@ -25,6 +25,7 @@ test('fullreport: every field of the five reports per VG, as lvm2', { skip, time
     ['fullreport', 'vg1'],
     ['fullreport', '--noheadings', '--separator', ':', 'vg1'],
     ['fullreport', 'nosuchvg'],
+    ['fullreport', '--reportformat', 'json'],
   ];
   const lvm2 = await transcript(t, 'lvm2', steps, 3);
   const ulvm = await transcript(t, 'ulvm', steps, 3);
