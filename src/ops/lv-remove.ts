@@ -76,15 +76,7 @@ export async function removeLvs(ctx: Ctx, found: FoundVg, names: string[], force
     const snap = snapshotOfCow(vg, lv.name);
     // An origin takes its snapshots with it, as lvm2's lv_remove_with_dependencies: each snapshot
     // first, in a commit of its own, then the origin.
-    for (const link of snapshotsOfOrigin(vg, lv.name)) {
-      ctx.verbose(1, `Releasing logical volume "${link.cow}"`);
-      dropSnapshot(vg, link.cow);
-      ctx.commit(vg, ctx.pvPaths(current), current.vg);
-      current = { ...current, vg };
-      vg = cloneVg(vg);
-      removed.add(link.cow);
-      ctx.print(`Logical volume "${link.cow}" successfully removed.`);
-    }
+    ({ found: current, vg } = dropSnapshotsOf(ctx, current, vg, lv.name, removed));
     ctx.verbose(1, `Releasing logical volume "${name}"`);
     const tseg = thinSegOf(lv);
     if (tseg) {
@@ -128,6 +120,20 @@ export async function removeLv(ctx: Ctx, o: RemoveLvOptions): Promise<void> {
   if ((await removeLvs(ctx, f, o.lvs, o.force ?? false)) !== 0) throw new UlvmError('FAILED', [], 5, { vg: o.vg, detail: `Not every logical volume of ${o.vg} was removed.` });
 }
 
+/** An origin's snapshots, each in a commit of its own; returns the VG as committed and a fresh copy to change. */
+function dropSnapshotsOf(ctx: Ctx, found: FoundVg, vg: VolumeGroup, origin: string, removed: Set<string>): { found: FoundVg; vg: VolumeGroup } {
+  for (const link of snapshotsOfOrigin(vg, origin)) {
+    ctx.verbose(1, `Releasing logical volume "${link.cow}"`);
+    dropSnapshot(vg, link.cow);
+    ctx.commit(vg, ctx.pvPaths(found), found.vg);
+    found = { ...found, vg };
+    vg = cloneVg(vg);
+    removed.add(link.cow);
+    ctx.print(`Logical volume "${link.cow}" successfully removed.`);
+  }
+  return { found, vg };
+}
+
 /**
  * A pool goes with every thin LV in it (lvm2's lv_remove_with_dependencies: one question for all,
  * then each thin LV, no messages for them), then its data and metadata LVs, and the VG's
@@ -155,14 +161,7 @@ async function removePool(ctx: Ctx, found: FoundVg, name: string, force: boolean
       await ctx.activator.deactivate(vg.name, [t.name]);
     }
     // A thin LV's classic snapshots (lvm2 takes them with a size) go before it.
-    for (const link of snapshotsOfOrigin(vg, t.name)) {
-      dropSnapshot(vg, link.cow);
-      ctx.commit(vg, ctx.pvPaths(current), current.vg);
-      current = { ...current, vg };
-      vg = cloneVg(vg);
-      removed.add(link.cow);
-      ctx.print(`Logical volume "${link.cow}" successfully removed.`);
-    }
+    ({ found: current, vg } = dropSnapshotsOf(ctx, current, vg, t.name, removed));
     vg.lvs = vg.lvs.filter((l) => l.name !== t.name);
     ctx.commit(vg, ctx.pvPaths(current), current.vg);
     current = { ...current, vg };

@@ -5,15 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { sparseFile } from '../helpers/files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileOpener } from '../../src/devices/file.ts';
-import { scanDevices } from '../../src/metadata/scan.ts';
-import { mapLvRange } from '../../src/mapper/extent-map.ts';
-import { lvExtents } from '../../src/model/types.ts';
+import { assertThinCheckClean, haveThinCheck, lvImage } from '../helpers/thin-meta.ts';
 
 const exec = promisify(execFile);
 const BIN = new URL('../../bin/ulvm', import.meta.url).pathname;
@@ -54,21 +52,7 @@ test('a thin pool in the daemon survives kill -9 with its flushed writes', { tim
   for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 100));
 
   // The metadata on disk is a committed transaction: thin_check is clean before anything runs again.
-  if (have('thin_check')) {
-    const f = scanDevices(fileOpener, [disk]).get('vgt')!;
-    const tmeta = f.vg.lvs.find((l) => l.name === 'pool_tmeta')!;
-    const bytes = new Uint8Array(lvExtents(tmeta) * f.vg.extentSize * 512);
-    const dev = fileOpener.open(disk, false);
-    let at = 0;
-    for (const p of mapLvRange(f.vg, tmeta, 0, bytes.length)) {
-      bytes.set(dev.read(p.offset, p.length), at);
-      at += p.length;
-    }
-    dev.close();
-    writeFileSync(join(dir, 'tmeta'), bytes);
-    const r = spawnSync('thin_check', [join(dir, 'tmeta')], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-  }
+  if (haveThinCheck()) assertThinCheckClean(lvImage(fileOpener, [disk], 'vgt', 'pool_tmeta'), 'the pool the daemon left');
   await ulvm('daemon', 'start');
   const lvs = await ulvm('lvs', '--noheadings', '-o', 'lv_name,lv_attr', 'vgt');
   assert.match(lvs, /pool twi-aotz--/);

@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { GoldenSession } from '../golden/harness.ts';
 import { ActivationEngine } from '../../src/activation/engine.ts';
-import { scanDevices } from '../../src/metadata/scan.ts';
-import { mapLvRange } from '../../src/mapper/extent-map.ts';
-import { lvExtents } from '../../src/model/types.ts';
+import { lvImage } from '../helpers/thin-meta.ts';
 import { labSkipReason } from '../helpers/lab.ts';
 
 const DEVICES = ['/dev/sda1', '/dev/sda2'];
@@ -64,14 +62,7 @@ test('a pool ulvm used passes thin_check, dumps as written, reads back, and lvm2
   t.diagnostic(lvs);
   await run(s, 'vgchange -an vgt');
 
-  const f = scanDevices(s.disks, DEVICES).get('vgt')!;
-  const tmeta = f.vg.lvs.find((l) => l.name === 'pool_tmeta')!;
-  const bytes = new Uint8Array(lvExtents(tmeta) * f.vg.extentSize * 512);
-  let at = 0;
-  for (const p of mapLvRange(f.vg, tmeta, 0, bytes.length)) {
-    bytes.set(s.disks.open(f.pvDevices.get(p.pv.id)!.path).read(p.offset, p.length), at);
-    at += p.length;
-  }
+  const bytes = lvImage(s.disks, DEVICES, 'vgt', 'pool_tmeta');
   const dir = mkdtempSync(join(tmpdir(), 'ulvm-thin-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const meta = join(dir, 'tmeta');
