@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { runCommand } from '../../src/cli/main.ts';
 import { BufferIo } from '../../src/ops/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
-import type { BlockDevice, DeviceOpener } from '../../src/devices/device.ts';
+import type { DeviceOpener } from '../../src/devices/device.ts';
+import { FaultOpener, type TearMode } from '../helpers/fault-opener.ts';
 import { scanDevices, type Scan } from '../../src/metadata/scan.ts';
 import type { VolumeGroup } from '../../src/model/types.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,11 +21,6 @@ const ZERO_CHUNK = Buffer.alloc(64 * 1024);
 const CHUNK = 64 * 1024;
 const PATHS = ['/dev/crash1', '/dev/crash2', '/dev/crash3'];
 
-class Crash extends Error {
-  constructor() {
-    super('simulated power cut');
-  }
-}
 
 /** Non-zero 64 KiB chunks of every disk. */
 type Image = Map<string, Map<number, Uint8Array>>;
@@ -49,52 +45,6 @@ function restore(img: Image): MemoryDisks {
     for (const [i, c] of chunks) d.write(i * CHUNK, c);
   }
   return disks;
-}
-
-/**
- * 'half': the k-th write lands only its first half (for a 512-byte mda header or label that is
- * already every field it holds). 'sector': the k-th write lands only its first 44 bytes, cutting a
- * single sector in the middle of the committed raw_locn: this breaks the one-sector atomicity
- * lvm2's on-disk format relies on, so there the VG may become unreadable on that device, but
- * never half-old half-new.
- */
-type TearMode = 'none' | 'half' | 'sector';
-const SECTOR_TEAR_BYTES = 44;
-
-/** Passes writes through until `limit` have completed; the next one throws (torn: half of it lands first). */
-class FaultOpener implements DeviceOpener {
-  writes = 0;
-  sizes: number[] = [];
-  constructor(
-    private readonly inner: DeviceOpener,
-    private readonly limit = Infinity,
-    private readonly tear: TearMode = 'none',
-  ) {}
-  exists(path: string): boolean {
-    return this.inner.exists(path);
-  }
-  open(path: string, writable: boolean): BlockDevice {
-    const dev = this.inner.open(path, writable);
-    const self = this;
-    return {
-      path: dev.path,
-      size: dev.size,
-      writable: dev.writable,
-      read: (o, l) => dev.read(o, l),
-      write(offset: number, data: Uint8Array): void {
-        if (self.writes >= self.limit) {
-          if (self.tear === 'half') dev.write(offset, data.subarray(0, Math.floor(data.length / 2)));
-          if (self.tear === 'sector') dev.write(offset, data.subarray(0, Math.min(SECTOR_TEAR_BYTES, data.length)));
-          throw new Crash();
-        }
-        self.writes++;
-        self.sizes.push(data.length);
-        dev.write(offset, data);
-      },
-      flush: () => dev.flush(),
-      close: () => dev.close(),
-    };
-  }
 }
 
 interface Env {

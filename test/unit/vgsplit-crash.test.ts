@@ -10,42 +10,12 @@ import { join } from 'node:path';
 import { runCommand } from '../../src/cli/main.ts';
 import { BufferIo } from '../../src/ops/io.ts';
 import { MemoryDisks } from '../../src/devices/memory.ts';
-import type { BlockDevice, DeviceOpener } from '../../src/devices/device.ts';
+import type { DeviceOpener } from '../../src/devices/device.ts';
+import { FaultOpener } from '../helpers/fault-opener.ts';
 import { scanDevices, type Scan } from '../../src/metadata/scan.ts';
 
 const SIZE = 16 * 1024 * 1024;
 const PATHS = ['/dev/cut1', '/dev/cut2', '/dev/cut3'];
-
-class Crash extends Error {}
-
-/** Lets `limit` writes through; the next one throws. */
-class CutOpener implements DeviceOpener {
-  writes = 0;
-  constructor(
-    private readonly inner: DeviceOpener,
-    private readonly limit = Infinity,
-  ) {}
-  exists(path: string): boolean {
-    return this.inner.exists(path);
-  }
-  open(path: string, writable: boolean): BlockDevice {
-    const dev = this.inner.open(path, writable);
-    const self = this;
-    return {
-      path: dev.path,
-      size: dev.size,
-      writable: dev.writable,
-      read: (o, l) => dev.read(o, l),
-      write(offset: number, data: Uint8Array): void {
-        if (self.writes >= self.limit) throw new Crash('power cut');
-        self.writes++;
-        dev.write(offset, data);
-      },
-      flush: () => dev.flush(),
-      close: () => dev.close(),
-    };
-  }
-}
 
 type Image = Map<string, Uint8Array>;
 const image = (d: MemoryDisks): Image => new Map([...d.disks].map(([p, dev]) => [p, dev.read(0, SIZE).slice()]));
@@ -132,7 +102,7 @@ for (const c of CASES)
     for (const l of c.setup) assert.equal((await ulvm(base, l)).rc, 0, l);
     const before = image(base);
     const allLvs = [...lvsOf(scanDevices(base, PATHS), true).keys()].sort();
-    const counter = new CutOpener(restore(before));
+    const counter = new FaultOpener(restore(before));
     const ref = await ulvm(counter, c.command);
     assert.equal(ref.rc, 0, ref.err);
     const n = counter.writes;
@@ -140,7 +110,7 @@ for (const c of CASES)
     for (let k = 0; k <= n; k++) {
       const where = `${c.name}, cut after ${k}/${n} writes`;
       const disks = restore(before);
-      const r = await ulvm(new CutOpener(disks, k), c.command);
+      const r = await ulvm(new FaultOpener(disks, k), c.command);
       if (k === n) assert.equal(r.rc, 0, `${where}: ${r.err}`);
       const scan = scanDevices(disks, PATHS);
       assert.deepEqual(scan.problems, [], `${where}: problems`);
