@@ -86,6 +86,18 @@ function tablesPresent(i: DmInfo): string {
   return i.live ? 'LIVE' : i.inactive ? 'INACTIVE' : 'None';
 }
 
+const TARGETS: [string, string][] = [
+  ['thin-pool', '1.23.0'],
+  ['thin', '1.23.0'],
+  ['snapshot-merge', '1.5.0'],
+  ['snapshot-origin', '1.9.0'],
+  ['snapshot', '1.16.0'],
+  ['striped', '1.6.0'],
+  ['linear', '1.4.0'],
+  ['zero', '1.2.0'],
+  ['error', '1.6.0'],
+];
+
 export async function run(ctx: Ctx): Promise<number> {
   const positionals = ctx.args.positionals;
   const action = positionals[0] ?? 'ls';
@@ -93,6 +105,12 @@ export async function run(ctx: Ctx): Promise<number> {
   const treeMode = rest.includes('--tree');
   const name = rest.find((x) => x !== '--tree');
   if (action === 'message') return message(ctx, rest);
+  if (action === 'targets') {
+    // The targets ulvm's mapper implements, with the versions of the kernel (6.1) whose behaviour
+    // they follow, as dmsetup lists the registered ones (most recently registered first).
+    for (const [t, v] of TARGETS) ctx.output(`${t.padEnd(16)} v${v}\n`);
+    return 0;
+  }
   const all = await devices(ctx);
   const picked = name ? all.filter((x) => x.name === name) : all;
   if (name && !picked.length) return fail(`Device ${name} not found`, 1);
@@ -129,6 +147,6 @@ export async function run(ctx: Ctx): Promise<number> {
       });
       return 0;
     default:
-      return fail(`Unknown dmsetup command ${action}: ls, table, status, info and message are supported.`, 1);
+      return fail(`Unknown dmsetup command ${action}: ls, table, status, info, message and targets are supported.`, 1);
   }
 }
