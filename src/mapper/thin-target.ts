@@ -72,15 +72,23 @@ export class ThinTarget implements BlockTarget {
     this.checkFail();
     const buf = into ?? new Uint8Array(length);
     const bb = this.pool.blockBytes;
+    const one = async (p: Piece) => {
+      const view = buf.subarray(p.from, p.from + p.length);
+      const m = this.lookup(p.vblock);
+      if (!m) view.fill(0);
+      else await this.pool.data.read(m.block * bb + p.within, p.length, view);
+    };
     await Promise.all(
-      [...this.pieces(offset, length)].map((p) =>
-        this.pool.prison.detain(this.cell(p.vblock), async () => {
-          const view = buf.subarray(p.from, p.from + p.length);
-          const m = this.lookup(p.vblock);
-          if (!m) view.fill(0);
-          else await this.pool.data.read(m.block * bb + p.within, p.length, view);
-        }),
-      ),
+      [...this.pieces(offset, length)].map(async (p) => {
+        // A block no one is provisioning or unmapping is read sharing its key.
+        const key = this.cell(p.vblock);
+        if (!this.pool.prison.share(key)) return this.pool.prison.detain(key, () => one(p));
+        try {
+          await one(p);
+        } finally {
+          this.pool.prison.unshare(key);
+        }
+      }),
     );
     return buf;
   }
@@ -98,6 +106,22 @@ export class ThinTarget implements BlockTarget {
   private async writeBlock(p: Piece, data: Uint8Array): Promise<void> {
     const pool = this.pool;
     const bb = pool.blockBytes;
+    // Mapped and unshared: remapped straight to its data block, sharing the key (no cell).
+    const key = this.cell(p.vblock);
+    if (pool.prison.share(key)) {
+      let done = false;
+      try {
+        this.checkFail();
+        const m = this.lookup(p.vblock);
+        if (m && !m.shared) {
+          await pool.data.write(m.block * bb + p.within, data);
+          done = true;
+        }
+      } finally {
+        pool.prison.unshare(key);
+      }
+      if (done) return;
+    }
     for (;;) {
       const done = await pool.prison.detain(this.cell(p.vblock), async () => {
         this.checkFail();
