@@ -71,13 +71,20 @@ function makeLinks(harness, dir) {
   }
 }
 
-/** Why a skipped test skipped: the suite prints "TEST SKIPPED: why" or "skip" with a message. */
+/** Why a skipped test skipped: "TEST SKIPPED: why", else what ran just before its bare `skip`. */
 function skipReason(log) {
+  const m = log.split('\n').find((l) => l.startsWith('TEST SKIPPED:'));
+  const why = m?.slice('TEST SKIPPED:'.length).trim();
+  if (why) return why;
   const lines = log.split('\n');
-  const m = lines.find((l) => l.startsWith('TEST SKIPPED:'));
-  if (m) return m.slice('TEST SKIPPED:'.length).trim() || 'skipped';
-  const s = lines.findLast((l) => /^(#.*\+ )?(aux )?(skip|initskip)\b/.test(l) && !l.startsWith('#'));
-  return s ? s.trim() : 'skipped by the test';
+  const end = lines.findIndex((l) => /^## - (shell\/|\/)/.test(l));
+  const at = end >= 0 ? lines[end].replace(/^## - /, '') : '';
+  const before = lines
+    .slice(0, end < 0 ? lines.length : end)
+    .filter((l) => l.trim() && !l.startsWith('#') && !l.startsWith('set +vx'))
+    .slice(-2)
+    .map((l) => l.trim());
+  return `${before.join(' / ')}${at ? ` (${at})` : ''}` || 'skipped by the test';
 }
 
 /** The lines that say why a test failed: the commands and output before the suite's STACKTRACE. */
