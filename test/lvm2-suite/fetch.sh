@@ -1,6 +1,7 @@
 #!/bin/sh
 # Gets lvm2 2.03.16's own test suite from Debian's source package into a cache dir outside the
-# checkout (nothing of lvm2's is committed), and builds the C helpers its harness needs.
+# checkout (nothing of lvm2's is committed), and lays out its harness (in $1 if given, which
+# lets two runs have one each) with the C helper it needs. Prints the harness dir.
 # apt is pointed at a private sources list and state dir, so no system file is touched.
 set -eu
 
@@ -34,7 +35,7 @@ esac
 # helper and its aliases), plus ulvm's stand-ins from harness/. The tests themselves (shell/)
 # are used as they are.
 HERE=$(cd "$(dirname "$0")" && pwd)
-H="$CACHE/harness-$VERSION"
+H=${1:-$CACHE/harness-$VERSION}
 rm -rf "$H.new"
 mkdir -p "$H.new/lib"
 for f in aux check get inittest utils; do
@@ -51,8 +52,9 @@ gcc -O2 -o "$H.new/lib/not" "$SRC/test/lib/not.c"
 for n in should invalid fail; do ln -s not "$H.new/lib/$n"; done
 cut -f 1 -d ' ' < "$SRC/VERSION" > "$H.new/lib/version-expected"
 cut -f 1 -d ' ' < "$SRC/VERSION_DM" > "$H.new/lib/dm-version-expected"
-# every lvm2 command name (tools/commands.h) and dmsetup run ulvm through ulvm-cmd
-for c in lvm ulvm dmsetup $(sed -n 's/^xx(\([a-z]*\),.*/\1/p' "$SRC/test/../tools/commands.h"); do
+# every lvm2 command name (tools/commands.h), dmsetup and dmstats (lvm2's harness links it to
+# its dmsetup) run ulvm through ulvm-cmd
+for c in lvm ulvm dmsetup dmstats $(sed -n 's/^xx(\([a-z]*\),.*/\1/p' "$SRC/test/../tools/commands.h"); do
 	case $c in config|devtypes|dumpconfig|formats|help|lastlog|lvmchange|pvdata|segtypes|systemid|tags|version) continue ;; esac
 	ln -s ulvm-cmd "$H.new/lib/$c"
 done

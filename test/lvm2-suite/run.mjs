@@ -46,10 +46,10 @@ function die(msg) {
   process.exit(2);
 }
 
-function prepare() {
+function prepare(harnessDir) {
   const build = spawnSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) die('node scripts/build.mjs failed');
-  const fetch = spawnSync('sh', [join(HERE, 'fetch.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const fetch = spawnSync('sh', [join(HERE, 'fetch.sh'), harnessDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (fetch.status !== 0) die(`fetch.sh failed:\n${fetch.stderr.split('\n').slice(-20).join('\n')}`);
   const harness = fetch.stdout.trim().split('\n').pop();
   if (!harness || !existsSync(join(harness, 'lib', 'inittest'))) die(`fetch.sh gave no harness (${harness})`);
@@ -163,10 +163,10 @@ function report(r) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const names = o.names.length ? o.names : readList(o.list);
-  const harness = prepare();
-  const root = join(dirname(harness), `run-${process.pid}`);
+  const root = join(process.env.ULVM_LVM2_SUITE_CACHE || join(process.env.XDG_CACHE_HOME || '/tmp', 'ulvm-lvm2-suite'), `run-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   mkdirSync(join(root, 'logs'), { recursive: true });
+  const harness = prepare(join(root, 'harness'));
   const links = join(root, 'links');
   makeLinks(harness, links);
   process.stdout.write(`lvm2 2.03.16 suite on ulvm: ${names.length} tests, ${o.jobs} at a time, ${o.timeout}s each; logs in ${join(root, 'logs')}\n`);
@@ -185,6 +185,7 @@ async function main() {
 
   const count = (k) => results.filter((r) => r.result === k).length;
   const summary = `${count('PASS')} pass, ${count('FAIL')} fail, ${count('SKIP')} skip in ${Math.round((Date.now() - t0) / 1000)} s`;
+  if (!o.keep) for (const d of ['harness', 'links']) rmSync(join(root, d), { recursive: true, force: true });
   writeFileSync(join(root, 'results.txt'), `${results.map((r) => `${r.result} ${r.name}`).sort().join('\n')}\n${summary}\n`);
   process.stdout.write(`${summary}\n`);
 }
