@@ -19,7 +19,7 @@ const REPO = resolve(HERE, '..', '..');
 const SKIPPED = 200;
 
 function parseArgs(argv) {
-  const o = { jobs: 2, timeout: 300, list: join(HERE, 'in-scope.txt'), keep: false, names: [] };
+  const o = { jobs: 2, timeout: 180, list: join(HERE, 'in-scope.txt'), keep: false, names: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--jobs') o.jobs = Number(argv[++i]);
@@ -100,6 +100,12 @@ function failureLines(log, n = 6) {
   return [...before, ...(at ? [at.replace(/^## - /, 'at ')] : [])].map((l) => `    ${l}`).join('\n');
 }
 
+/** The PVs' loop devices a test left attached (the harness lists them in $LVM_TEST_DIR/LOOPS). */
+function detachLoops(list) {
+  if (!existsSync(list)) return;
+  for (const loop of readFileSync(list, 'utf8').split('\n').filter((l) => l.startsWith('/dev/loop'))) spawnSync('losetup', ['-d', loop], { stdio: 'ignore' });
+}
+
 function runOne(harness, links, root, name, timeoutSec, keep) {
   return new Promise((done) => {
     const script = join(harness, 'shell', `${name}.sh`);
@@ -143,6 +149,7 @@ function runOne(harness, links, root, name, timeoutSec, keep) {
         const secs = Math.round((Date.now() - t0) / 1000);
         // the suite's teardown stops the daemon; this is for a test that never got there
         spawnSync(join(links, 'ulvm'), ['daemon', 'stop', '--force'], { env: { ...env, ULVM_SYSTEM_DIR: join(dir, 'etc') }, stdio: 'ignore', timeout: 30000 });
+        detachLoops(join(dir, 'LOOPS'));
         if (!keep) rmSync(dir, { recursive: true, force: true });
         const log = readFileSync(logFile, 'utf8');
         if (timedOut) done({ name, result: 'FAIL', secs, why: `timed out after ${timeoutSec}s\n${failureLines(log)}` });
