@@ -7,7 +7,7 @@ import { checkSizeNotZero, parseExtents, parseSize } from '../ops/lv-size.ts';
 import { resizeLv, type ResizeCommand } from '../ops/resize-lv.ts';
 import { extendByPolicy } from '../ops/extend-by-policy.ts';
 import { findVgOrFail } from '../ops/select.ts';
-import { poolSegOf } from '../model/thin.ts';
+import { poolOfSubLv, poolSegOf } from '../model/thin.ts';
 import { growPmspare } from '../ops/thin-common.ts';
 
 export async function run(ctx: Ctx): Promise<number> {
@@ -20,8 +20,10 @@ export async function run(ctx: Ctx): Promise<number> {
     // The pool's metadata LV grows (lvm2 switches the resize to it), and its spare with it.
     const md = parseSize(ctx.opt('poolmetadatasize')!);
     const f = findVgOrFail(ctx, split.vg);
-    const seg = poolSegOf(f.vg.lvs.find((l) => l.name === split.lv)) ?? fail('--poolmetadatasize can be used only with thin pools.');
-    await resizeLv(ctx, { vg: split.vg, lv: seg.metadata, command: 'lvextend', size: md, pvs: pvArgs });
+    // A pool, or its metadata LV named directly (lvm2's lv_is_thin_pool_metadata).
+    const sub = poolOfSubLv(f.vg, split.lv);
+    const metadata = poolSegOf(f.vg.lvs.find((l) => l.name === split.lv))?.metadata ?? (sub?.role === 'metadata' ? split.lv : undefined) ?? fail('--poolmetadatasize can be used only with thin pools.');
+    await resizeLv(ctx, { vg: split.vg, lv: metadata, command: 'lvextend', size: md, pvs: pvArgs });
     await growPmspare(ctx, split.vg);
     return 0;
   }

@@ -104,6 +104,7 @@ function thinActivation(ctx: Ctx, vg: VolumeGroup, lv: LogicalVolume, a: ActiveL
     return {
       ...(s.fail ? {} : { dataPercent: makePercent(s.usedData, s.totalData), metadataPercent: makePercent(s.usedMetadata, s.totalMetadata) }),
       ...(h ? { health: h } : {}),
+      ...(s.fail ? {} : { kernelDiscards: s.discards }),
       ...(a.tpoolOpenCount !== undefined ? { poolOpenCount: a.tpoolOpenCount } : {}),
       ...(a.tpoolMinor === undefined ? {} : { poolReadOnlyLayer: true }),
     };

@@ -257,6 +257,8 @@ const LV: Record<string, LvFn> = {
   copy_percent: () => pct(undefined),
   sync_percent: () => pct(undefined),
   lv_health_status: (o) => str(healthStatus(o)),
+  // From the pool's live status (the discards field is the VG metadata's).
+  kernel_discards: (o) => str(lvIsActive(o.activation) ? o.activation.kernelDiscards ?? '' : ''),
   lv_check_needed: (o, e) => bin(e, isThinPool(o.lv) && lvIsActive(o.activation) ? false : undefined, 'check needed'),
   lv_merge_failed: (o, e) => bin(e, isCow(o.vgo.vg, o.lv) && lvIsActive(o.activation) ? false : undefined, 'merge failed'),
   lv_snapshot_invalid: (o, e) =>

@@ -19,6 +19,8 @@ export interface LvActivation {
   /** Where the active LV can be opened, when not lvm2's /dev/VG/LV and /dev/mapper/VG-LV (see commands/lv-paths.ts). */
   path?: string;
   dmPath?: string;
+  /** Thin pool: the discards its live table has (kernel_discards): passdown, nopassdown or ignore. */
+  kernelDiscards?: string;
   /** Thin pool: the open count of the device carrying its target (`-tpool`), which lv_attr shows. */
   poolOpenCount?: number;
   /** Thin pool: its own device is the read-only layer over `-tpool` (lvdisplay's "activated read only"). */

@@ -36,6 +36,12 @@ test('lvextend of a pool and of its metadata; lvreduce refused', async () => {
   assert.match(m.stdout, /Size of logical volume vg\/pool_tmeta changed from 4\.00 MiB \(1 extents\) to 8\.00 MiB \(2 extents\)\.\n  Logical volume vg\/pool_tmeta successfully resized\.\n/);
   assert.equal((await status()).totalMetadata, 2048);
   assert.match((await run('lvs -a --noheadings -o lv_name,lv_size vg')).stdout, /\[lvol0_pmspare\]\s+8\.00m/);
+  // The metadata LV named directly takes --poolmetadatasize too (not the data LV).
+  await run('lvextend --poolmetadatasize +4M vg/pool_tmeta');
+  assert.equal((await status()).totalMetadata, 3072);
+  assert.match((await run('lvextend --poolmetadatasize +4M vg/pool_tdata', 5)).stderr, /--poolmetadatasize can be used only with thin pools\./);
+  // kernel_discards comes from the live table.
+  assert.match((await run('lvs --noheadings -o lv_name,discards,kernel_discards vg/pool')).stdout, /pool passdown passdown/);
   const red = await run('lvreduce -y -L -4M vg/pool', 5);
   assert.equal(red.stderr, '  Thin pool volumes vg/pool cannot be reduced in size yet.\n');
   // The data written before the resizes is still there.
