@@ -46,8 +46,9 @@ export async function run(ctx: Ctx): Promise<number> {
       rc = 5;
       continue;
     }
-    // An LV flagged to be skipped is passed by quietly unless -K says otherwise.
-    if (act !== undefined && !act.endsWith('n') && hasActivationSkip(lv) && !ctx.has('ignoreactivationskip')) continue;
+    // An LV flagged to be skipped (by this command's -k y too) is passed by quietly unless -K says otherwise.
+    const skipped = skip !== undefined ? skip === 'y' : hasActivationSkip(lv);
+    if (act !== undefined && !act.endsWith('n') && skipped && !ctx.has('ignoreactivationskip')) continue;
     if (act !== undefined && !ctx.activationDisabled) {
       if (act.endsWith('n')) await ctx.activator.deactivate(s.vg, [s.lv]);
       else await activateLvs(ctx, ctx.scan(true).get(s.vg)!, [s.lv]);

@@ -14,6 +14,7 @@ export async function run(ctx: Ctx): Promise<number> {
   const cmd = ctx.args.command as ResizeCommand;
   const [target, ...pvArgs] = ctx.args.positionals;
   checkSizeNotZero(ctx);
+  if (ctx.opt('size') !== undefined && ctx.opt('extents') !== undefined) fail(['Please specify either size or extents but not both.', `Run \`${ctx.args.command} --help' for more information.`], 3, 'INVALID_ARGUMENT');
   const split = splitLvName(target ?? '');
   if (!split) fail(`Path required for Logical Volume "${target}".`, 3);
   if (ctx.args.defId === 'lvextend_pool_metadata_by_size') {

@@ -1,14 +1,20 @@
 // vgchange: activation (-a) and attribute changes (-x, --addtag/--deltag, -l/-p, --alloc, --uuid).
 import { forEachVg } from '../ops/select.ts';
 import type { Ctx } from '../ops/context.ts';
+import { fail } from '../ops/context.ts';
 import { optAll } from '../ops/args.ts';
 import { activatableLvs, activateLvs, canActivate, refuseDuplicateActivation } from '../ops/activate.ts';
 import { snapshotLinks } from '../model/snapshots.ts';
 import { lvIsVisible } from '../model/types.ts';
 import { changeVg } from '../ops/vg-change.ts';
 
+const HELP = "Run `vgchange --help' for more information.";
+
 export async function run(ctx: Ctx): Promise<number> {
   const act = ctx.opt('activate');
+  // lvm2's vgchange_single argument checks before any VG is read.
+  if (act !== undefined && act.endsWith('n') && (ctx.has('monitor') || ctx.has('poll'))) fail(['Only -ay* allowed with --monitor or --poll.', HELP], 3, 'INVALID_ARGUMENT');
+  if (ctx.has('poll') && ctx.has('sysinit')) fail(['Only one of --poll and --sysinit permitted.', HELP], 3, 'INVALID_ARGUMENT');
   return forEachVg(ctx, ctx.args.positionals, async (f) => {
     const name = f.vg.name;
     if (act !== undefined) {

@@ -1,6 +1,7 @@
 // Command-line and request checks lvm2 makes before it changes anything, compared with real
 // lvm2: a VG cannot inherit an allocation policy, lvcreate takes a VG (no slash) and -L or -l
-// (not both), and lvchange takes a VG for all its LVs.
+// (not both), lvextend not both either, vgchange -an takes no --poll/--monitor, and lvchange takes
+// a VG for all its LVs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labSkipReason } from '../helpers/lab.ts';
@@ -23,6 +24,10 @@ const STEPS: string[][] = [
   ['lvchange', '-an', 'nosuch'],
   ['vgchange', '--alloc', 'inherit', 'vgs1'],
   ['vgchange', '--alloc', 'contiguous', 'vgs1'],
+  ['lvextend', '-l', '10', '-L', '64m', 'vgs1/l1'],
+  ['vgchange', '-an', '--poll', 'y', 'vgs1'],
+  ['vgchange', '-an', '--monitor', 'y', 'vgs1'],
+  ['vgchange', '--sysinit', '--poll', 'y', 'vgs1'],
   ['lvs', '-o', 'lv_name,lv_attr'],
   ['vgs', '-o', 'vg_name,vg_attr'],
 ];
@@ -33,4 +38,6 @@ test('usage checks before any change: alloc inherit, lvcreate VG/LV and -L with 
   assert.equal(got, want, lineDiff(want, got));
   assert.match(want, /Volume Group allocation policy cannot inherit from anything/);
   assert.match(want, /Volume group name expected \(no slash\)/);
+  assert.match(want, /Please specify either size or extents but not both\./);
+  assert.match(want, /Only -ay\* allowed with --monitor or --poll\./);
 });

@@ -1,5 +1,5 @@
 // What activation does with the skip flag: lvcreate -ky leaves the new LV inactive, vgchange -ay
-// and lvchange -ay pass flagged LVs by, -K activates them anyway.
+// and lvchange -ay pass flagged LVs by (also when the same lvchange sets the flag), -K activates them anyway.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineSession } from '../helpers/engine-session.ts';
@@ -19,6 +19,11 @@ test('LVs flagged to skip activation stay inactive unless -K', async () => {
     await ok('lvchange -ay -K vg/k1');
     assert.equal(await attr('k1'), '-wi-a----k', '-K activates it');
     assert.match(await ok('vgchange -ay -K vg'), /2 logical volume\(s\) in volume group "vg" now active/);
+    // -ky and -ay together: the flag is set first, so the activation passes the LV by (lvm2's activation-skip.sh).
+    await ok('lvchange -an vg/k1');
+    await ok('lvchange -kn vg/k1');
+    await ok('lvchange -ay --setactivationskip y vg/k1');
+    assert.equal(await attr('k1'), '-wi------k');
   } finally {
     s.close();
   }
