@@ -40,6 +40,8 @@ export async function convertToThinPool(ctx: Ctx, o: ConvertThinPoolOptions): Pr
   const vg = cloneVg(found.vg);
   const data = vg.lvs.find((l) => l.name === o.lv);
   if (!data) fail(`Failed to find logical volume "${o.vg}/${o.lv}"`, 5, 'LV_NOT_FOUND', { vg: o.vg, lv: o.lv });
+  // lvm2 asks the kernel for the thin-pool target before anything else about the conversion.
+  if (ctx.activationDisabled) fail('thin-pool: Required device-mapper target(s) not detected in your kernel.');
   const dataName = `${o.vg}/${data.name}`;
   let meta: LogicalVolume | undefined;
   if (o.metadataLv !== undefined) {
@@ -66,7 +68,6 @@ export async function convertToThinPool(ctx: Ctx, o: ConvertThinPoolOptions): Pr
   ctx.warn(`WARNING: Converting ${both} to thin pool's data${meta ? ' and metadata volumes' : ' volume'} with metadata wiping.`);
   ctx.warn('THIS WILL DESTROY CONTENT OF LOGICAL VOLUME (filesystem etc.)');
   if (!o.yes && !ctx.prompt(`Do you really want to convert ${both}? [y/n]: `)) fail('Conversion aborted.', 5, 'FAILED', { vg: o.vg, lv: o.lv });
-  if (ctx.activationDisabled) fail('thin-pool: Required device-mapper target(s) not detected in your kernel.');
   const wasActive = !!ctx.activeLv(vg.id, data.id);
   for (const l of [data, meta]) if (l && ctx.activeLv(vg.id, l.id)?.openCount) fail(`Logical volume ${o.vg}/${l.name} in use.`, 5, 'DEVICE_IN_USE', { vg: o.vg, lv: l.name });
   const down = [data, meta].filter((l): l is LogicalVolume => !!l && !!ctx.activeLv(vg.id, l.id)).map((l) => l.name);
