@@ -28,7 +28,7 @@ await build({
   target: 'node20',
   outfile: join(dist, 'ulvm.cjs'),
   // Native: koffi loads its prebuilt binary from node_modules at run time (src/devices/fallocate.ts).
-  external: ['koffi'],
+  external: ['koffi', 'zstd-napi'],
   sourcemap: argv.includes('--map'),
   // Names are kept (readable stack traces); full minification measured no faster.
   minifyWhitespace: true,
@@ -46,7 +46,7 @@ for (const [format, file] of [['esm', 'index.mjs'], ['cjs', 'index.cjs']]) {
     format,
     target: 'node20',
     outfile: join(dist, file),
-    external: ['koffi'],
+    external: ['koffi', 'zstd-napi'],
     // esbuild's ESM output calls require() for Node built-ins; give it one.
     ...(format === 'esm' ? { banner: { js: "import { createRequire as __ulvmCreateRequire } from 'node:module'; const require = __ulvmCreateRequire(import.meta.url);" } } : {}),
     logLevel: 'warning',
