@@ -60,6 +60,9 @@ export interface BackupVolume {
   /** The self-audit: chunks the tracker called unchanged that were re-read and re-hashed. */
   audit: { sampled: number; mismatched: number };
   bytesRead: number;
+  /** Bytes the tracker said may have changed since the parent backup, and the time between them: the origin's measured write rate. */
+  changedBytes?: number;
+  intervalMs?: number;
 }
 
 export interface BackupStats {

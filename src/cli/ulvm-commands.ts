@@ -13,6 +13,29 @@ export interface UlvmCommand {
 
 export const ULVM_COMMANDS: readonly UlvmCommand[] = [
   {
+    name: 'backup',
+    description: 'Back up logical volumes from snapshots into a repository, restore, verify',
+    usage:
+      '  ulvm backup init [--repo REPO] [--chunk-size SIZE]\n' +
+      '  ulvm backup create [--repo REPO] [--postgres CONNINFO] [--hook-pre CMD] [--hook-post CMD]\n' +
+      '                     [--cow-size SIZE] [--expected-duration SECONDS] [--keep-snapshot]\n' +
+      '                     [--tag TAG] [--dry-run] [--progress auto|bar|json|none] VG/LV...\n' +
+      '  ulvm backup list [--repo REPO] [--reportformat basic|json] [VG[/LV]]\n' +
+      '  ulvm backup restore [--repo REPO] [--differential] [--parallel N] BACKUP[/LV] VG[/LV]|FILE\n' +
+      '  ulvm backup mount [--repo REPO] [--socket PATH|--port N] [--overlay DIR] BACKUP[/LV]\n' +
+      '  ulvm backup verify [--repo REPO] [--full] [--reportformat basic|json]\n' +
+      '  ulvm backup prune [--repo REPO] [--keep-last N] [--keep-hourly N] [--keep-daily N]\n' +
+      '                    [--keep-weekly N] [--keep-monthly N] [--dry-run] [--wait SECONDS]\n' +
+      '  ulvm backup pin|unpin [--repo REPO] BACKUP\n\n' +
+      '  The LVs of one VG are snapshotted at one instant (writers held for milliseconds, mounted\n' +
+      '  filesystems frozen, PostgreSQL in backup mode with --postgres), then only the chunks that\n' +
+      '  changed since the last backup are read: thin LVs through the pool\'s own delta, classic\n' +
+      '  origins through the kept snapshot\'s exceptions (--keep-snapshot). Chunks are deduplicated,\n' +
+      '  compressed (zstd) and encrypted (AES-256-GCM, key from a passphrase through scrypt).\n' +
+      '  REPO is a folder, or $ULVM_BACKUP_REPO; the passphrase is $ULVM_BACKUP_PASSPHRASE,\n' +
+      '  --passphrase-file FILE, or --key-file FILE.\n',
+  },
+  {
     name: 'daemon',
     description: "Start, stop or query ulvm's activation daemon",
     usage:

@@ -5,6 +5,7 @@ type Loader = () => Promise<{ run: CommandHandler }>;
 
 export const COMMANDS: Record<string, Loader> = {
   pvcreate: () => import('./pvcreate.ts'),
+  backup: () => import('./backup.ts'),
   pvremove: () => import('./pvremove.ts'),
   pvs: () => import('./pvs.ts'),
   vgs: () => import('./vgs.ts'),

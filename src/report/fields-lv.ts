@@ -105,7 +105,8 @@ function descendants(lvo: LvObject): string[] {
   return out;
 }
 
-function timeString(t: number | undefined): string {
+/** lvm2's lv_time: local time with the zone offset. */
+export function timeString(t: number | undefined): string {
   if (t === undefined) return '';
   const d = new Date(t * 1000);
   const p = (n: number): string => String(n).padStart(2, '0');
