@@ -47,7 +47,8 @@ export class LocalStorage implements RepoStorage {
     try {
       return await fsp.readFile(p);
     } catch (e) {
-      if (await this.rootMissing(e)) this.noRepo();
+      // A storage told to create its folder is an empty repository until then.
+      if (await this.rootMissing(e)) return this.create ? undefined : this.noRepo();
       if (errnoOf(e) === 'ENOENT') return undefined;
       throw e;
     }
@@ -175,6 +176,7 @@ export class LocalStorage implements RepoStorage {
       if (!(await fsp.stat(this.location)).isDirectory()) this.noRepo();
     } catch (e) {
       if (e instanceof RepoError) throw e;
+      if (this.create) return [];
       this.noRepo();
     }
     await walk(start);
@@ -199,7 +201,7 @@ export class LocalStorage implements RepoStorage {
     try {
       return (await fsp.stat(p)).size;
     } catch (e) {
-      if (await this.rootMissing(e)) this.noRepo();
+      if (await this.rootMissing(e)) return this.create ? undefined : this.noRepo();
       if (errnoOf(e) === 'ENOENT') return undefined;
       throw e;
     }
