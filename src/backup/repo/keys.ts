@@ -88,6 +88,7 @@ export async function addKey(storage: RepoStorage, master: MasterKey, secret: Ui
 /** Tries every key object; BACKUP_WRONG_KEY when none opens with this secret. */
 export async function openMasterKey(storage: RepoStorage, secret: Uint8Array, config: { id: string; chunkSize: number }): Promise<MasterKey> {
   const names = await storage.list('keys/');
+  let mismatch = false;
   for (const name of names.sort()) {
     const bytes = await storage.get(name);
     if (!bytes) continue;
@@ -106,12 +107,17 @@ export async function openMasterKey(storage: RepoStorage, secret: Uint8Array, co
       if (e instanceof AuthError) continue;
       throw e;
     }
+    // A key of another repository id (left by an init that crashed before its config) is not this one's.
     if (inner.repo !== config.id || inner.chunkSize !== config.chunkSize) {
-      repoFail('BACKUP_CORRUPT', `Repository ${storage.location}: its config does not match its key (repository id or chunk size was changed).`, {
-        repo: storage.location,
-      });
+      mismatch = true;
+      continue;
     }
     return { encKey: Buffer.from(inner.enc, 'base64'), idKey: Buffer.from(inner.id, 'base64'), repoId: inner.repo, chunkSize: inner.chunkSize };
+  }
+  if (mismatch) {
+    repoFail('BACKUP_CORRUPT', `Repository ${storage.location}: its config does not match its key (repository id or chunk size was changed).`, {
+      repo: storage.location,
+    });
   }
   if (names.length === 0) repoFail('BACKUP_CORRUPT', `Repository ${storage.location} has no keys.`, { repo: storage.location });
   repoFail('BACKUP_WRONG_KEY', `Wrong passphrase or key file for repository ${storage.location}.`, { repo: storage.location });
