@@ -46,7 +46,7 @@ export class Crash extends Error {
 }
 
 /**
- * A storage that dies at the Nth put: before writing anything ('before'), or after leaving a torn
+ * A storage that dies at the Nth write (put or delete; `puts` counts both): before writing anything ('before'), or after leaving a torn
  * temporary file beside the object, as a killed writer would ('partial'). From then on every call
  * throws, as if the process were gone. With `enospc`, the Nth put and later ones fail with ENOSPC
  * instead, and other calls keep working (a full disk, not a crash).
@@ -56,7 +56,7 @@ export class FaultyStorage implements RepoStorage {
   dead = false;
   constructor(
     readonly inner: LocalStorage,
-    private readonly failAt: number,
+    public failAt: number,
     private readonly mode: 'before' | 'partial' | 'enospc' = 'before',
   ) {}
   get location(): string {
@@ -99,6 +99,13 @@ export class FaultyStorage implements RepoStorage {
   }
   async delete(key: string): Promise<void> {
     this.alive();
+    // Deletes are writes too: a crash can come between any two of them (a full disk still deletes).
+    if (this.mode === 'enospc') return this.inner.delete(key);
+    this.puts++;
+    if (this.puts === this.failAt) {
+      this.dead = true;
+      throw new Crash();
+    }
     return this.inner.delete(key);
   }
   async size(key: string): Promise<number | undefined> {
@@ -168,7 +175,7 @@ export async function smallBackup(
     await repo.saveBackup(manifest(id, o.time ?? Date.now(), [{ lv: o.lv ?? 'lv0', size: data.length * chunkSize, chunkSize, chunks: ids }]));
     await repo.dropCheckpoint(`backup-${o.lv ?? 'lv0'}`);
   } finally {
-    await release().catch(() => undefined);
+    await release();
   }
   return { isNew, resumePoints, ids };
 }

@@ -15,6 +15,7 @@ import { type LockKind, type LockOptions, RepoLocks } from './locks.ts';
 import { type PruneDecision, applyRetention } from './retention.ts';
 import { type GcOptions, type GcResult, rebuildIndex, runGc } from './gc.ts';
 import { type VerifyReport, runVerify } from './verify.ts';
+import { guarded } from './guarded-storage.ts';
 
 export type { RepoKey } from './keys.ts';
 export type { VerifyReport, VerifyProblem } from './verify.ts';
@@ -77,7 +78,8 @@ export class Repository {
     return this.config.packSize;
   }
 
-  static async init(storage: RepoStorage, key: RepoKey, o: InitOptions = {}): Promise<Repository> {
+  static async init(given: RepoStorage, key: RepoKey, o: InitOptions = {}): Promise<Repository> {
+    const storage = guarded(given);
     const chunkSize = o.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const packSize = o.packSize ?? DEFAULT_PACK_SIZE;
     if (!Number.isInteger(chunkSize) || chunkSize < 4096 || chunkSize > 256 * 1024 * 1024 || chunkSize % 4096 !== 0) {
@@ -96,7 +98,8 @@ export class Repository {
     return new Repository(storage, master, config, { index: new ChunkIndex(), problems: [] });
   }
 
-  static async open(storage: RepoStorage, key: RepoKey): Promise<Repository> {
+  static async open(given: RepoStorage, key: RepoKey): Promise<Repository> {
+    const storage = guarded(given);
     const bytes = await storage.get('config');
     if (!bytes) repoFail('BACKUP_NO_REPO', `${storage.location} is not a ulvm backup repository (it has no config).`, { repo: storage.location });
     let config: RepoConfig;
