@@ -35,6 +35,18 @@ export type UlvmErrorCode =
   | 'DEVICE_WRITE'
   | 'DEVICES_FILE'
   | 'BACKUP'
+  /** Backup repository: the folder or its config is missing. */
+  | 'BACKUP_NO_REPO'
+  | 'BACKUP_EXISTS'
+  /** The repository's storage is full: the object being written was not stored. */
+  | 'BACKUP_NO_SPACE'
+  | 'BACKUP_WRONG_KEY'
+  /** An object failed authentication or its hash: names the chunk, pack or backup. */
+  | 'BACKUP_CORRUPT'
+  | 'BACKUP_NOT_FOUND'
+  | 'BACKUP_AMBIGUOUS'
+  /** Another process holds a conflicting repository lock. */
+  | 'BACKUP_LOCKED'
   | 'CONFIG'
   | 'ACTIVATION';
 
