@@ -48,7 +48,11 @@ export type UlvmErrorCode =
   /** Another process holds a conflicting repository lock. */
   | 'BACKUP_LOCKED'
   | 'CONFIG'
-  | 'ACTIVATION';
+  | 'ACTIVATION'
+  /** A backup's hook before the snapshot instant failed (a command's non-zero exit, PostgreSQL refusing): nothing was snapshotted. */
+  | 'BACKUP_HOOK_FAILED'
+  /** A classic snapshot overflowed while a backup read it: the copy would be inconsistent and was not stored. */
+  | 'BACKUP_SNAPSHOT_OVERFLOW';
 
 /** What a failure is about; each code fills the fields that apply to it. */
 export interface UlvmErrorData {

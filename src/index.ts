@@ -15,6 +15,7 @@ export type { VgReduceOptions } from './ops/vg-reduce.ts';
 export type { LvChangeOptions } from './ops/lv-change.ts';
 export type { CreateLvOptions } from './ops/create-lv.ts';
 export type { CreateSnapshotOptions } from './ops/create-snapshot.ts';
+export type { GroupMember, SnapshotGroupOptions, SnapshotGroupResult } from './ops/snapshot-group.ts';
 export type { ResizeLvOptions } from './ops/resize-lv.ts';
 export type { RemoveLvOptions } from './ops/lv-remove.ts';
 export type { RenameLvOptions } from './ops/rename-lv.ts';

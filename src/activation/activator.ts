@@ -71,8 +71,9 @@ export interface Activator {
    * Suspends active LVs (their I/O drains, new I/O waits) until the returned release is called,
    * or until the next table load resumes them: a metadata commit then falls between two I/Os,
    * as lvm2 suspends an origin around taking a snapshot. A holder that dies releases too.
+   * `frozen` is told the mount points frozen for the hold (filesystems on the LVs), if any.
    */
-  hold(vgName: string, lvNames: string[], warn?: (msg: string) => void): Promise<() => Promise<void>>;
+  hold(vgName: string, lvNames: string[], warn?: (msg: string) => void, frozen?: (mountPoints: string[]) => void): Promise<() => Promise<void>>;
 }
 
 export interface MergeResult {

@@ -481,7 +481,9 @@ export class ActivationEngine implements Activator, DmView {
 
   async hold(vgName: string, lvNames: string[]): Promise<() => Promise<void>> {
     const held = [...this.entries.values()].filter((e) => e.vgName === vgName && lvNames.includes(e.lvName)).map((e) => e.dev);
-    for (const d of held) await this.registry.suspend(d);
+    // All at one tick: each suspend stops new I/O at once and then drains, so a writer cannot get
+    // a write into one LV after another was stopped (a group's snapshots share one instant).
+    await Promise.all(held.map((d) => this.registry.suspend(d)));
     return async () => {
       // A load since then has resumed them already (with the new tables).
       for (const d of held) if (d.suspended && this.registry.get(d.name) === d) this.registry.resume(d);

@@ -18,6 +18,7 @@ import { createLv, type CreateLvOptions } from '../ops/create-lv.ts';
 import { createSnapshot, type CreateSnapshotOptions } from '../ops/create-snapshot.ts';
 import { createThinPool, type CreateThinPoolOptions } from '../ops/create-thin-pool.ts';
 import { createThin, type CreateThinOptions } from '../ops/create-thin.ts';
+import { createSnapshotGroup, type SnapshotGroupOptions, type SnapshotGroupResult } from '../ops/snapshot-group.ts';
 import { extendByPolicy } from '../ops/extend-by-policy.ts';
 import { importCloneVg, type ImportCloneOptions } from '../ops/vg-import-clone.ts';
 import { poolSegOf, thinSegOf } from '../model/thin.ts';
@@ -384,6 +385,15 @@ export class Session {
       const r = await createThin(ctx, { ...rest, ...(virtualSize !== undefined ? { virtualSize: Math.ceil(virtualSize / 512) } : {}) });
       return this.lvViewIn(ctx, r.vg, r.name);
     });
+  }
+
+  /**
+   * Snapshots several LVs of one VG (classic with a COW size, or thin) at one instant: their
+   * writes are held together around one metadata commit, and how long is measured (`holdMs`).
+   * A refusal (a name taken, no space for the COWs …) leaves the VG as it was.
+   */
+  createSnapshotGroup(o: SnapshotGroupOptions): Promise<SnapshotGroupResult> {
+    return this.run('lvcreate', `-s ${o.members.map((m) => `${o.vg}/${m.origin}`).join(' ')}`, (ctx) => createSnapshotGroup(ctx, o));
   }
 
   /** lvconvert --type thin-pool: an LV becomes a pool's data, `metadataLv` (or a new LV) its metadata. */

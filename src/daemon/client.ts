@@ -132,7 +132,7 @@ export class DaemonClient implements Activator, DmView {
    * long as this connection: a holder that dies releases (and thaws) too. `warn` gets what
    * could not be frozen or thawed.
    */
-  async hold(vgName: string, lvNames: string[], warn: (msg: string) => void = () => undefined): Promise<() => Promise<void>> {
+  async hold(vgName: string, lvNames: string[], warn: (msg: string) => void = () => undefined, frozen?: (mountPoints: string[]) => void): Promise<() => Promise<void>> {
     if (!(await this.running())) return async () => undefined;
     const p = daemonPaths(this.runDir);
     const sock = connect(p.control);
@@ -148,14 +148,16 @@ export class DaemonClient implements Activator, DmView {
       }
     });
     const ask = (op: 'hold' | 'release') =>
-      new Promise<{ warnings?: string[] }>((resolve, reject) => {
+      new Promise<{ warnings?: string[]; frozen?: string[] }>((resolve, reject) => {
         answer = (r) => (r.ok ? resolve(r.result ?? {}) : reject(new ActivationError(r.error || 'daemon error')));
         sock.once('error', reject);
         sock.once('close', () => reject(new ActivationError('The ulvm daemon closed the connection.')));
         const body: ControlRequest = op === 'hold' ? { op, vgName, lvNames, id: this.nextId++ } : { op, id: this.nextId++ };
         sock.write(JSON.stringify(body) + '\n');
       });
-    for (const w of (await ask('hold')).warnings ?? []) warn(w);
+    const got = await ask('hold');
+    for (const w of got.warnings ?? []) warn(w);
+    if (got.frozen?.length) frozen?.(got.frozen);
     let released: Promise<void> | undefined;
     return () =>
       (released ??= (async () => {

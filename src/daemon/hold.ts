@@ -16,6 +16,8 @@ export interface Holder {
 export interface Held {
   /** Filesystems that could not be frozen, for the command that asked. */
   warnings: string[];
+  /** Mount points frozen for the hold. */
+  frozen: string[];
   /** Resumes and thaws (once); returns warnings of the thaw. */
   release(): Promise<string[]>;
 }
@@ -52,6 +54,7 @@ export async function holdFrozen(engine: Holder, treePath: string | undefined, v
   let done: Promise<string[]> | undefined;
   return {
     warnings: frozen.warnings,
+    frozen: [...frozen.frozen],
     release() {
       done ??= (async () => {
         // The thaw runs even when the resume failed: a frozen filesystem hangs every writer.

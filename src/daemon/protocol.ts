@@ -33,7 +33,8 @@ export interface ControlResults {
   deactivate: null;
   reload: null;
   merge: MergeResult;
-  hold: { warnings: string[] };
+  /** frozen: the mount points frozen for the hold (absent from older daemons). */
+  hold: { warnings: string[]; frozen?: string[] };
   release: { warnings: string[] };
   stop: StopReply;
   dmStatus: DmInfo[];

@@ -204,7 +204,7 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
         const release = () => void held.release().catch((e: Error) => log(`hold of ${r.vgName}: ${e.message}`));
         if (sock.destroyed) release();
         else sock.once('close', release);
-        return { warnings: held.warnings };
+        return { warnings: held.warnings, frozen: held.frozen };
       }
       case 'release':
         return { warnings: (await holds.get(sock)?.release()) ?? [] };

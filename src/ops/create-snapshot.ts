@@ -22,7 +22,7 @@ import { blockSignals } from './block-signals.ts';
 import { isPool, isThin } from '../model/thin.ts';
 import { isVisible } from '../model/types.ts';
 
-const DEFAULT_CHUNK = 8;
+export const DEFAULT_CHUNK = 8;
 /** lvm2's SNAPSHOT_MIN_CHUNKS. */
 const SNAPSHOT_MIN_CHUNKS = 3;
 
@@ -51,6 +51,72 @@ export interface CreateSnapshotOptions extends NewLvSize {
   activate?: boolean;
 }
 
+/** lvm2's validate_snapshot_origin, for the kinds ulvm has: the origin of a classic snapshot, or why not. */
+export function classicOrigin(vg: VolumeGroup, originName: string): LogicalVolume {
+  const vgName = vg.name;
+  const origin = vg.lvs.find((l) => l.name === originName);
+  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: originName });
+  if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
+  if (!isVisible(origin)) fail('Snapshots of hidden volumes are not supported.', 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
+  if (isPool(origin)) fail('Snapshots of thin pool type volumes are not supported.', 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
+  // lvm2 takes a classic snapshot of a thin LV when given a size; ulvm's thin origins have no
+  // snapshot-origin stack yet, so it says so rather than make a snapshot it could not map.
+  if (isThin(origin))
+    fail(`ulvm does not take classic (COW) snapshots of thin volumes yet; a thin snapshot (lvcreate -s ${vgName}/${originName}, without a size) shares the pool instead.`, 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
+  return origin;
+}
+
+/** A COW larger than every origin chunk plus its exception areas would never fill: it is cut down (with lvm2's message). */
+export function capCowExtents(ctx: Ctx, vg: VolumeGroup, extents: number, maxExtents: number): number {
+  if (extents <= maxExtents) return extents;
+  ctx.print(`Reducing COW size ${displaySize(extents * vg.extentSize)} down to maximum usable size ${displaySize(maxExtents * vg.extentSize)}.`);
+  return maxExtents;
+}
+
+/**
+ * lvm2's cow_has_min_chunks: an exception store holds its header and at least one chunk of
+ * exceptions and data; below three chunks the kernel could not use it.
+ */
+export function checkCowMinChunks(vg: VolumeGroup, extents: number, chunk: number): void {
+  if (vg.extentSize * extents < SNAPSHOT_MIN_CHUNKS * chunk)
+    fail(`Snapshot volume cannot be smaller than ${SNAPSHOT_MIN_CHUNKS} chunks (${Math.ceil((SNAPSHOT_MIN_CHUNKS * chunk) / vg.extentSize)} extents, ${displaySize(SNAPSHOT_MIN_CHUNKS * chunk)}).`, 5, 'INVALID_ARGUMENT', { vg: vg.name });
+}
+
+/**
+ * The COW store (hidden, allocated in `vg` now) and the internal snapshotN LV tying it to its
+ * origin, neither added to `vg` yet: the caller commits the COW as a plain LV first.
+ */
+export function newClassicSnapshot(ctx: Ctx, vg: VolumeGroup, origin: LogicalVolume, o: { name: string; extents: number; chunk: number; pvs?: Set<string>; tags?: string[] }): { cow: LogicalVolume; holder: LogicalVolume } {
+  const res = allocate(vg, { extents: o.extents, stripes: 1, ...(o.pvs ? { pvs: o.pvs } : {}), approximate: false });
+  if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${o.name}: ${o.extents} more required`);
+  const now = ctx.now();
+  const host = nodename();
+  const cow: LogicalVolume = { name: o.name, id: generateId(), status: ['READ', 'WRITE'], flags: [], tags: [...(o.tags ?? [])], creationTime: now, creationHost: host, segments: res.segments };
+  const holder: LogicalVolume = {
+    name: nextSnapshotName(vg),
+    id: generateId(),
+    status: ['READ', 'WRITE', 'VISIBLE'],
+    flags: [],
+    tags: [],
+    creationTime: now,
+    creationHost: host,
+    segments: [
+      {
+        startExtent: 0,
+        // The snapshot device is as large as its origin (the kernel table's length).
+        extentCount: lvExtents(origin),
+        kind: 'snapshot',
+        type: 'snapshot',
+        tags: [],
+        chunkSize: o.chunk,
+        origin: origin.name,
+        cowStore: o.name,
+      },
+    ],
+  };
+  return { cow, holder };
+}
+
 /** Takes a classic snapshot of an LV; returns its name and id. */
 export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promise<{ vg: string; name: string; id: string }> {
   const vgName = o.vg;
@@ -62,16 +128,7 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
   await ctx.locks.vg(vgName);
   const found = findVgOrFail(ctx, vgName);
   const vg: VolumeGroup = cloneVg(found.vg);
-  const origin = vg.lvs.find((l) => l.name === originName);
-  if (!origin) fail(`Snapshot origin LV ${originName} not found in Volume group ${vgName}.`, 5, 'LV_NOT_FOUND', { vg: vgName, lv: originName });
-  if (snapshotOfCow(vg, originName)) fail(`Snapshots of snapshots are not supported.`, 5);
-  // lvm2's validate_snapshot_origin, for the kinds ulvm has.
-  if (!isVisible(origin)) fail('Snapshots of hidden volumes are not supported.', 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
-  if (isPool(origin)) fail('Snapshots of thin pool type volumes are not supported.', 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
-  // lvm2 takes a classic snapshot of a thin LV when given a size; ulvm's thin origins have no
-  // snapshot-origin stack yet, so it says so rather than make a snapshot it could not map.
-  if (isThin(origin))
-    fail(`ulvm does not take classic (COW) snapshots of thin volumes yet; a thin snapshot (lvcreate -s ${vgName}/${originName}, without a size) shares the pool instead.`, 5, 'INVALID_ARGUMENT', { vg: vgName, lv: originName });
+  const origin = classicOrigin(vg, originName);
   const name = wanted ?? nextLvolName(vg.lvs.map((l) => l.name));
   if (vg.lvs.some((l) => l.name === name)) fail(`Logical Volume "${name}" already exists in volume group "${vgName}"`, 5, 'INVALID_NAME', { vg: vgName, lv: name });
   const full = maxLvProblem(vg);
@@ -90,53 +147,12 @@ export async function createSnapshot(ctx: Ctx, o: CreateSnapshotOptions): Promis
     (w, pct) => (w === 'ORIGIN' ? maxExtents - originExtents + percentOf(pct, originExtents, true) : undefined),
   );
   if (extents === 0) fail('Unable to create new logical volume with no extents.', 5);
-  if (extents > maxExtents) {
-    ctx.print(`Reducing COW size ${displaySize(extents * vg.extentSize)} down to maximum usable size ${displaySize(maxExtents * vg.extentSize)}.`);
-    extents = maxExtents;
-  }
+  extents = capCowExtents(ctx, vg, extents, maxExtents);
   if (ctx.activationDisabled) fail("Can't create snapshot without using device-mapper kernel driver.", 5);
-  // lvm2's cow_has_min_chunks: an exception store holds its header and at least one chunk of
-  // exceptions and data; below three chunks the kernel could not use it.
-  if (vg.extentSize * extents < SNAPSHOT_MIN_CHUNKS * chunk)
-    fail(`Snapshot volume cannot be smaller than ${SNAPSHOT_MIN_CHUNKS} chunks (${Math.ceil((SNAPSHOT_MIN_CHUNKS * chunk) / vg.extentSize)} extents, ${displaySize(SNAPSHOT_MIN_CHUNKS * chunk)}).`, 5, 'INVALID_ARGUMENT', { vg: vgName });
+  checkCowMinChunks(vg, extents, chunk);
   const free = freeExtents(vg, pvs);
   if (extents > free) fail(`Volume group "${vgName}" has insufficient free space (${free} extents): ${extents} required.`, 5, 'ENOSPC_VG', { vg: vgName, requiredExtents: extents, freeExtents: free });
-  const res = allocate(vg, { extents, stripes: 1, ...(pvs ? { pvs } : {}), approximate: false });
-  if (!res || res.allocated === 0) fail(`Insufficient suitable allocatable extents for logical volume ${name}: ${extents} more required`);
-  const now = ctx.now();
-  const host = nodename();
-  const cow: LogicalVolume = {
-    name,
-    id: generateId(),
-    status: ['READ', 'WRITE'],
-    flags: [],
-    tags: [...(o.tags ?? [])],
-    creationTime: now,
-    creationHost: host,
-    segments: res.segments,
-  };
-  const holder: LogicalVolume = {
-    name: nextSnapshotName(vg),
-    id: generateId(),
-    status: ['READ', 'WRITE', 'VISIBLE'],
-    flags: [],
-    tags: [],
-    creationTime: now,
-    creationHost: host,
-    segments: [
-      {
-        startExtent: 0,
-        // The snapshot device is as large as its origin (the kernel table's length).
-        extentCount: lvExtents(origin),
-        kind: 'snapshot',
-        type: 'snapshot',
-        tags: [],
-        chunkSize: chunk,
-        origin: origin.name,
-        cowStore: name,
-      },
-    ],
-  };
+  const { cow, holder } = newClassicSnapshot(ctx, vg, origin, { name, extents, chunk, ...(pvs ? { pvs } : {}), ...(o.tags ? { tags: o.tags } : {}) });
   // As lvm2 does, the COW is first committed as an ordinary visible LV and zeroed (a zeroed
   // header is a new snapshot to the exception store); a second commit makes it the snapshot.
   const plain = cloneVg(vg);

@@ -36,6 +36,26 @@ export interface CreateThinOptions {
   ignoreActivationSkip?: boolean;
 }
 
+/**
+ * Adds a thin LV (a snapshot of `origin` when given) to `vg` with the next device id of its pool,
+ * and queues its create message in the pool (raising the transaction id once per batch).
+ */
+export function addThinLv(ctx: Ctx, vg: VolumeGroup, o: { pool: string; name: string; extents: number; origin?: string; readOnly?: boolean; tags?: string[]; activationSkip?: boolean }): LogicalVolume {
+  const deviceId = nextDeviceId(vg, o.pool) ?? fail('Cannot find free device_id.');
+  const pseg = poolSegOf(vg.lvs.find((l) => l.name === o.pool))!;
+  const seg: ThinSegment = { kind: 'thin', type: 'thin', startExtent: 0, extentCount: o.extents, tags: [], thinPool: o.pool, transactionId: pseg.transactionId, deviceId, extra: [] };
+  if (o.origin !== undefined) seg.origin = o.origin;
+  const lv: LogicalVolume = {
+    name: o.name, id: generateId(), status: o.readOnly ? ['READ', 'VISIBLE'] : ['READ', 'WRITE', 'VISIBLE'], flags: [], tags: [...(o.tags ?? [])],
+    creationTime: ctx.now(), creationHost: nodename(), segments: [seg],
+  };
+  const skip = o.activationSkip ?? (o.origin !== undefined && ctx.config.int('activation/auto_set_activation_skip', 1) !== 0);
+  if (skip) lv.flags.push('ACTIVATION_SKIP');
+  vg.lvs.push(lv);
+  queueMessage(pseg, { type: 'create', lv: o.name });
+  return lv;
+}
+
 export async function createThin(ctx: Ctx, o: CreateThinOptions): Promise<{ vg: string; name: string; id: string }> {
   if (o.name !== undefined) checkNewLvName(o.name);
   await ctx.locks.vg(o.vg);
@@ -83,18 +103,8 @@ export async function createThin(ctx: Ctx, o: CreateThinOptions): Promise<{ vg: 
     found = await sendPoolMessages(ctx, found, poolLv.name);
     vg = cloneVg(found.vg);
   }
-  const deviceId = nextDeviceId(vg, poolLv.name) ?? fail('Cannot find free device_id.');
-  const pseg = poolSegOf(vg.lvs.find((l) => l.name === poolLv.name))!;
-  const seg: ThinSegment = { kind: 'thin', type: 'thin', startExtent: 0, extentCount: extents, tags: [], thinPool: poolLv.name, transactionId: pseg.transactionId, deviceId, extra: [] };
-  if (origin) seg.origin = origin.name;
-  const lv: LogicalVolume = {
-    name, id: generateId(), status: o.readOnly ? ['READ', 'VISIBLE'] : ['READ', 'WRITE', 'VISIBLE'], flags: [], tags: [...(o.tags ?? [])],
-    creationTime: ctx.now(), creationHost: nodename(), segments: [seg],
-  };
-  const skip = o.activationSkip ?? (origin !== undefined && ctx.config.int('activation/auto_set_activation_skip', 1) !== 0);
-  if (skip) lv.flags.push('ACTIVATION_SKIP');
-  vg.lvs.push(lv);
-  queueMessage(pseg, { type: 'create', lv: name });
+  const lv = addThinLv(ctx, vg, { pool: poolLv.name, name, extents, ...(origin ? { origin: origin.name } : {}), ...(o.readOnly ? { readOnly: true } : {}), ...(o.tags ? { tags: o.tags } : {}), ...(o.activationSkip !== undefined ? { activationSkip: o.activationSkip } : {}) });
+  const skip = lv.flags.includes('ACTIVATION_SKIP');
   checkOverprovisioning(ctx, vg, poolLv.name);
   ctx.verbose(1, `Creating logical volume ${name}`);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);

@@ -125,18 +125,33 @@ export function checkOverprovisioning(ctx: Ctx, vg: VolumeGroup, poolName: strin
  * Returns the found VG as committed.
  */
 export async function sendPoolMessages(ctx: Ctx, found: FoundVg, poolName: string): Promise<FoundVg> {
-  const pool = found.vg.lvs.find((l) => l.name === poolName);
-  const seg = poolSegOf(pool);
-  if (!seg || !queuedMessages(seg).length) return found;
-  const active = ctx.activeLv(found.vg.id, pool!.id);
-  if (active) await ctx.activator.reload(found.vg.name, ctx.pvPaths(found, true));
-  else {
-    // The pool comes up for the messages and goes down again (lvm2 activates it "locally").
+  const sent = await deliverPoolMessages(ctx, found, [poolName]);
+  return sent.length ? clearPoolMessages(ctx, found, sent) : found;
+}
+
+/**
+ * The pools' queued messages go to their targets: one reload of the VG for the active pools (it
+ * loads each with its messages), the others come up for them and go down again (lvm2 activates
+ * them "locally"). Returns the pools that had messages.
+ */
+export async function deliverPoolMessages(ctx: Ctx, found: FoundVg, poolNames: string[]): Promise<string[]> {
+  const pools = poolNames.filter((n) => {
+    const seg = poolSegOf(found.vg.lvs.find((l) => l.name === n));
+    return !!seg && queuedMessages(seg).length > 0;
+  });
+  const active = pools.filter((n) => ctx.activeLv(found.vg.id, found.vg.lvs.find((l) => l.name === n)!.id));
+  if (active.length) await ctx.activator.reload(found.vg.name, ctx.pvPaths(found, true));
+  for (const poolName of pools.filter((n) => !active.includes(n))) {
     await ctx.activator.activate({ vgName: found.vg.name, lvNames: [poolName], devices: ctx.pvPaths(found, true) });
     await ctx.activator.deactivate(found.vg.name, [poolName]);
   }
+  return pools;
+}
+
+/** After the pools took their messages: the VG committed without them (one commit for all). */
+export async function clearPoolMessages(ctx: Ctx, found: FoundVg, poolNames: string[]): Promise<FoundVg> {
   const vg = cloneVg(found.vg);
-  clearMessages(poolSegOf(vg.lvs.find((l) => l.name === poolName))!);
+  for (const poolName of poolNames) clearMessages(poolSegOf(vg.lvs.find((l) => l.name === poolName))!);
   ctx.commit(vg, ctx.pvPaths(found), found.vg);
   await ctx.loadActivation();
   return rescanVg(ctx, found);
