@@ -36,7 +36,9 @@ export type UlvmErrorCode =
   | 'DEVICES_FILE'
   | 'BACKUP'
   | 'CONFIG'
-  | 'ACTIVATION';
+  | 'ACTIVATION'
+  /** A backup's self-audit found a chunk its change tracker called unchanged that had changed: the backup is not stored. */
+  | 'BACKUP_AUDIT_FAILED';
 
 /** What a failure is about; each code fills the fields that apply to it. */
 export interface UlvmErrorData {
