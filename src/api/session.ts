@@ -178,6 +178,11 @@ export class Session {
     else this.activator = a === 'none' ? noActivation : a;
   }
 
+  /** How this session opens devices (for readers of LV data beside the session: backups). */
+  get deviceOpener(): DeviceOpener {
+    return this.options.opener ?? fileOpener;
+  }
+
   on(event: SessionEvent, fn: SessionListener): this {
     if (!this.listeners.has(event)) this.listeners.set(event, new Set());
     this.listeners.get(event)!.add(fn);

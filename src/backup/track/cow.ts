@@ -27,7 +27,7 @@ export interface PvSource {
 
 async function pvsOf(src: Session | PvSource, vg: string): Promise<PvSource> {
   if (!('listPvs' in src)) return src;
-  return { devices: (await src.listPvs()).filter((p) => p.vg === vg).map((p) => p.name) };
+  return { devices: (await src.listPvs()).filter((p) => p.vg === vg).map((p) => p.name), opener: src.deviceOpener };
 }
 
 /** The origin chunks (in bytes) recorded in `previousSnapshot`'s exception table, plus whatever the origin grew by since. */
