@@ -52,7 +52,9 @@ export type UlvmErrorCode =
   /** A backup's hook before the snapshot instant failed (a command's non-zero exit, PostgreSQL refusing): nothing was snapshotted. */
   | 'BACKUP_HOOK_FAILED'
   /** A classic snapshot overflowed while a backup read it: the copy would be inconsistent and was not stored. */
-  | 'BACKUP_SNAPSHOT_OVERFLOW';
+  | 'BACKUP_SNAPSHOT_OVERFLOW'
+  /** A backup's self-audit found a chunk its change tracker called unchanged that had changed: the backup is not stored. */
+  | 'BACKUP_AUDIT_FAILED';
 
 /** What a failure is about; each code fills the fields that apply to it. */
 export interface UlvmErrorData {

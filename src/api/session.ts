@@ -56,6 +56,23 @@ import { parseSizeArg } from '../ops/sizes.ts';
 import type { SizeRequest, SizeValue } from '../ops/lv-size.ts';
 import { parseExtents } from '../ops/lv-size.ts';
 import { BlockHandle } from './block-handle.ts';
+import type { DeltaRun } from '../pdata/thin-delta.ts';
+import { ChangeMaps } from '../mapper/change-maps.ts';
+import type { RotatedChangeMap } from '../mapper/change-map.ts';
+import { systemPaths } from '../metadata/paths.ts';
+
+/** Who can compute a thin delta: the in-process engine, or the daemon's client. */
+interface ThinDeltaSource {
+  thinChangedBlocks(vgName: string, pool: string, left: number, right: number, opts: { leftBlocks?: number; rightBlocks?: number }): Promise<{ blockSectors: number; runs: DeltaRun[] }>;
+}
+/** Who keeps change maps: the daemon's client (the in-process ones live in the session). */
+interface ChangeMapKeeper {
+  enableChangeMap(vgName: string, lvName: string, regionSize?: number): Promise<{ generation: number; regionSize: number }>;
+  rotateChangeMap(vgName: string, lvName: string): Promise<RotatedChangeMap>;
+}
+function hasMethods<T>(a: unknown, ...names: string[]): a is T {
+  return typeof a === 'object' && a !== null && names.every((n) => typeof (a as Record<string, unknown>)[n] === 'function');
+}
 
 export interface SessionOptions {
   /**
@@ -160,6 +177,11 @@ export class Session {
     const a = options.activation ?? 'in-process';
     if (a === 'in-process') this.activator = this.engine = new ActivationEngine(options.opener ?? fileOpener);
     else this.activator = a === 'none' ? noActivation : a;
+  }
+
+  /** How this session opens devices (for readers of LV data beside the session: backups). */
+  get deviceOpener(): DeviceOpener {
+    return this.options.opener ?? fileOpener;
   }
 
   on(event: SessionEvent, fn: SessionListener): this {
@@ -526,11 +548,12 @@ export class Session {
    * What differs between two thin LVs of one pool (e.g. two snapshots taken at different times):
    * byte ranges, `kind` saying whether both map them differently or only one side maps them.
    * Reads the pool's metadata through a metadata snapshot, so the pool keeps serving; walks only
-   * what the two do not share. Needs in-process activation (the pool comes up if it is down).
+   * what the two do not share. Needs in-process activation or the daemon's (the pool comes up if it is down).
    */
   changedBlocks(vg: string, left: string, right: string): Promise<ChangedBlocks> {
     return this.run('lvs', `${vg}/${left} ${vg}/${right}`, async (ctx) => {
-      const engine = this.engine ?? fail('changedBlocks() needs in-process activation (SessionOptions.activation "in-process").', 5, 'ACTIVATION');
+      const engine: ThinDeltaSource =
+        this.engine ?? (hasMethods<ThinDeltaSource>(this.activator, 'thinChangedBlocks') ? this.activator : fail('changedBlocks() needs in-process activation or the daemon (SessionOptions.activation).', 5, 'ACTIVATION'));
       const f = findVgOrFail(ctx, vg);
       const seg = (n: string) => {
         const lv = f.vg.lvs.find((l) => l.name === n) ?? fail(`Failed to find logical volume "${vg}/${n}"`, 5, 'LV_NOT_FOUND', { vg, lv: n });
@@ -547,6 +570,37 @@ export class Session {
       const bytes = d.blockSectors * 512;
       return { blockSize: bytes, ranges: d.runs.map((x) => ({ kind: x.kind as ChangedKind, offset: x.begin * bytes, length: x.length * bytes })) };
     });
+  }
+
+  private localMaps?: ChangeMaps;
+  private changeMaps(): ChangeMaps | ChangeMapKeeper {
+    if (this.engine) return (this.localMaps ??= new ChangeMaps(systemPaths(this.env, process.getuid?.() ?? 0).systemDir, this.engine.registry));
+    if (hasMethods<ChangeMapKeeper>(this.activator, 'enableChangeMap', 'rotateChangeMap')) return this.activator;
+    fail('Change maps need in-process activation or the daemon (SessionOptions.activation).', 5, 'ACTIVATION');
+  }
+
+  /**
+   * Starts keeping a change map of an LV's writes (regions of `regionSize` bytes, 1 MiB by
+   * default) where its device lives (this process or the daemon); the LV is activated if need be.
+   * The map's first generation says 'all': the writes before it are unknown.
+   */
+  async enableChangeMap(vg: string, lv: string, o: { regionSize?: number } = {}): Promise<{ generation: number; regionSize: number }> {
+    const keeper = this.changeMaps();
+    if (!(await this.activator.status()).some((a) => a.vgName === vg && a.lvName === lv)) await this.activate(vg, [lv]);
+    if (keeper instanceof ChangeMaps) {
+      const m = keeper.enable(vg, lv, o.regionSize);
+      return { generation: m.generation, regionSize: m.regionSize };
+    }
+    return keeper.enableChangeMap(vg, lv, o.regionSize);
+  }
+
+  /**
+   * Ends the LV's change map generation and starts the next, atomically with respect to its
+   * writes; call it while the LV is held for the snapshot, so the map ends where the snapshot begins.
+   */
+  async rotateChangeMap(vg: string, lv: string): Promise<RotatedChangeMap> {
+    const keeper = this.changeMaps();
+    return keeper instanceof ChangeMaps ? keeper.rotate(vg, lv) : keeper.rotateChangeMap(vg, lv);
   }
 
   listLvs(vg?: string): Promise<LvView[]> {

@@ -9,6 +9,8 @@ import type { BodyOf, ControlOp, ControlReply, ControlRequest, ControlResults } 
 import { DmError, type DmInfo } from '../mapper/registry.ts';
 import type { DmView } from '../activation/dm-view.ts';
 import type { StopReply } from './stop.ts';
+import type { DeltaRun } from '../pdata/thin-delta.ts';
+import type { RotatedChangeMap } from '../mapper/change-map.ts';
 
 /** A process that still runs (a zombie nobody reaped has exited: it holds no file any more). */
 function alive(pid: number): boolean {
@@ -187,6 +189,24 @@ export class DaemonClient implements Activator, DmView {
   async dmTable(name: string, inactive = false): Promise<string[]> {
     if (!(await this.running())) throw new DmError('ENXIO', `Device ${name} not found`);
     return this.request({ op: 'dmTable', name, ...(inactive ? { inactive } : {}) });
+  }
+
+  /** thin_delta of two devices of an active pool, from the daemon's pool (through a metadata snapshot). */
+  async thinChangedBlocks(vgName: string, pool: string, left: number, right: number, opts: { leftBlocks?: number; rightBlocks?: number } = {}): Promise<{ blockSectors: number; runs: DeltaRun[] }> {
+    if (!(await this.running())) throw new ActivationError(`Thin pool ${vgName}/${pool} is not active.`);
+    return this.request({ op: 'thinDelta', vgName, pool, left, right, ...opts });
+  }
+
+  /** Starts keeping a change map of an active LV's writes (nothing when it has one). */
+  async enableChangeMap(vgName: string, lvName: string, regionSize?: number): Promise<{ generation: number; regionSize: number }> {
+    if (!(await this.running())) throw new ActivationError(`Logical volume ${vgName}/${lvName} is not active.`);
+    return this.request({ op: 'enableChangeMap', vgName, lvName, ...(regionSize !== undefined ? { regionSize } : {}) });
+  }
+
+  /** Ends the LV's change map generation and returns it; hold the LV around it to pair it with a snapshot. */
+  async rotateChangeMap(vgName: string, lvName: string): Promise<RotatedChangeMap> {
+    if (!(await this.running())) throw new ActivationError(`Logical volume ${vgName}/${lvName} is not active.`);
+    return this.request({ op: 'rotateChangeMap', vgName, lvName });
   }
 
   async dmMessage(name: string, sector: number, text: string): Promise<string> {

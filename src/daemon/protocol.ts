@@ -2,6 +2,8 @@
 import type { ActivateRequest, ActiveLv, MergeResult } from '../activation/activator.ts';
 import type { DmError, DmInfo } from '../mapper/registry.ts';
 import type { StopReply } from './stop.ts';
+import type { DeltaRun } from '../pdata/thin-delta.ts';
+import type { RotatedChangeMap } from '../mapper/change-map.ts';
 
 export type ControlBody =
   | { op: 'ping' }
@@ -20,7 +22,13 @@ export type ControlBody =
   | { op: 'dmStatus' }
   | { op: 'dmTable'; name: string; inactive?: boolean }
   /** To the target of `name`'s live table holding `sector`; an error when it takes no messages. */
-  | { op: 'message'; name: string; sector: number; text: string };
+  | { op: 'message'; name: string; sector: number; text: string }
+  /** What differs between two thin devices of an active pool (thin_delta through a metadata snapshot). */
+  | { op: 'thinDelta'; vgName: string; pool: string; left: number; right: number; leftBlocks?: number; rightBlocks?: number }
+  /** Starts keeping a change map of a (top-level) LV's writes; `regionSize` in bytes. */
+  | { op: 'enableChangeMap'; vgName: string; lvName: string; regionSize?: number }
+  /** Ends a change map's generation and starts the next, atomically with respect to writes. */
+  | { op: 'rotateChangeMap'; vgName: string; lvName: string };
 
 export type ControlOp = ControlBody['op'];
 export type ControlRequest = ControlBody & { id: number };
@@ -40,12 +48,15 @@ export interface ControlResults {
   dmStatus: DmInfo[];
   dmTable: string[];
   message: string;
+  thinDelta: { blockSectors: number; runs: DeltaRun[] };
+  enableChangeMap: { generation: number; regionSize: number };
+  rotateChangeMap: RotatedChangeMap;
 }
 
 /** A failed request; `code` when the device-mapper refused it (the errno its ioctl would give). */
 export type ControlReply<O extends ControlOp = ControlOp> = { id: number; ok: true; result: ControlResults[O] } | { id: number; ok: false; error: string; code?: DmError['code'] };
 
-const OPS: readonly ControlOp[] = ['ping', 'status', 'activate', 'deactivate', 'reload', 'merge', 'hold', 'release', 'stop', 'dmStatus', 'dmTable', 'message'];
+const OPS: readonly ControlOp[] = ['ping', 'status', 'activate', 'deactivate', 'reload', 'merge', 'hold', 'release', 'stop', 'dmStatus', 'dmTable', 'message', 'thinDelta', 'enableChangeMap', 'rotateChangeMap'];
 
 /** A request line as the server takes it: JSON with a numeric id and a known op, or why not. */
 export function parseRequest(line: string): ControlRequest | { id: number; error: string } {

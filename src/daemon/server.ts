@@ -26,6 +26,8 @@ import { dmMajor } from '../activation/major.ts';
 import { observeRegistry } from '../activation/observer.ts';
 import { RegistryExports } from '../nbd/registry-exports.ts';
 import { type ControlOp, type ControlRequest, type ControlResults, parseRequest } from './protocol.ts';
+import { ChangeMaps } from '../mapper/change-maps.ts';
+import { systemPaths } from '../metadata/paths.ts';
 
 /**
  * The snapshot watch's needs: where lvm.conf and the locks are, and the two operations it runs
@@ -82,6 +84,8 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
   const registry = new DmRegistry(dmMajor());
   const exports = new RegistryExports(registry, nbd);
   if (fuse) observeRegistry(registry, fuseObserver(fuse));
+  // Before the re-activation below: an LV's change map must see its first write after a crash.
+  const changeMaps = new ChangeMaps(systemPaths(process.env, process.getuid?.() ?? 0).systemDir, registry, log);
   const engine = new ActivationEngine(undefined, registry, save, undefined, log);
   // Test-only knob (see test/compat/merge-resume.test.ts): a pause after each merge step, so a
   // test can interrupt a merge in its middle. Unset in normal use.
@@ -216,6 +220,14 @@ export async function runDaemon(runDir: string, opts: { tcpPort?: number; device
         return engine.dmTable(r.name, !!r.inactive);
       case 'message':
         return engine.dmMessage(r.name, r.sector, r.text);
+      case 'thinDelta':
+        return engine.thinChangedBlocks(r.vgName, r.pool, r.left, r.right, { ...(r.leftBlocks !== undefined ? { leftBlocks: r.leftBlocks } : {}), ...(r.rightBlocks !== undefined ? { rightBlocks: r.rightBlocks } : {}) });
+      case 'enableChangeMap': {
+        const m = changeMaps.enable(r.vgName, r.lvName, r.regionSize);
+        return { generation: m.generation, regionSize: m.regionSize };
+      }
+      case 'rotateChangeMap':
+        return changeMaps.rotate(r.vgName, r.lvName);
     }
   };
   const handle = async (sock: Socket, line: string) => {

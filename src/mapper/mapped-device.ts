@@ -2,6 +2,12 @@
 // `suspend` (new I/O waits, in-flight I/O drains) and `resume` (the inactive table goes live).
 import { type BlockTarget, type Extent, type TargetCaps, TargetIoError } from './target.ts';
 
+/**
+ * Called before a request that changes data goes down (a change map's write-intent bit); the
+ * request goes down once it resolves, and calls what it resolved to when it has completed.
+ */
+export type WriteGate = (offset: number, length: number) => Promise<() => void>;
+
 export class MappedDevice implements BlockTarget {
   private live: BlockTarget;
   private inactive?: BlockTarget;
@@ -9,6 +15,8 @@ export class MappedDevice implements BlockTarget {
   private inFlight = 0;
   private drained: (() => void)[] = [];
   private held: (() => void)[] = [];
+  /** Set while a change map follows this device's writes (it stays across table reloads). */
+  writeGate?: WriteGate;
 
   constructor(
     readonly name: string,
@@ -66,21 +74,37 @@ export class MappedDevice implements BlockTarget {
     }
   }
 
+  /** A request that changes data: through the write gate, inside the in-flight count (suspend waits for the gate too). */
+  private change(offset: number, length: number, fn: (t: BlockTarget) => Promise<void>): Promise<void> {
+    if (length <= 0) return this.io(fn);
+    return this.io(async (t) => {
+      const gate = this.writeGate;
+      if (!gate) return fn(t);
+      const done = await gate(offset, length);
+      try {
+        // The live table cannot change meanwhile: a suspend waits for this request to finish.
+        await fn(t);
+      } finally {
+        done();
+      }
+    });
+  }
+
   read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     return this.io((t) => t.read(offset, length, into));
   }
   write(offset: number, data: Uint8Array): Promise<void> {
     if (this.live.caps.readOnly) return Promise.reject(new TargetIoError('device is read-only', 'EPERM'));
-    return this.io((t) => t.write(offset, data));
+    return this.change(offset, data.length, (t) => t.write(offset, data));
   }
   flush(): Promise<void> {
     return this.io((t) => t.flush());
   }
   discard(offset: number, length: number): Promise<void> {
-    return this.io((t) => t.discard(offset, length));
+    return this.change(offset, length, (t) => t.discard(offset, length));
   }
   writeZeroes(offset: number, length: number, noUnmap?: boolean): Promise<void> {
-    return this.io((t) => t.writeZeroes(offset, length, noUnmap));
+    return this.change(offset, length, (t) => t.writeZeroes(offset, length, noUnmap));
   }
   extents(offset: number, length: number): Promise<Extent[]> {
     return this.io((t) => t.extents(offset, length));
