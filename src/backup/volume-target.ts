@@ -91,15 +91,15 @@ export class VolumeTarget implements BlockTarget {
     throw new TargetIoError(`backup of ${this.volume.vg}/${this.volume.lv} is read-only`, 'EPERM');
   }
 
-  async write(): Promise<void> {
+  async write(_offset: number, _data: Uint8Array): Promise<void> {
     this.refuse();
   }
 
-  async discard(): Promise<void> {
+  async discard(_offset: number, _length: number): Promise<void> {
     this.refuse();
   }
 
-  async writeZeroes(): Promise<void> {
+  async writeZeroes(_offset: number, _length: number, _noUnmap?: boolean): Promise<void> {
     this.refuse();
   }
 

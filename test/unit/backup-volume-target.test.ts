@@ -7,22 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { VolumeTarget } from '../../src/backup/volume-target.ts';
 import { ChunkCache } from '../../src/backup/chunk-cache.ts';
 import { TargetIoError } from '../../src/mapper/target.ts';
-import { FakeChunkSource, backupOf } from '../helpers/fake-chunks.ts';
+import { FakeChunkSource, backupOf, prng } from '../helpers/fake-chunks.ts';
 
 const KiB = 1024;
 const CS = 64 * KiB;
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-export function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 /**
  * 20 chunks and a partial 21st: random data, with chunks 3, 4 and 11 all zeros, chunk 15 a copy
