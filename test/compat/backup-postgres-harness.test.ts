@@ -8,11 +8,9 @@
 // checks are shown to fail on a copy with a lost commit, broken balances and a corrupt page.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { PgLab, copyDevice } from '../helpers/pg-lab.ts';
-import { Canary, checkRestored, initCluster, pgSkipReason, pgbenchInit, pgbenchRun, socketPort, startCluster, startRestored } from '../helpers/postgres.ts';
+import { PgLab, copyDevice, startDatabase, startFromImage, underLoad } from '../helpers/pg-lab.ts';
+import { breakRestored, checkRestored, pgSkipReason, pgbenchRun, socketPort } from '../helpers/postgres.ts';
 
 const SCALE = 5; // 500,000 accounts, about 75 MiB of tables and indexes
 const BASE_SECONDS = 6;
@@ -21,34 +19,28 @@ const LOAD_SECONDS = 8;
 async function scenario(t: TestContext, kind: 'thin' | 'plain', ports: number): Promise<void> {
   const lab = await PgLab.create(t, 1024);
   const vol = await lab.volume(kind, 'db', 384);
-  await initCluster(vol.dataDir);
-  lab.stopClusterAtEnd(vol.dataDir);
-  const pg = await startCluster({ dataDir: vol.dataDir, port: socketPort(ports), socketDir: join(lab.dir, 'sock-db') });
-  await pgbenchInit(pg, SCALE);
-  const canary = await Canary.start(pg);
+  const { pg, canary } = await startDatabase(lab, vol, { scale: SCALE, port: socketPort(ports) });
 
   const without = await pgbenchRun(pg, { seconds: BASE_SECONDS });
-  // Under load: the snapshot a second in, then its copy, again and again until pgbench ends, so
+  // Under load: the snapshot and its copy, then the copy again and again until pgbench ends, so
   // the throughput measured is the throughput while a backup reads the snapshot.
-  const load = pgbenchRun(pg, { seconds: LOAD_SECONDS });
-  let loadDone = false;
-  void load.finally(() => (loadDone = true)).catch(() => undefined);
-  await sleep(1000);
-  const snap = await lab.snapshot(vol, 'snap', 192);
   const image = join(lab.dir, 'snap.img');
-  const copy = await copyDevice(snap.dev, image);
-  let copies = 1;
-  while (!loadDone) {
-    await copyDevice(snap.dev, join(lab.dir, 'scratch.img'));
-    copies++;
-  }
-  const during = await load;
+  const { load: during, result, repeats } = await underLoad(
+    pg,
+    LOAD_SECONDS,
+    async () => {
+      const snap = await lab.snapshot(vol, 'snap', 192);
+      return { snap, copy: await copyDevice(snap.dev, image) };
+    },
+    async () => void (await copyDevice(lab.dev('snap'), join(lab.dir, 'scratch.img'))),
+  );
+  const { snap, copy } = result;
   const acked = canary.ackedBefore(snap.instant);
   const ackedWhileCopying = canary.ackedBetween(snap.instant, snap.instant + snap.ms + copy.ms);
   const highest = await canary.stop();
   assert.equal(canary.error, undefined);
   t.diagnostic(
-    `${kind}: pgbench -c 4 without a copy ${without.tps.toFixed(0)} tps, while the snapshot is taken and copied (${copies}×) ${during.tps.toFixed(0)} tps ` +
+    `${kind}: pgbench -c 4 without a copy ${without.tps.toFixed(0)} tps, while the snapshot is taken and copied (${repeats + 1}×) ${during.tps.toFixed(0)} tps ` +
       `(${((during.tps / without.tps) * 100).toFixed(0)}%); lvcreate -s ${snap.ms.toFixed(0)} ms, frozen ${snap.frozenMs ?? '?'} ms; ` +
       `copy of ${(copy.bytes / 2 ** 20).toFixed(0)} MiB in ${copy.ms.toFixed(0)} ms; canary: ${acked} acked before the snapshot, ${ackedWhileCopying} during it, ${highest} in all`,
   );
@@ -57,10 +49,7 @@ async function scenario(t: TestContext, kind: 'thin' | 'plain', ports: number): 
   assert.ok(acked > 0, 'the canary committed before the snapshot');
   assert.ok(ackedWhileCopying > 0, 'the database kept committing while the snapshot was taken and copied');
 
-  const restoredMnt = await lab.mount(image, 'mnt-restored');
-  const restoredData = join(restoredMnt, 'pgdata');
-  lab.stopClusterAtEnd(restoredData);
-  const restored = await startRestored({ dataDir: restoredData, port: socketPort(ports + 1), socketDir: join(lab.dir, 'sock-restored') });
+  const { cluster: restored } = await startFromImage(lab, image, 'restored', { port: socketPort(ports + 1) });
   const report = await checkRestored(restored, { ackedBeforeSnapshot: acked });
   t.diagnostic(`${kind} restored: canary ${JSON.stringify(report.canary)}, balances ${JSON.stringify(report.balances)}; ${report.recovery.join(' / ')}`);
   assert.deepEqual(report.problems, []);
@@ -68,16 +57,8 @@ async function scenario(t: TestContext, kind: 'thin' | 'plain', ports: number): 
   assert.ok(report.recovery.some((l) => /automatic recovery in progress/.test(l)), 'the copy of a running cluster went through crash recovery');
   assert.ok(report.canary.max <= highest + 1, 'the copy holds no id beyond the one in flight at the end');
 
-  // The checks can fail: a lost commit, a torn transaction, a corrupt index page (an index, so
-  // the balances and the canary, read by sequential or other index scans, stay readable).
-  await restored.psql(`delete from canary where id = ${Math.ceil(acked / 2)}`);
-  await restored.psql('update pgbench_accounts set abalance = abalance + 1 where aid = 1');
-  const relfile = await restored.psql(`select pg_relation_filepath('pgbench_accounts_pkey')`);
-  await restored.stop();
-  const fd = openSync(join(restoredData, relfile), 'r+');
-  writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, 8192 * 3 + 1024);
-  closeSync(fd);
-  const broken = await startRestored({ dataDir: restoredData, port: socketPort(ports + 1), socketDir: join(lab.dir, 'sock-restored') });
+  // The checks can fail: a lost commit, a torn transaction, a corrupt page.
+  const broken = await breakRestored(restored, Math.ceil(acked / 2));
   const bad = await checkRestored(broken, { ackedBeforeSnapshot: acked });
   assert.equal(bad.problems.length, 3, bad.problems.join('\n'));
   assert.match(bad.problems[0]!, /^pg_amcheck \(rc [1-9]\d*\): .*invalid page in block 3 of relation/s);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { sparseFile } from './files.ts';
-import { stopQuietly } from './postgres.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Canary, type Cluster, type PgbenchResult, initCluster, pgbenchInit, pgbenchRun, startCluster, startRestored, stopQuietly } from './postgres.ts';
 
 const exec = promisify(execFile);
 const BIN = new URL('../../bin/ulvm', import.meta.url).pathname;
@@ -189,4 +190,47 @@ export async function copyDevice(src: string, image: string): Promise<{ ms: numb
   const t = performance.now();
   must(await sh('cp', ['--sparse=always', src, image]), `cp ${src}`);
   return { ms: performance.now() - t, bytes: statSync(image).size };
+}
+
+/**
+ * The database of the scenario on a mounted volume: initdb, a cluster on a private socket,
+ * `pgbench -i -s scale`, and the canary writing. Stopped at the lab's teardown.
+ */
+export async function startDatabase(lab: PgLab, v: Volume, o: { scale: number; port: number }): Promise<{ pg: Cluster; canary: Canary }> {
+  await initCluster(v.dataDir);
+  lab.stopClusterAtEnd(v.dataDir);
+  const pg = await startCluster({ dataDir: v.dataDir, port: o.port, socketDir: join(lab.dir, `sock-${v.lv}`) });
+  await pgbenchInit(pg, o.scale);
+  return { pg, canary: await Canary.start(pg) };
+}
+
+/**
+ * `action` (a snapshot, a backup) run a second into a pgbench run of `seconds`; then `repeat`
+ * (the backup's reading, again) until pgbench ends, so that pgbench's throughput is the one
+ * while a backup runs, against a run without.
+ */
+export async function underLoad<T>(pg: Cluster, seconds: number, action: () => Promise<T>, repeat?: () => Promise<void>): Promise<{ load: PgbenchResult; result: T; repeats: number }> {
+  const run = pgbenchRun(pg, { seconds });
+  let done = false;
+  void run.finally(() => (done = true)).catch(() => undefined);
+  await sleep(1000);
+  const result = await action();
+  let repeats = 0;
+  while (repeat && !done) {
+    await repeat();
+    repeats++;
+  }
+  return { load: await run, result, repeats };
+}
+
+/**
+ * A restored copy (an ext4 image file) mounted read-write and a second cluster started on its
+ * data directory (after recovery); stopped and unmounted at the lab's teardown.
+ */
+export async function startFromImage(lab: PgLab, image: string, name: string, o: { port: number; backupLabel?: string }): Promise<{ cluster: Cluster; dataDir: string }> {
+  const mnt = await lab.mount(image, `mnt-${name}`);
+  const dataDir = join(mnt, 'pgdata');
+  lab.stopClusterAtEnd(dataDir);
+  const cluster = await startRestored({ dataDir, port: o.port, socketDir: join(lab.dir, `sock-${name}`), backupLabel: o.backupLabel });
+  return { cluster, dataDir };
 }

@@ -5,7 +5,7 @@
 // server binaries run as the `postgres` user; the clients connect over a private unix socket
 // (never TCP), so a system cluster on this machine is never touched.
 import { execFile, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -379,6 +379,26 @@ export async function checkRestored(c: Cluster, o: { ackedBeforeSnapshot: number
     .split('\n')
     .filter((l) => /recovery|redo|was interrupted|not properly shut down|backup_label|ready to accept/.test(l));
   return { amcheck: am, balances: b, canary: k, recovery, problems };
+}
+
+/**
+ * Breaks a restored copy the three ways its checks must see: a lost commit (a canary id gone),
+ * a torn transaction (one account's balance changed alone), a corrupt page (64 bytes in block 3
+ * of pgbench_accounts_pkey, an index, so the tables stay readable for the other checks). The
+ * cluster is restarted after the page is overwritten (the page must be read from the file).
+ */
+export async function breakRestored(c: Cluster, canaryId: number): Promise<Cluster> {
+  await c.psql(`delete from ${CANARY_TABLE} where id = ${canaryId}`);
+  await c.psql('update pgbench_accounts set abalance = abalance + 1 where aid = 1');
+  const relfile = await c.psql(`select pg_relation_filepath('pgbench_accounts_pkey')`);
+  await c.stop();
+  const fd = openSync(join(c.dataDir, relfile), 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, 8192 * 3 + 1024);
+  } finally {
+    closeSync(fd);
+  }
+  return startCluster(c);
 }
 
 /** A free-enough TCP port number for the socket's name (no TCP listener is ever opened). */
