@@ -54,7 +54,9 @@ export type UlvmErrorCode =
   /** A classic snapshot overflowed while a backup read it: the copy would be inconsistent and was not stored. */
   | 'BACKUP_SNAPSHOT_OVERFLOW'
   /** A backup's self-audit found a chunk its change tracker called unchanged that had changed: the backup is not stored. */
-  | 'BACKUP_AUDIT_FAILED';
+  | 'BACKUP_AUDIT_FAILED'
+  /** Reading a snapshot for a backup failed (an I/O error, the daemon gone). */
+  | 'BACKUP_READ_FAILED';
 
 /** What a failure is about; each code fills the fields that apply to it. */
 export interface UlvmErrorData {

@@ -225,10 +225,9 @@ async function readVolume(
     let audit = { sampled: 0, mismatched: 0 };
     if (!all && parentChunks) {
       const read = new Set(toRead);
-      const unchanged = parentChunks.map((_, i) => i).filter((i) => !read.has(i));
-      const r = await auditUnchanged({ parent: parentChunks, unchanged, reader, size, chunkSize: cs, hash: (d) => repo.chunkId(d), sample: o.auditSample, ...(o.random ? { random: o.random } : {}) });
+      const r = await auditUnchanged(parentChunks, read, reader, cs, (d) => repo.chunkId(d), { ...(o.auditSample !== undefined ? { sample: o.auditSample } : {}), ...(o.random ? { random: o.random } : {}) });
       audit = { sampled: r.sampled, mismatched: r.mismatched };
-      bytesRead += r.bytesRead;
+      bytesRead += r.sampled * cs;
       if (r.mismatched) throw auditError(o.vg, m.view.name, r);
     }
     stats.bytesRead += bytesRead;

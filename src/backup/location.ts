@@ -21,11 +21,11 @@ export function repoLocation(a: RepoArgs, env: Record<string, string | undefined
   return /^[a-z][a-z0-9+.-]*:\/\//.test(where) ? where : resolve(cwd, where);
 }
 
-export function repoStorage(location: string): RepoStorage {
+export function repoStorage(location: string, o: { create?: boolean } = {}): RepoStorage {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(location)?.[1];
-  if (scheme === 'file') return new LocalStorage(location.slice('file://'.length));
+  if (scheme === 'file') return new LocalStorage(location.slice('file://'.length), o);
   if (scheme) fail(`Repository ${location}: the ${scheme}:// transport is not available in this version of ulvm (folders only).`, 3, 'BACKUP_NO_REPO');
-  return new LocalStorage(location);
+  return new LocalStorage(location, o);
 }
 
 export function repoKey(a: RepoArgs, env: Record<string, string | undefined>, cwd: string): RepoKey {

@@ -30,7 +30,7 @@ async function lab(t: { after(fn: () => unknown): void }) {
   const s = new Session({ dir: join(dir, 'state'), devices: ['/dev/mema'], opener: disks, activation: 'in-process', assumeYes: true });
   t.after(() => s.close());
   await s.vgcreate({ name: 'vg', pvs: ['/dev/mema'] });
-  const repo = await Repository.init(new LocalStorage(join(dir, 'repo')), KEY, { chunkSize: MiB, kdf: CHEAP });
+  const repo = await Repository.init(new LocalStorage(join(dir, 'repo'), { create: true }), KEY, { chunkSize: MiB, kdf: CHEAP });
   const reader = async (vg: string, lv: string) => readerOf(await openLvIo(s, undefined, vg, lv));
   return { dir, disks, pv, s, repo, reader };
 }
@@ -51,13 +51,6 @@ async function writeAll(s: Session, name: string, data: Uint8Array): Promise<voi
   const h = await s.open(name);
   await h.write(0, data);
   await h.close();
-}
-
-async function readAll(s: Session, name: string): Promise<Buffer> {
-  const h = await s.open(name);
-  const b = Buffer.from(await h.read(0, h.size));
-  await h.close();
-  return b;
 }
 
 async function restoredFile(repo: Repository, dir: string, id: string, lv: string): Promise<Buffer> {

@@ -47,7 +47,7 @@ export function parseBackupArgs(sub: string, args: string[]): BackupArgs {
   try {
     return parse(args);
   } catch (e) {
-    fail([(e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), `Run \`ulvm backup --help' for more information.`], 3, 'INVALID_ARGUMENT', { sub });
+    fail([(e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), `Run \`ulvm backup --help' for more information.`], 3, 'INVALID_ARGUMENT', { detail: `ulvm backup ${sub}` });
   }
 }
 

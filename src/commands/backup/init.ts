@@ -17,7 +17,7 @@ export async function run(ctx: Ctx, a: BackupArgs): Promise<number> {
     fail(['Chunk size must be a power of 2 in the range 64K to 64M.', `Invalid argument for --chunk-size: ${a.values['chunk-size']}`], 3, 'INVALID_ARGUMENT');
   // Tests and demos on a small machine may ask for a cheap key derivation; never the default.
   const kdf = a.values['cheap-kdf'] ? { N: 1024, r: 8, p: 1 } : undefined;
-  const repo = await Repository.init(repoStorage(where), repoKey(args, ctx.run.env, ctx.run.cwd), { ...(chunkSize ? { chunkSize } : {}), ...(kdf ? { kdf } : {}) });
+  const repo = await Repository.init(repoStorage(where, { create: true }), repoKey(args, ctx.run.env, ctx.run.cwd), { ...(chunkSize ? { chunkSize } : {}), ...(kdf ? { kdf } : {}) });
   ctx.print(`Repository ${where} created (chunk size ${displaySize(repo.chunkSize / 512)}, encrypted, id ${repo.id.slice(0, 8)}).`);
   return 0;
 }
