@@ -191,6 +191,8 @@ async function readVolume(
   const reader = await o.reader(o.vg, m.snapshot);
   const guard = m.thin ? undefined : startCowGuard(session, o.vg, m.snapshot, { thresholdPercent: 70, extendPercent: 50, intervalMs: 500 });
   let bytesRead = 0;
+  // The audit's re-reads count in the backup's total, not as the volume's changed data.
+  let auditBytes = 0;
   try {
     let next = 0;
     const worker = async () => {
@@ -227,10 +229,10 @@ async function readVolume(
       const read = new Set(toRead);
       const r = await auditUnchanged(parentChunks, read, reader, cs, (d) => repo.chunkId(d), { ...(o.auditSample !== undefined ? { sample: o.auditSample } : {}), ...(o.random ? { random: o.random } : {}) });
       audit = { sampled: r.sampled, mismatched: r.mismatched };
-      bytesRead += r.sampled * cs;
+      auditBytes = r.sampled * cs;
       if (r.mismatched) throw auditError(o.vg, m.view.name, r);
     }
-    stats.bytesRead += bytesRead;
+    stats.bytesRead += bytesRead + auditBytes;
     await repo.flush();
     return {
       vg: o.vg,

@@ -52,7 +52,7 @@ export function createdText(m: BackupManifest): string[] {
         '.',
     );
   }
-  lines.push(`Read ${displaySize(s.bytesRead / 512)}, new ${displaySize(s.bytesNew / 512)} in ${s.chunksNew} chunks, stored ${displaySize(s.bytesStored / 512)}, reused ${s.chunksReused} chunks, ${s.chunksZero} zero chunks, in ${secs(s.durationMs)}.`);
+  lines.push(`Read ${displaySize(s.bytesRead / 512)}, new ${displaySize(s.bytesNew / 512)} in ${s.chunksNew} chunk${s.chunksNew === 1 ? '' : 's'}, stored ${displaySize(s.bytesStored / 512)}, reused ${s.chunksReused} chunk${s.chunksReused === 1 ? '' : 's'}, ${s.chunksZero} zero chunk${s.chunksZero === 1 ? '' : 's'}, in ${secs(s.durationMs)}.`);
   if (m.backupLabel !== undefined) lines.push('PostgreSQL backup_label stored with the backup.');
   return lines;
 }

@@ -96,7 +96,7 @@ test('ulvm backup: init, full and incremental backups, list, restore, verify, pr
   assert.match(rows[0]!, /^ {2}Backup +Time +VG +LVs +Consistency +Tracker +Size +Read +New +Stored +Hold +Pin$/);
   assert.equal(rows.length, 3);
   assert.match(rows[1]!, new RegExp(`^  ${id1} .* vg +db +\\S+ +full +24\\.00m`));
-  assert.match(rows[2]!, new RegExp(`^  ${id2} .* thin-delta +24\\.00m +4\\.00m`));
+  assert.match(rows[2]!, new RegExp(`^  ${id2} .* thin-delta +24\\.00m +24\\.00m +4\\.00m`));
   const json = JSON.parse((await ok('backup', 'list', '--reportformat', 'json')).stdout);
   assert.equal(json.report[0].backup.length, 2);
 
