@@ -22,6 +22,8 @@ export interface RepoStorage {
   list(prefix: string): Promise<string[]>;
   delete(key: string): Promise<void>;
   size(key: string): Promise<number | undefined>;
+  /** Removes temporary files crashed writers left that are older than this (gc calls it); optional for backends without them. */
+  removeTemporary?(olderThanMs: number): Promise<number>;
 }
 
 /** How the point in time of a backup was made consistent. */

@@ -99,7 +99,8 @@ test('a backup killed at every write leaves a valid repository that the next run
         else assert.deepEqual(Buffer.from(await after.readChunk(c)), DATA[i], label);
       }
       // Leftovers of the crash (an unindexed pack, a torn temporary) are garbage gc can remove.
-      await after.gc();
+      await after.gc({ tmpOlderThanMs: 0 });
+      assert.deepEqual(await inner.listTemporary(), [], `${label}: gc removes torn temporaries`);
       const g = await after.verify({ full: true });
       assert.deepEqual(g.problems, [], `${label}, after gc`);
       assert.equal(g.packsUnindexed, 0, `${label}, after gc`);

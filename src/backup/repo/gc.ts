@@ -17,6 +17,8 @@ export interface GcOptions {
   dryRun?: boolean;
   /** Repack a pack whose live bytes are below this share of it (restic's max-unused, inverted). */
   repackBelow?: number;
+  /** Temporary files (torn writes of crashed runs) older than this are removed; default one hour. */
+  tmpOlderThanMs?: number;
 }
 
 export interface GcResult {
@@ -119,6 +121,8 @@ export async function runGc(repo: Repository, o: GcOptions): Promise<{ result: G
   await writeIndexFile(storage, encKey, [...fresh.packs.values()]);
   for (const f of old.files) await storage.delete(`index/${f}`);
   for (const p of [...dead.map((d) => d.id), ...repack.map((r) => r.info.id), ...deletableOrphans]) await storage.delete(packKey(p));
+  // No writer runs beside gc, but a temporary younger than this might still be a slow rename's.
+  await storage.removeTemporary?.(o.tmpOlderThanMs ?? 3600 * 1000);
   const final = await loadIndex(storage, encKey);
   return { result, index: final.index };
 }

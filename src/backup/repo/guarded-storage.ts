@@ -37,6 +37,10 @@ export class GuardedStorage implements RepoStorage {
   size(key: string): Promise<number | undefined> {
     return this.inner.size(key);
   }
+
+  async removeTemporary(olderThanMs: number): Promise<number> {
+    return this.inner.removeTemporary ? this.inner.removeTemporary(olderThanMs) : 0;
+  }
 }
 
 export function guarded(s: RepoStorage): RepoStorage {

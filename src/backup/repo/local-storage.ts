@@ -207,6 +207,17 @@ export class LocalStorage implements RepoStorage {
     }
   }
 
+  async removeTemporary(olderThanMs: number): Promise<number> {
+    let n = 0;
+    for (const f of await this.listTemporary()) {
+      const st = await fsp.stat(f).catch(() => undefined);
+      if (!st || Date.now() - st.mtimeMs < olderThanMs) continue;
+      await fsp.unlink(f).catch(() => undefined);
+      n++;
+    }
+    return n;
+  }
+
   /** Temporary files a crashed writer left behind (removed by gc). */
   async listTemporary(): Promise<string[]> {
     const out: string[] = [];
