@@ -7,18 +7,31 @@ import type { ChunkId } from './types.ts';
 import { newMountStats, type BackupMountStats } from './mount-stats.ts';
 
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Fetches running at once. Each ends as a decoded chunk in memory beside the cache, so this
+ * bounds what many clients reading far apart can make the process hold.
+ */
+export const DEFAULT_MAX_FETCHES = 8;
 
 export class ChunkCache {
   /** Map order is recency order: the first entry is the least recently used. */
   private readonly held = new Map<ChunkId, Uint8Array>();
   private readonly pending = new Map<ChunkId, Promise<Uint8Array>>();
   private bytes = 0;
+  private fetching = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly source: ChunkSource,
     readonly maxBytes = DEFAULT_CACHE_BYTES,
     readonly stats: BackupMountStats = newMountStats(),
+    readonly maxFetches = DEFAULT_MAX_FETCHES,
   ) {}
+
+  /** Whether a fetch could start now without waiting (read-ahead only uses idle capacity). */
+  get idle(): boolean {
+    return this.fetching < this.maxFetches;
+  }
 
   /** Whether the chunk is held or on its way (read-ahead skips those). */
   has(id: ChunkId): boolean {
@@ -54,7 +67,15 @@ export class ChunkCache {
   }
 
   private async fetch(id: ChunkId, length: number, ahead: boolean): Promise<Uint8Array> {
-    const data = await this.source.readChunk(id);
+    while (this.fetching >= this.maxFetches) await new Promise<void>((r) => this.waiting.push(r));
+    this.fetching++;
+    let data: Uint8Array;
+    try {
+      data = await this.source.readChunk(id);
+    } finally {
+      this.fetching--;
+      this.waiting.shift()?.();
+    }
     if (data.length !== length) throw new Error(`chunk ${id} has ${data.length} bytes, ${length} expected`);
     this.stats.chunksFetched++;
     this.stats.bytesFetched += data.length;

@@ -1,7 +1,7 @@
 // Instant restore: a backup served as NBD exports straight from the repository, one export per
 // volume named as the daemon names an LV's (`VG/LV`), read-only, or read-write over overlays so
 // that a database can start from the backup while nothing in the backup changes.
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UlvmError } from '../errors.ts';
 import type { BlockTarget } from '../mapper/target.ts';
@@ -107,6 +107,7 @@ export async function serveBackup(o: ServeBackupOptions): Promise<BackupMount> {
     async close() {
       await server.close();
       await closeOverlays();
+      if (o.socket) rmSync(o.socket, { force: true });
     },
   };
 }

@@ -83,6 +83,7 @@ export class VolumeTarget implements BlockTarget {
   private fetchAhead(from: number): void {
     for (let i = from; i < Math.min(from + this.readAhead, this.volume.chunks.length); i++) {
       const id = this.volume.chunks[i];
+      if (!this.cache.idle) return;
       if (id && !this.cache.has(id)) this.cache.get(id, this.chunkLength(i), true).catch(() => undefined); // the reader's own fetch reports it
     }
   }

@@ -128,6 +128,19 @@ test('concurrent reads of one chunk share one fetch; a failed fetch is an EIO an
   eqBytes(await t.read(9 * CS, 10), img.subarray(9 * CS, 9 * CS + 10), 'the next reader fetches again');
 });
 
+test('fetches running at once are bounded, however many readers ask for distinct chunks', async () => {
+  const img = image();
+  const src = new FakeChunkSource();
+  src.delayMs = 5;
+  const vol = backupOf(img, CS, src);
+  const t = new VolumeTarget(vol, new ChunkCache(src, 64 * CS, undefined, 3));
+  const offs = vol.chunks.flatMap((c, i) => (c ? [i * CS + 10] : []));
+  const got = await Promise.all(offs.map((o) => t.read(o, 100)));
+  got.forEach((b, k) => eqBytes(b, img.subarray(offs[k]!, offs[k]! + 100), `at ${offs[k]}`));
+  assert.equal(src.maxRunning, 3);
+  assert.ok(src.fetchCount >= 15);
+});
+
 test('a chunk of the wrong length is an I/O error, not shifted data', async () => {
   const img = image();
   const src = new FakeChunkSource();
