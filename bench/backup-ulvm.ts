@@ -5,7 +5,7 @@
 // "node bin/ulvm backup"), else this tree's own `bin/ulvm backup` when src/commands/backup.ts
 // exists; otherwise the reason is printed and only the anchors are measured.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tool, timed, treeBytes } from './backup-tools.ts';
 
@@ -55,7 +55,7 @@ export function ulvmTool(work: string, pristine: string, bytes: number): Tool | 
   const repo = join(dir, 'repo');
   const ids: Partial<Record<'full' | 'incr', string>> = {};
   const run = (...a: string[]) => timed(cmd[0]!, [...cmd.slice(1), ...a], { env, cwd: dir });
-  const version = spawnSync(process.execPath, [BIN, 'version'], { env, encoding: 'utf8' }).stdout.match(/LVM version:\s*(\S+)/)?.[1] ?? '?';
+  const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   return {
     name: 'ulvm',
     version,

@@ -3,7 +3,7 @@
 // backup, incremental after 1% of the volume changed (whole 4 MiB regions), restore of the
 // incremental to an image file (checked against the volume), repository size, peak RSS.
 //
-//   sudo npx tsx bench/backup.ts [--data pg|mix] [--image FILE] [--dir DIR] [--scale N] [--change 0.01] [--json FILE] [--keep]
+//   sudo npx tsx bench/backup.ts [--data pg|mix] [--mib 2048] [--image FILE] [--dir DIR] [--scale N] [--change 0.01] [--json FILE] [--keep]
 //
 // See bench/README.md for what is measured and how to read the table.
 import { spawnSync } from 'node:child_process';
@@ -22,16 +22,17 @@ const flag = (name: string, dflt: string): string => {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 };
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write('usage: sudo npx tsx bench/backup.ts [--data pg|mix] [--image FILE] [--dir DIR] [--scale N] [--change 0.01] [--json FILE] [--keep]\n');
+  process.stdout.write('usage: sudo npx tsx bench/backup.ts [--data pg|mix] [--mib 2048] [--image FILE] [--dir DIR] [--scale N] [--change 0.01] [--json FILE] [--keep]\n');
   process.exit(0);
 }
-const BYTES = 2 * 2 ** 30;
+const BYTES = Number(flag('mib', '2048')) * 2 ** 20;
+if (!(BYTES > 0) || BYTES % (4 << 20)) throw new Error('--mib: a multiple of 4');
 const DATA = flag('data', pgVolumeSkipReason() ? 'mix' : 'pg') as 'pg' | 'mix';
 if (DATA !== 'pg' && DATA !== 'mix') throw new Error(`--data pg|mix, not ${String(DATA)}`);
 if (DATA === 'pg' && pgVolumeSkipReason()) throw new Error(`--data pg: ${pgVolumeSkipReason()}`);
 const SCALE = Number(flag('scale', '100'));
 const CHANGE = Number(flag('change', '0.01'));
-const IMAGE = flag('image', `/var/tmp/ulvm-bench-backup/volume-${DATA}${DATA === 'pg' ? `-s${SCALE}` : ''}-2g.img`);
+const IMAGE = flag('image', `/var/tmp/ulvm-bench-backup/volume-${DATA}${DATA === 'pg' ? `-s${SCALE}` : ''}-${BYTES / 2 ** 20}m.img`);
 const KEEP = argv.includes('--keep');
 const JSON_OUT = flag('json', '');
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -102,7 +103,7 @@ function measureTool(tool: Tool, regions: number[], want: string): Result {
 // ----- run -------------------------------------------------------------------------------------------
 const t0 = Date.now();
 const load0 = loadavg()[0]!;
-log(`backup benchmark: a 2 GiB volume (${DATA}), full backup, incremental after ${(CHANGE * 100).toFixed(1)}% changed, restore; node ${process.version}`);
+log(`backup benchmark: a ${BYTES / 2 ** 30} GiB volume (${DATA}), full backup, incremental after ${(CHANGE * 100).toFixed(1)}% changed, restore; node ${process.version}`);
 await ensureVolume(IMAGE, DATA, BYTES, SCALE, log);
 const regions = changedRegions(BYTES, CHANGE);
 log(`  volume ${IMAGE}; the change rewrites ${regions.length} of ${BYTES / REGION} 4 MiB regions (${((regions.length * REGION) / 2 ** 20).toFixed(0)} MiB); work dir ${WORK}`);

@@ -196,10 +196,10 @@ export async function copyDevice(src: string, image: string): Promise<{ ms: numb
  * The database of the scenario on a mounted volume: initdb, a cluster on a private socket,
  * `pgbench -i -s scale`, and the canary writing. Stopped at the lab's teardown.
  */
-export async function startDatabase(lab: PgLab, v: Volume, o: { scale: number; port: number }): Promise<{ pg: Cluster; canary: Canary }> {
+export async function startDatabase(lab: PgLab, v: Volume, o: { scale: number; port: number; archiveDir?: string }): Promise<{ pg: Cluster; canary: Canary }> {
   await initCluster(v.dataDir);
   lab.stopClusterAtEnd(v.dataDir);
-  const pg = await startCluster({ dataDir: v.dataDir, port: o.port, socketDir: join(lab.dir, `sock-${v.lv}`) });
+  const pg = await startCluster({ dataDir: v.dataDir, port: o.port, socketDir: join(lab.dir, `sock-${v.lv}`), archiveDir: o.archiveDir });
   await pgbenchInit(pg, o.scale);
   return { pg, canary: await Canary.start(pg) };
 }
@@ -225,12 +225,13 @@ export async function underLoad<T>(pg: Cluster, seconds: number, action: () => P
 
 /**
  * A restored copy (an ext4 image file) mounted read-write and a second cluster started on its
- * data directory (after recovery); stopped and unmounted at the lab's teardown.
+ * data directory (after recovery: crash recovery, or with a backup_label and a WAL archive,
+ * archive recovery); stopped and unmounted at the lab's teardown.
  */
-export async function startFromImage(lab: PgLab, image: string, name: string, o: { port: number; backupLabel?: string }): Promise<{ cluster: Cluster; dataDir: string }> {
+export async function startFromImage(lab: PgLab, image: string, name: string, o: { port: number; backupLabel?: string; restoreFrom?: string }): Promise<{ cluster: Cluster; dataDir: string }> {
   const mnt = await lab.mount(image, `mnt-${name}`);
   const dataDir = join(mnt, 'pgdata');
   lab.stopClusterAtEnd(dataDir);
-  const cluster = await startRestored({ dataDir, port: o.port, socketDir: join(lab.dir, `sock-${name}`), backupLabel: o.backupLabel });
+  const cluster = await startRestored({ dataDir, port: o.port, socketDir: join(lab.dir, `sock-${name}`), backupLabel: o.backupLabel, restoreFrom: o.restoreFrom });
   return { cluster, dataDir };
 }

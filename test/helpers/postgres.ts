@@ -91,9 +91,14 @@ export interface ClusterOptions {
   socketDir: string;
   /** The server log (default: `<socketDir>/postgres.log`). */
   logFile?: string;
+  /** Archive every WAL segment into this directory (made for the postgres user). */
+  archiveDir?: string;
+  /** Archive recovery from this directory (recovery.signal, restore_command) instead of crash recovery. */
+  restoreFrom?: string;
 }
 
-export interface Cluster extends Required<ClusterOptions> {
+export interface Cluster extends ClusterOptions {
+  readonly logFile: string;
   /** Connection arguments for the client programs. */
   readonly connArgs: string[];
   /** Runs SQL in psql (unaligned, tuples only); the output, trimmed; throws on error. */
@@ -127,6 +132,16 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     'min_wal_size=32MB',
     'max_connections=30',
   ];
+  if (o.archiveDir) {
+    ownByPostgres(o.archiveDir);
+    settings.push('archive_mode=on', `archive_command='test ! -f ${o.archiveDir}/%f && cp %p ${o.archiveDir}/%f.part && mv ${o.archiveDir}/%f.part ${o.archiveDir}/%f'`);
+  }
+  if (o.restoreFrom) {
+    const signal = join(o.dataDir, 'recovery.signal');
+    writeFileSync(signal, '');
+    chownSync(signal, ids.uid, ids.gid);
+    settings.push(`restore_command='cp ${o.restoreFrom}/%f %p'`);
+  }
   const opts = settings.map((s) => `-c ${s}`).join(' ');
   try {
     await asPostgres('pg_ctl', ['-D', o.dataDir, '-l', logFile, '-w', '-t', '120', '-o', opts, 'start'], 150_000);
@@ -152,6 +167,12 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     },
     log: () => readText(logFile),
   };
+  // pg_ctl -w returns at the first connection accepted: during archive recovery that is a hot
+  // standby's read-only one; the checks need the promoted cluster.
+  for (let i = 0; (await c.psql('select pg_is_in_recovery()')) === 't'; i++) {
+    if (i >= 600) throw new Error(`still in recovery after 60 s\n--- server log\n${c.log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return c;
 }
 
@@ -275,6 +296,60 @@ export class Canary {
   }
 }
 
+/**
+ * A non-exclusive base backup around a snapshot: pg_backup_start in a session that stays open
+ * (PostgreSQL ends the backup when its session ends), pg_backup_stop in the same one, which
+ * returns the backup_label (and tablespace_map) to store with the backup and to write into the
+ * restored data directory. No WAL archive here: the snapshot holds pg_wal, so wait_for_archive
+ * is false.
+ */
+export class BaseBackupSession {
+  private buf = '';
+  private waiting: ((out: string) => void) | undefined;
+  private stderr = '';
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (d: Buffer) => {
+      this.buf += d.toString('utf8');
+      const end = this.buf.indexOf('@@done\n');
+      if (end >= 0 && this.waiting) {
+        const out = this.buf.slice(0, end);
+        this.buf = this.buf.slice(end + 7);
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(out);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString('utf8')));
+  }
+
+  private ask(sql: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.child.once('close', (code) => reject(new Error(`psql ended (${code}): ${this.stderr}`)));
+      this.child.stdin.write(`${sql}\n\\echo @@done\n`);
+    });
+  }
+
+  /** pg_backup_start(label, fast => true): a checkpoint now, so the start does not wait for one. */
+  static async start(c: Cluster, label: string): Promise<{ session: BaseBackupSession; lsn: string }> {
+    const child = spawn(pgBin('psql'), [...c.connArgs, '-d', 'postgres', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'], { stdio: 'pipe' });
+    const session = new BaseBackupSession(child);
+    const lsn = (await session.ask(`select pg_backup_start('${label.replace(/'/g, "''")}', true);`)).trim();
+    return { session, lsn };
+  }
+
+  /** With waitForArchive, returns once the backup's last WAL segment is archived (archive_mode on). */
+  async stop(waitForArchive: boolean): Promise<{ backupLabel: string; tablespaceMap: string; lsn: string }> {
+    const out = await this.ask(
+      `select lsn, translate(encode(convert_to(labelfile, 'UTF8'), 'base64'), E'\\n', ''), translate(encode(convert_to(coalesce(spcmapfile, ''), 'UTF8'), 'base64'), E'\\n', '') from pg_backup_stop(${waitForArchive});`,
+    );
+    this.child.stdin.end();
+    const [lsn, label, map] = out.trim().split('|');
+    return { lsn: lsn!, backupLabel: Buffer.from(label!, 'base64').toString('utf8'), tablespaceMap: Buffer.from(map ?? '', 'base64').toString('utf8') };
+  }
+}
+
 export interface RestoredOptions extends ClusterOptions {
   /** The backup_label from pg_backup_stop, written into the data directory before the start. */
   backupLabel?: string;
@@ -377,7 +452,7 @@ export async function checkRestored(c: Cluster, o: { ackedBeforeSnapshot: number
   const recovery = c
     .log()
     .split('\n')
-    .filter((l) => /recovery|redo|was interrupted|not properly shut down|backup_label|ready to accept/.test(l));
+    .filter((l) => /recovery|redo|was interrupted|not properly shut down|backup_label|timeline|restored log file|ready to accept|FATAL|PANIC/.test(l));
   return { amcheck: am, balances: b, canary: k, recovery, problems };
 }
 
@@ -398,7 +473,7 @@ export async function breakRestored(c: Cluster, canaryId: number): Promise<Clust
   } finally {
     closeSync(fd);
   }
-  return startCluster(c);
+  return startCluster({ dataDir: c.dataDir, port: c.port, socketDir: c.socketDir, logFile: c.logFile });
 }
 
 /** A free-enough TCP port number for the socket's name (no TCP listener is ever opened). */
