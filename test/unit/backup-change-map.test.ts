@@ -5,7 +5,7 @@
 // corrupt file, or a parent of another generation make the tracker read everything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, MemoryDisks } from '../../src/index.ts';
@@ -139,6 +139,28 @@ test('change map: a write past the gate when the rotate comes is in both generat
   assert.deepEqual(regions(gen2), [5, 9]);
   assert.deepEqual(regions(gen3), [5, 7, 9]);
   assert.deepEqual(regions(await m.rotate()), []);
+});
+
+test('change map: the bit is in the file before the gate lets the write go down', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ulvm-changemap-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'map');
+  const m = ChangeMap.create(path, 4096);
+  t.after(() => m.close());
+  await m.rotate();
+  // Pages apart (a page holds 32768 regions) and within one page, concurrently.
+  const rs = [3, 4, 40_000, 70_001, 5];
+  const gates = rs.map(async (r) => {
+    const done = await m.beforeWrite(r * 4096, 100);
+    // What a kill at this instant would leave: the file, read by a new map.
+    const bits = new Uint8Array(readFileSync(path).subarray(4096));
+    done();
+    return (bits[r >> 3]! >> (r & 7)) & 1;
+  });
+  assert.deepEqual(await Promise.all(gates), [1, 1, 1, 1, 1]);
+  assert.equal(m.counts.slow, 5);
+  (await m.beforeWrite(3 * 4096, 10))();
+  assert.equal(m.counts.fast, 1, 'a region already durable does not wait');
 });
 
 test('change map: every acknowledged write has its bit on disk; a corrupt or missing file says all', async (t) => {
