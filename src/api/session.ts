@@ -590,7 +590,9 @@ export class Session {
    */
   async rotateChangeMap(vg: string, lv: string): Promise<RotatedChangeMap> {
     const keeper = this.changeMaps();
-    return keeper instanceof ChangeMaps ? keeper.rotate(vg, lv) : keeper.rotateChangeMap(vg, lv);
+    if (!(keeper instanceof ChangeMaps)) return keeper.rotateChangeMap(vg, lv);
+    if (!(await this.activator.status()).some((a) => a.vgName === vg && a.lvName === lv)) fail(`Logical volume ${vg}/${lv} is not active.`, 5, 'ACTIVATION', { vg, lv });
+    return keeper.rotate(vg, lv);
   }
 
   listLvs(vg?: string): Promise<LvView[]> {
