@@ -211,3 +211,21 @@ test('change map: every acknowledged write has its bit on disk; a corrupt or mis
   await s2.activate('vg', ['data']);
   assert.equal((await s2.rotateChangeMap('vg', 'data')).all, true, 'a lost file');
 });
+
+test('change map: a session that never asks for the map still keeps it for the LVs it opens', async (t) => {
+  const { session } = setup(t);
+  const s = session();
+  await s.vgcreate({ name: 'vg', pvs: ['/dev/mema'] });
+  await s.createLv({ vg: 'vg', name: 'data', size: '32m' });
+  await s.enableChangeMap('vg', 'data');
+  await s.rotateChangeMap('vg', 'data');
+  await s.close();
+  const other = session();
+  t.after(() => other.close());
+  const h = await other.open('vg/data');
+  await h.write(7 * MiB, new Uint8Array(4096).fill(1));
+  await h.close();
+  const r = await other.rotateChangeMap('vg', 'data');
+  assert.equal(r.all, false);
+  assert.deepEqual(regions(r), [7]);
+});
