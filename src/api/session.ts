@@ -167,6 +167,8 @@ export class Session {
   private readonly engine?: ActivationEngine;
   readonly activator: Activator;
   private readonly env: Record<string, string | undefined>;
+  /** The change maps of LVs active in this process (with in-process activation). */
+  private readonly localMaps?: ChangeMaps;
 
   constructor(private readonly options: SessionOptions = {}) {
     const cwd = options.cwd ?? process.cwd();
@@ -175,8 +177,11 @@ export class Session {
     const runDir = options.runDir ?? (dir ? join(dir, 'run') : undefined);
     this.env = { ...process.env, ...(systemDir ? { ULVM_SYSTEM_DIR: resolve(cwd, systemDir) } : {}), ...(runDir ? { ULVM_RUN_DIR: resolve(cwd, runDir) } : {}) };
     const a = options.activation ?? 'in-process';
-    if (a === 'in-process') this.activator = this.engine = new ActivationEngine(options.opener ?? fileOpener);
-    else this.activator = a === 'none' ? noActivation : a;
+    if (a === 'in-process') {
+      this.activator = this.engine = new ActivationEngine(options.opener ?? fileOpener);
+      // From the start: an LV with a change map must have it on its write path however it is opened here.
+      this.localMaps = new ChangeMaps(systemPaths(this.env, process.getuid?.() ?? 0).systemDir, this.engine.registry);
+    } else this.activator = a === 'none' ? noActivation : a;
   }
 
   /** How this session opens devices (for readers of LV data beside the session: backups). */
@@ -572,9 +577,8 @@ export class Session {
     });
   }
 
-  private localMaps?: ChangeMaps;
   private changeMaps(): ChangeMaps | ChangeMapKeeper {
-    if (this.engine) return (this.localMaps ??= new ChangeMaps(systemPaths(this.env, process.getuid?.() ?? 0).systemDir, this.engine.registry));
+    if (this.localMaps) return this.localMaps;
     if (hasMethods<ChangeMapKeeper>(this.activator, 'enableChangeMap', 'rotateChangeMap')) return this.activator;
     fail('Change maps need in-process activation or the daemon (SessionOptions.activation).', 5, 'ACTIVATION');
   }
@@ -600,7 +604,9 @@ export class Session {
    */
   async rotateChangeMap(vg: string, lv: string): Promise<RotatedChangeMap> {
     const keeper = this.changeMaps();
-    return keeper instanceof ChangeMaps ? keeper.rotate(vg, lv) : keeper.rotateChangeMap(vg, lv);
+    if (!(keeper instanceof ChangeMaps)) return keeper.rotateChangeMap(vg, lv);
+    if (!(await this.activator.status()).some((a) => a.vgName === vg && a.lvName === lv)) fail(`Logical volume ${vg}/${lv} is not active.`, 5, 'ACTIVATION', { vg, lv });
+    return keeper.rotate(vg, lv);
   }
 
   listLvs(vg?: string): Promise<LvView[]> {

@@ -57,6 +57,8 @@ export interface BackupVolume {
   /** The snapshot the data was read from (kept for the next incremental run when it is thin or a COW). */
   snapshot: { name: string; kind: 'thin' | 'cow' | 'none' };
   tracker: TrackerKind;
+  /** Plain LVs with a change map: the map generation that ended at this backup's instant (the next backup's map must be the one after it). */
+  changeMapGeneration?: number;
   /** Why the tracker fell back to reading everything, when it did. */
   trackerNote?: string;
   /** The self-audit: chunks the tracker called unchanged that were re-read and re-hashed. */

@@ -4,7 +4,7 @@
 // per LV id, so a renamed LV keeps its map.
 import { existsSync, rmSync } from 'node:fs';
 import { ChangeMap, changeMapPath, DEFAULT_REGION_SIZE, type RotatedChangeMap } from './change-map.ts';
-import type { DmDevice, DmRegistry } from './registry.ts';
+import { DmError, type DmDevice, type DmRegistry } from './registry.ts';
 
 export class ChangeMaps {
   private readonly maps = new Map<DmDevice, ChangeMap>();
@@ -46,7 +46,7 @@ export class ChangeMaps {
 
   private device(vgName: string, lvName: string): DmDevice {
     const d = this.registry.list().find((x) => x.owner && !x.owner.layer && x.owner.vgName === vgName && x.owner.lvName === lvName);
-    if (!d) throw new Error(`Logical volume ${vgName}/${lvName} is not active.`);
+    if (!d) throw new DmError('ENXIO', `Logical volume ${vgName}/${lvName} is not active.`);
     return d;
   }
 

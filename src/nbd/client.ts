@@ -200,6 +200,12 @@ export class NbdClient {
     await Promise.all(parts);
   }
 
+  /** NBD_CMD_TRIM (when the export takes it). */
+  async trim(offset: number, length: number): Promise<void> {
+    if (!(this.flags & TFLAG.SEND_TRIM)) throw new NbdClientError('The NBD export does not take trims.');
+    await this.request(CMD.TRIM, offset, length);
+  }
+
   async flush(): Promise<void> {
     if (this.flags & TFLAG.SEND_FLUSH) await this.request(CMD.FLUSH, 0, 0);
   }

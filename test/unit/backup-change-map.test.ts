@@ -5,7 +5,7 @@
 // corrupt file, or a parent of another generation make the tracker read everything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session, MemoryDisks } from '../../src/index.ts';
@@ -141,6 +141,28 @@ test('change map: a write past the gate when the rotate comes is in both generat
   assert.deepEqual(regions(await m.rotate()), []);
 });
 
+test('change map: the bit is in the file before the gate lets the write go down', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ulvm-changemap-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'map');
+  const m = ChangeMap.create(path, 4096);
+  t.after(() => m.close());
+  await m.rotate();
+  // Pages apart (a page holds 32768 regions) and within one page, concurrently.
+  const rs = [3, 4, 40_000, 70_001, 5];
+  const gates = rs.map(async (r) => {
+    const done = await m.beforeWrite(r * 4096, 100);
+    // What a kill at this instant would leave: the file, read by a new map.
+    const bits = new Uint8Array(readFileSync(path).subarray(4096));
+    done();
+    return (bits[r >> 3]! >> (r & 7)) & 1;
+  });
+  assert.deepEqual(await Promise.all(gates), [1, 1, 1, 1, 1]);
+  assert.equal(m.counts.slow, 5);
+  (await m.beforeWrite(3 * 4096, 10))();
+  assert.equal(m.counts.fast, 1, 'a region already durable does not wait');
+});
+
 test('change map: every acknowledged write has its bit on disk; a corrupt or missing file says all', async (t) => {
   const { session, mapDir } = setup(t);
   const s = session();
@@ -188,4 +210,22 @@ test('change map: every acknowledged write has its bit on disk; a corrupt or mis
   await s2.deactivate('vg', ['data']);
   await s2.activate('vg', ['data']);
   assert.equal((await s2.rotateChangeMap('vg', 'data')).all, true, 'a lost file');
+});
+
+test('change map: a session that never asks for the map still keeps it for the LVs it opens', async (t) => {
+  const { session } = setup(t);
+  const s = session();
+  await s.vgcreate({ name: 'vg', pvs: ['/dev/mema'] });
+  await s.createLv({ vg: 'vg', name: 'data', size: '32m' });
+  await s.enableChangeMap('vg', 'data');
+  await s.rotateChangeMap('vg', 'data');
+  await s.close();
+  const other = session();
+  t.after(() => other.close());
+  const h = await other.open('vg/data');
+  await h.write(7 * MiB, new Uint8Array(4096).fill(1));
+  await h.close();
+  const r = await other.rotateChangeMap('vg', 'data');
+  assert.equal(r.all, false);
+  assert.deepEqual(regions(r), [7]);
 });
