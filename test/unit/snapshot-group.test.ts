@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Session, MemoryDisks, UlvmError, BufferIo, runCommand } from '../../src/index.ts';
 import type { BlockHandle } from '../../src/api/block-handle.ts';
-import type { GroupMember } from '../../src/ops/snapshot-group.ts';
+import type { GroupMember, SnapshotGroupResult } from '../../src/ops/snapshot-group.ts';
+import { ActivationEngine } from '../../src/activation/engine.ts';
+import { ActivationError, type Activator } from '../../src/activation/activator.ts';
 
 const MiB = 1024 * 1024;
 const BLOCK = 4096;
@@ -68,34 +70,50 @@ test('a group of two classic and two thin snapshots shares one instant under a l
   t.after(async () => {
     for (const h of handles) await h.close();
   });
-  // The writer: step n goes to every origin (at block n mod 64, and at block 0), then step n+1.
+  // The writer: step n goes to every origin (at block 0, and at block 1 + n mod 64), then step
+  // n+1. The memory disks answer at once, so the writer and the group's operation interleave as
+  // promise continuations: the writer only rarely gives the event loop a turn (timers the
+  // operation may wait for), so it keeps writing all through the group's call.
   let step = 0;
-  let running = true;
   let longest = 0;
-  const writer = (async () => {
-    while (running) {
-      step++;
-      const t0 = performance.now();
-      const blk = stepBlock(step);
-      await Promise.all(handles.map(async (h) => {
-        await h.write(0, blk);
-        await h.write((step % 64) * BLOCK + BLOCK, blk);
-      }));
-      longest = Math.max(longest, performance.now() - t0);
-      // Let the group's operation run between steps (the memory disks never yield by themselves).
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  while (step < 50) await new Promise((r) => setImmediate(r));
   const before = await seqno();
-  const startStep = step;
-  longest = 0;
-  const r = await s.createSnapshotGroup({ vg: 'vg', members, tags: ['backup'] });
+  let group: Promise<void> | undefined;
+  let r: SnapshotGroupResult | undefined;
+  let failed: unknown;
+  let startStep = 0;
+  let endStep = 0;
+  let duringSteps = 0;
+  for (;;) {
+    step++;
+    const t0 = performance.now();
+    const blk = stepBlock(step);
+    // All eight writes of a step are issued at once: the hold comes before or after all of them.
+    await Promise.all(handles.flatMap((h) => [h.write(0, blk), h.write((step % 64) * BLOCK + BLOCK, blk)]));
+    if (group && !endStep) {
+      longest = Math.max(longest, performance.now() - t0);
+      duringSteps++;
+    }
+    if (step === 50) {
+      startStep = step;
+      group = s.createSnapshotGroup({ vg: 'vg', members, tags: ['backup'] }).then(
+        (x) => {
+          r = x;
+          endStep = step;
+        },
+        (e) => {
+          failed = e;
+          endStep = step;
+        },
+      );
+    }
+    if (endStep && step >= endStep + 20) break;
+    if (!group || step % 16 === 0) await new Promise((res) => setImmediate(res));
+  }
+  await group;
+  if (failed) throw failed;
+  assert.ok(r);
   const during = longest;
-  const endStep = step;
-  while (step < endStep + 20) await new Promise((r) => setImmediate(r));
-  running = false;
-  await writer;
+  assert.ok(duringSteps >= 1, `the writer kept writing during the group's call (${duringSteps} steps)`);
 
   assert.deepEqual(r.snapshots.map((x) => [x.origin, x.name, x.kind]), members.map((m) => [m.origin, m.name, m.kind]));
   for (const x of r.snapshots) assert.match(x.id, /^[A-Za-z0-9]{32}$/);
@@ -126,6 +144,7 @@ test('a group of two classic and two thin snapshots shares one instant under a l
   assert.ok(r.holdMs > 0 && r.holdMs < 50, `holdMs ${r.holdMs}`);
   assert.ok(during < 50, `the writer waited at most ${during.toFixed(1)} ms`);
   assert.deepEqual(r.frozen, []);
+  t.diagnostic(`hold ${r.holdMs.toFixed(2)} ms; longest write at the writer ${during.toFixed(2)} ms; instant at step ${seen[0]}`);
 });
 
 test('refused groups change nothing: names, origins, kinds, duplicates, space', async (t) => {
@@ -162,4 +181,67 @@ test('refused groups change nothing: names, origins, kinds, duplicates, space', 
     return true;
   });
   assert.equal(await metadata(), full);
+});
+
+test('thin members in two pools: one group commit, and one commit clears both pools’ messages', async (t) => {
+  const { s, seqno } = await lab(t);
+  await s.createThinPool({ vg: 'vg', name: 'pool2', size: '8m' });
+  await s.createThin({ vg: 'vg', pool: 'pool2', name: 'u', virtualSize: 4 * MiB });
+  const h = await s.open('vg/u');
+  await h.write(0, stepBlock(9));
+  const before = await seqno();
+  const r = await s.createSnapshotGroup({ vg: 'vg', members: [{ origin: 't1', name: 's1', kind: 'thin' }, { origin: 'u', name: 'su', kind: 'thin' }, { origin: 't2', name: 's2', kind: 'thin' }] });
+  // No COW stores: the group's commit and the one clearing the messages of both pools.
+  assert.equal((await seqno()) - before, 2);
+  assert.deepEqual(r.snapshots.map((x) => x.name), ['s1', 'su', 's2']);
+  await h.write(0, stepBlock(10));
+  const sh = await s.open('vg/su');
+  assert.equal(stepOf(await sh.read(0, BLOCK)), 9);
+  await sh.close();
+  await h.close();
+  const lvs = await s.listLvs('vg');
+  assert.deepEqual(['s1', 'su', 's2'].map((n) => lvs.find((l) => l.name === n)?.pool), ['pool', 'pool2', 'pool']);
+});
+
+test('a failure after the COW stores were committed takes them away again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ulvm-group-fail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const disks = new MemoryDisks();
+  disks.add('/dev/mema', 64 * MiB);
+  const engine = new ActivationEngine(disks);
+  t.after(() => engine.closeAll());
+  let failHold = false;
+  let failActivate = false;
+  const activator: Activator = {
+    status: () => engine.status(),
+    activate: (req) => (failActivate && req.lvNames.includes('sa') ? Promise.reject(new ActivationError('table load refused')) : engine.activate(req)),
+    deactivate: (vg, lvs) => engine.deactivate(vg, lvs),
+    reload: (vg, devices) => engine.reload(vg, devices),
+    merge: (vg, origin, devices, o) => engine.merge(vg, origin, devices, o),
+    hold: (vg, lvs) => (failHold ? Promise.reject(new ActivationError('hold refused')) : engine.hold(vg, lvs)),
+  };
+  const s = new Session({ dir, devices: ['/dev/mema'], opener: disks, activation: activator });
+  await s.vgcreate({ name: 'vg', pvs: ['/dev/mema'] });
+  await s.createLv({ vg: 'vg', name: 'a', size: '8m' });
+  await s.createLv({ vg: 'vg', name: 'b', size: '8m' });
+  const members: GroupMember[] = [
+    { origin: 'a', name: 'sa', kind: 'cow', size: { extents: 1 } },
+    { origin: 'b', name: 'sb', kind: 'cow', size: { extents: 1 } },
+  ];
+  const shape = async () => {
+    const vg = (await s.listVgs())[0]!;
+    return { lvs: (await s.listLvs('vg')).map((l) => [l.name, l.attr, l.size]), free: vg.freeExtents, lvCount: vg.lvCount };
+  };
+  const before = await shape();
+  failHold = true;
+  await assert.rejects(s.createSnapshotGroup({ vg: 'vg', members }), /hold refused/);
+  assert.deepEqual(await shape(), before, 'the plain COW stores went again');
+  failHold = false;
+  failActivate = true;
+  await assert.rejects(s.createSnapshotGroup({ vg: 'vg', members }), /table load refused/);
+  assert.deepEqual(await shape(), before, 'the snapshots went again');
+  failActivate = false;
+  const ok = await s.createSnapshotGroup({ vg: 'vg', members });
+  assert.deepEqual(ok.snapshots.map((x) => x.name), ['sa', 'sb']);
+  assert.deepEqual((await s.listLvs('vg')).map((l) => l.name).sort(), ['a', 'b', 'sa', 'sb']);
 });
