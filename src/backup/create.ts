@@ -11,6 +11,7 @@ import { fail, UlvmError } from '../errors.ts';
 import type { Session } from '../api/session.ts';
 import type { LvView } from '../api/views.ts';
 import type { Repository } from './repo/repository.ts';
+import type { RotatedChangeMap } from '../mapper/change-map.ts';
 import type { BackupManifest, BackupStats, BackupVolume, ChangedRanges, ChunkId, ConsistencyKind, HookResult, VolumeReader } from './types.ts';
 import { backupSnapshotName, BACKUP_TAG } from './naming.ts';
 import { chunkIndexes, isZero } from './chunks.ts';
@@ -57,6 +58,9 @@ export interface BackupCreateOptions {
 interface Member {
   view: LvView;
   thin: boolean;
+  /** A classic origin whose snapshot goes after the backup: its change map tracks the next run. */
+  useMap: boolean;
+  rotated?: RotatedChangeMap;
   snapshot: string;
   parent?: { manifest: BackupManifest; volume: BackupVolume };
 }
@@ -92,7 +96,7 @@ export async function createBackup(session: Session, repo: Repository, o: Backup
         fail(`Logical volume ${o.vg}/${name} (${view.segments[0]?.type ?? 'no segments'}) cannot be backed up: thin, linear and striped volumes can.`, 5, 'INVALID_ARGUMENT', { vg: o.vg, lv: name });
       const thin = view.segments[0]!.type === 'thin';
       const parent = parentOf(full, view, lvs);
-      members.push({ view, thin, snapshot: backupSnapshotName(name, id), ...(parent ? { parent } : {}) });
+      members.push({ view, thin, useMap: !thin && !o.keepCow, snapshot: backupSnapshotName(name, id), ...(parent ? { parent } : {}) });
     }
 
     // ----- the instant -----
@@ -105,8 +109,14 @@ export async function createBackup(session: Session, repo: Repository, o: Backup
       free -= Math.ceil(c / vgView.extentSize);
       return { origin: m.view.name, name: m.snapshot, kind: 'cow' as const, size: { sectors: c } };
     });
+    // A change map needs its LV active, so that the rotate at the instant ends its generation.
+    const mapped = members.filter((m) => m.useMap);
+    if (mapped.length) await session.activate(o.vg, mapped.map((m) => m.view.name));
+    const atInstant = async () => {
+      for (const m of mapped) m.rotated = await session.rotateChangeMap(o.vg, m.view.name);
+    };
     const around = await aroundInstant(o.hooks ?? [], async () => {
-      const g = await session.createSnapshotGroup({ vg: o.vg, members: groupMembers, tags: [BACKUP_TAG] });
+      const g = await session.createSnapshotGroup({ vg: o.vg, members: groupMembers, tags: [BACKUP_TAG], ...(mapped.length ? { atInstant } : {}) });
       for (const s of g.snapshots) made.push(s.name);
       return g;
     });
@@ -246,6 +256,7 @@ async function readVolume(
       ...(changed.note ? { trackerNote: changed.note } : !parentChunks ? { trackerNote: 'no earlier backup of this volume: read in full' } : {}),
       audit,
       bytesRead,
+      ...(m.rotated ? { changeMapGeneration: m.rotated.generation } : {}),
       ...(!all && m.parent ? { changedBytes: toRead.length * cs, intervalMs: Math.max(1, (o.now ?? Date.now)() - m.parent.manifest.time) } : {}),
     };
   } catch (e) {

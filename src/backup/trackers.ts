@@ -8,11 +8,15 @@ import type { BackupVolume, ChangedRanges } from './types.ts';
 import { thinChanges } from './track/thin.ts';
 import { cowChanges } from './track/cow.ts';
 import { fullChanges } from './track/full.ts';
+import { changeMapChanges } from './track/change-map.ts';
+import type { RotatedChangeMap } from '../mapper/change-map.ts';
 
 export interface TrackedMember {
   view: LvView;
   thin: boolean;
   snapshot: string;
+  /** The change map's generation that ended at this backup's instant. */
+  rotated?: RotatedChangeMap;
   parent?: { volume: BackupVolume };
 }
 
@@ -29,5 +33,6 @@ export async function chooseTracker(session: Session, vg: string, m: TrackedMemb
     if (!prev) return { ...fullChanges(), note: `the previous backup's snapshot ${vg}/${p.snapshot.name} is gone: read in full` };
     return cowChanges(session, vg, p.snapshot.name);
   }
+  if (m.rotated) return changeMapChanges(m.rotated, p.changeMapGeneration, m.view.size);
   return { ...fullChanges(), note: 'no change tracking between the previous backup and this one: read in full' };
 }

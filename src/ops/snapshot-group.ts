@@ -45,6 +45,12 @@ export interface SnapshotGroupOptions {
   tags?: string[];
   /** Bring the snapshots up (default true): classic ones with their active origins, thin ones whatever their origin. */
   activate?: boolean;
+  /**
+   * Runs while the origins are held, just before the commit that makes the snapshots: what must
+   * happen at exactly the snapshots' instant (a backup rotates the origins' change maps here).
+   * A failure aborts the group with nothing made.
+   */
+  atInstant?: () => Promise<void>;
 }
 
 export interface SnapshotGroupResult {
@@ -117,6 +123,7 @@ export async function createSnapshotGroup(ctx: Ctx, o: SnapshotGroupOptions): Pr
     const t0 = performance.now();
     const release = held.length ? await ctx.activator.hold(vgName, held, warn, (mps) => frozen.push(...mps)) : async () => undefined;
     try {
+      await o.atInstant?.();
       ctx.commit(final, paths, base);
       committed = true;
       found = rescanVg(ctx, found);

@@ -149,3 +149,46 @@ test('classic: a kept COW snapshot\'s exceptions drive the next run; a write beh
   const left = (await s.listLvs('vg')).filter((l) => l.tags.includes(BACKUP_TAG)).map((l) => l.name);
   assert.deepEqual(left, [b2.volumes[0]!.snapshot.name], 'the failed run removed the snapshot it made');
 });
+
+test('classic without a kept snapshot: the change map rotated at the instant drives the next run', async (t) => {
+  const { dir, s, repo, reader } = await lab(t);
+  await s.createLv({ vg: 'vg', name: 'plain', size: '16m' });
+  const v1 = content(16 * MiB);
+  await writeAll(s, 'vg/plain', v1);
+  const b1 = await createBackup(s, repo, { vg: 'vg', lvs: ['plain'], reader, cowSize: 8 * MiB });
+  assert.equal(b1.volumes[0]!.snapshot.kind, 'none');
+  assert.equal(typeof b1.volumes[0]!.changeMapGeneration, 'number');
+  assert.ok(!(await s.listLvs('vg')).some((l) => l.tags.includes(BACKUP_TAG)), 'the temporary snapshot is gone');
+  const v2 = Buffer.from(v1);
+  randomBytes(4096).copy(v2, 9 * MiB + 100 * 1024);
+  randomBytes(4096).copy(v2, 2 * MiB);
+  const h = await s.open('vg/plain');
+  await h.write(9 * MiB + 100 * 1024, v2.subarray(9 * MiB + 100 * 1024, 9 * MiB + 104 * 1024));
+  await h.write(2 * MiB, v2.subarray(2 * MiB, 2 * MiB + 4096));
+  await h.close();
+  const b2 = await createBackup(s, repo, { vg: 'vg', lvs: ['plain'], reader, cowSize: 8 * MiB, auditSample: 3 });
+  const v = b2.volumes[0]!;
+  assert.equal(v.tracker, 'change-map');
+  assert.equal(v.bytesRead, 2 * MiB, 'only the two regions written are read');
+  assert.equal(v.changeMapGeneration, b1.volumes[0]!.changeMapGeneration! + 1);
+  assert.ok((await restoredFile(repo, dir, b2.id, 'plain')).equals(v2));
+  assert.ok((await restoredFile(repo, dir, b1.id, 'plain')).equals(v1));
+});
+
+test('a differential restore writes only the chunks that differ', async (t) => {
+  const { dir, s, repo, reader } = await lab(t);
+  await s.createThinPool({ vg: 'vg', name: 'pool', size: '40m' });
+  await s.createThin({ vg: 'vg', pool: 'pool', name: 'db', virtualSize: 8 * MiB });
+  const v1 = content(8 * MiB);
+  await writeAll(s, 'vg/db', v1);
+  const b = await createBackup(s, repo, { vg: 'vg', lvs: ['db'], reader });
+  const path = join(dir, 'drift.img');
+  const { writer } = await fileWriter(path, 8 * MiB);
+  await writer.write(0, v1);
+  await writer.write(6 * MiB + 5, Buffer.from('drift'));
+  const st = await restoreVolume(repo, b.volumes[0]!, writer, { differential: true });
+  await writer.close();
+  assert.equal(st.chunksWritten, 1);
+  assert.equal(st.chunksSame, 7);
+  assert.ok(readFileSync(path).equals(v1));
+});
