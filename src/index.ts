@@ -28,3 +28,12 @@ export { MemoryDisks } from './devices/memory.ts';
 export type { DeviceOpener, BlockDevice } from './devices/device.ts';
 export type { Activator, ActiveLv } from './activation/activator.ts';
 export { ULVM_VERSION } from './cli/ulvm-commands.ts';
+// Backups: a repository, backups from consistent snapshots, restores and the instant NBD mount.
+export { Repository, type RepoKey } from './backup/repo/repository.ts';
+export { LocalStorage } from './backup/repo/local-storage.ts';
+export { createBackup, estimateBackup, type BackupCreateOptions, type BackupProgress, type BackupEstimate } from './backup/create.ts';
+export { restoreVolume, fileWriter, type VolumeWriter, type RestoreOptions, type RestoreStats } from './backup/restore.ts';
+export { openLvIo, readerOf } from './backup/lv-io.ts';
+export { serveBackup } from './backup/mount.ts';
+export { commandHook, postgresHook, type BackupHook } from './backup/hooks.ts';
+export type { BackupManifest, BackupSummary, BackupVolume, BackupStats, RepoStorage, RetentionPolicy, VolumeReader, ChangedRanges } from './backup/types.ts';

@@ -26,7 +26,8 @@ export async function run(ctx: Ctx, a: BackupArgs): Promise<number> {
     for (const k of r.keep) ctx.print(`Keeping backup ${k.id.slice(0, 8)} (${k.reasons.join(', ')}).`);
     for (const id of r.remove) ctx.print(`${dryRun ? 'Would remove' : 'Removed'} backup ${id.slice(0, 8)}.`);
     const g = await repo.gc({ dryRun });
-    ctx.print(`${dryRun ? 'Would free' : 'Freed'} ${displaySize(g.bytesFreed / 512)}: ${g.chunksDeleted} chunks, ${g.packsDeleted} packs deleted, ${g.packsRepacked} repacked.`);
+    const freed = g.bytesFreed ? displaySize(g.bytesFreed / 512) : 'nothing';
+    ctx.print(`${dryRun ? 'Would free' : 'Freed'} ${freed}: ${g.chunksDeleted} chunks deleted, ${g.packsDeleted} packs deleted, ${g.packsRepacked} repacked (packs still mostly in use are kept whole).`);
     return 0;
   } finally {
     await unlock();
