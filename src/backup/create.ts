@@ -13,7 +13,7 @@ import type { LvView } from '../api/views.ts';
 import type { Repository } from './repo/repository.ts';
 import type { RotatedChangeMap } from '../mapper/change-map.ts';
 import type { BackupManifest, BackupStats, BackupVolume, ChangedRanges, ChunkId, ConsistencyKind, HookResult, VolumeReader } from './types.ts';
-import { backupSnapshotName, BACKUP_TAG } from './naming.ts';
+import { backupSnapshotName, BACKUP_TAG, repoSnapshotTag } from './naming.ts';
 import { chunkIndexes, isZero } from './chunks.ts';
 import { aroundInstant, fsfreezeResults, type BackupHook } from './hooks.ts';
 import { chooseTracker } from './trackers.ts';
@@ -99,6 +99,11 @@ export async function createBackup(session: Session, repo: Repository, o: Backup
       members.push({ view, thin, useMap: !thin && !o.keepCow, snapshot: backupSnapshotName(name, id), ...(parent ? { parent } : {}) });
     }
 
+    // Snapshots a killed run of this repository left of these origins are no base for anything.
+    const repoTag = repoSnapshotTag(repo.id);
+    const wanted = new Set(members.flatMap((m) => (m.parent ? [m.parent.volume.snapshot.name] : [])));
+    for (const l of lvs) if (l.tags.includes(repoTag) && l.origin && o.lvs.includes(l.origin) && !wanted.has(l.name)) await removeQuietly(session, o.vg, l.name);
+
     // ----- the instant -----
     o.onProgress?.({ phase: 'snapshot', bytesDone: 0, bytesTotal: 0 });
     const vgView = (await session.listVgs()).find((v) => v.name === o.vg)!;
@@ -116,7 +121,7 @@ export async function createBackup(session: Session, repo: Repository, o: Backup
       for (const m of mapped) m.rotated = await session.rotateChangeMap(o.vg, m.view.name);
     };
     const around = await aroundInstant(o.hooks ?? [], async () => {
-      const g = await session.createSnapshotGroup({ vg: o.vg, members: groupMembers, tags: [BACKUP_TAG], ...(mapped.length ? { atInstant } : {}) });
+      const g = await session.createSnapshotGroup({ vg: o.vg, members: groupMembers, tags: [BACKUP_TAG, repoTag], ...(mapped.length ? { atInstant } : {}) });
       for (const s of g.snapshots) made.push(s.name);
       return g;
     });

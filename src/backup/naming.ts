@@ -15,3 +15,8 @@ export function backupSnapshotName(lv: string, backupId: string): string {
 export function backupIdOfSnapshot(name: string): string | undefined {
   return /_bk_([0-9a-f]{8})$/.exec(name)?.[1];
 }
+
+/** The tag naming the repository a backup snapshot belongs to (two repositories may back up one LV). */
+export function repoSnapshotTag(repoId: string): string {
+  return `ulvm_repo_${repoId.slice(0, 16)}`;
+}
